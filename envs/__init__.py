@@ -1,0 +1,1 @@
+"""SkillGym environments: the core contract and one folder per family."""

@@ -1,0 +1,99 @@
+"""The arithmetic family: the reference environment for the protocol and its tooling.
+
+Small on purpose (a step costs microseconds), so it measures what SkillGym's own
+plumbing costs; and real: seeded problems, a calculator tool, an oracle, verification.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from random import Random
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number
+from skillgym.envs.arithmetic.problems import Problem, generate
+from skillgym.envs.core.env import Observation, Policy, SkillGymEnv
+from skillgym.envs.core.tasks import TaskSpec
+from skillgym.envs.core.tools import ActionError, ToolArgs, tool
+from skillgym.envs.core.verification import Check, Verification
+from skillgym.errors import RequestError
+
+
+class CalculateArgs(ToolArgs):
+    """Arguments of ``calculate``."""
+
+    expression: str = Field(description="Arithmetic, e.g. 'round(3 * 2.45 * 1.08, 2)'.", max_length=2_000)
+
+
+def parse_answer(text: str | None) -> Decimal | None:
+    """Read a submitted number leniently: ``$1,234.50`` and `` 1234.5 `` are the same."""
+    if text is None:
+        return None
+    cleaned = text.strip().replace(",", "").replace("$", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+class ArithmeticEnv(SkillGymEnv):
+    """Seeded arithmetic problems solved with a calculator tool, answered with ``submit``."""
+
+    family: ClassVar[str] = "arithmetic"
+    observation_fields: ClassVar[tuple[str, ...]] = ("output",)
+    max_field_chars: ClassVar[int] = 8_192
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._problem: Problem | None = None
+        self._output = ""
+
+    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
+        """Draw the problem; this family takes no reset options beyond ``task``."""
+        if options:
+            raise RequestError(f"Unknown reset options {sorted(options)}; the arithmetic family takes only 'task'.")
+        self._problem = generate(spec.generator, spec.params, rng, task_ref=spec.ref)
+        self._output = ""
+        return self._problem.variables
+
+    def observe(self) -> dict[str, str]:
+        """The calculator's last result (or the submission's receipt)."""
+        return {"output": self._output}
+
+    @tool("calculate", "Evaluate an arithmetic expression exactly (round() rounds halves up).", CalculateArgs)
+    def _calculate(self, args: CalculateArgs) -> None:
+        try:
+            self._output = f"{args.expression} = {format_number(evaluate(args.expression))}"
+        except CalculatorError as exc:
+            raise ActionError(str(exc)) from None
+
+    def verify(self) -> Verification:
+        """The submitted answer equals the problem's, to the problem's decimal places."""
+        assert self._problem is not None and self.episode is not None
+        expected = self._problem.answer
+        submitted = self.episode.answer
+        value = parse_answer(submitted)
+        tolerance = Decimal(1).scaleb(-self._problem.places) / 2
+        if value is None:
+            detail = "no answer submitted" if submitted is None else "the answer is not a number"
+            return Verification.from_checks(
+                [Check(name="answer", passed=False, expected=str(expected), actual=submitted, detail=detail)]
+            )
+        passed = abs(value - expected) < tolerance
+        detail = "" if passed else f"off by {format_number(value - expected)}"
+        self._output = "Submitted."
+        return Verification.from_checks(
+            [Check(name="answer", passed=passed, expected=str(expected), actual=submitted, detail=detail)]
+        )
+
+    def oracle(self) -> Policy:
+        """Calculate the problem's expression, then submit the known answer."""
+        assert self._problem is not None
+        calculate = json.dumps({"tool": "calculate", "args": {"expression": self._problem.expression}})
+        submit = json.dumps({"tool": "submit", "args": {"answer": str(self._problem.answer)}})
+        plan = iter((calculate,))
+        return lambda _observation: next(plan, submit)

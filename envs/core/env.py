@@ -1,0 +1,246 @@
+"""The base every SkillGym family subclasses: a real ``gymnasium.Env`` over text.
+
+Observations are a Dict of text fields (always ``instruction`` and
+``last_action_error``, plus the family's own); an action is one JSON tool call in a
+string; the reward is 0 until the episode ends, then the verifier's score, with the
+verdict in ``info["verification"]``. A family implements four hooks:
+:meth:`start_episode`, :meth:`observe`, :meth:`verify` and :meth:`oracle`, and marks
+its tools with :func:`~skillgym.envs.core.tools.tool`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from random import Random
+from typing import Any, ClassVar
+
+import gymnasium as gym
+
+from skillgym.envs.core.spaces import UnicodeText, text_fields
+from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
+from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, Toolset, ToolArgs, tool
+from skillgym.envs.core.verification import Verification
+from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
+
+Observation = dict[str, str]
+Policy = Callable[[Observation], str]
+BASE_FIELDS = ("instruction", "last_action_error")
+
+
+class SubmitArgs(ToolArgs):
+    """Arguments of ``submit``: the final answer, where the task asks for one."""
+
+    answer: str | None = None
+
+
+@dataclass
+class Episode:
+    """What the core tracks about the running episode (the family keeps its own state)."""
+
+    spec: TaskSpec
+    seed: int
+    instruction: str
+    started: float
+    steps: int = 0
+    last_action_error: str = ""
+    submitted: bool = False
+    answer: str | None = None
+    verification: Verification | None = None
+    extra_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """Whether the episode has ended (verified)."""
+        return self.verification is not None
+
+
+def episode_rng(spec: TaskSpec, seed: int) -> Random:
+    """The episode's generator: a function of the task version and the seed only."""
+    digest = hashlib.sha256(f"{spec.ref}|{seed}".encode()).digest()
+    return Random(int.from_bytes(digest[:8], "big"))
+
+
+class SkillGymEnv(gym.Env[Observation, str]):
+    """Base of every family: tasks, tools, limits and verification over text.
+
+    Example:
+        >>> from skillgym.envs.arithmetic import ArithmeticEnv
+        >>> env = ArithmeticEnv(task="arithmetic/sum-list@1.0.0")
+        >>> obs, info = env.reset(seed=7)
+        >>> info["task"]
+        'arithmetic/sum-list@1.0.0'
+        >>> obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {"answer": "0"}}')
+        >>> terminated, reward, info["verification"]["success"]
+        (True, 0.0, False)
+    """
+
+    family: ClassVar[str] = ""
+    observation_fields: ClassVar[tuple[str, ...]] = ()
+    max_field_chars: ClassVar[int] = 100_000
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self, *, task: str | None = None, catalog: TaskCatalog | None = None, render_mode: str | None = None
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"Expects render_mode in {self.metadata['render_modes']}, actual value: {render_mode!r}")
+        self.render_mode = render_mode
+        self.toolset = Toolset.collect(type(self))
+        self.observation_space = text_fields(BASE_FIELDS + self.observation_fields, self.max_field_chars)
+        self.action_space = UnicodeText(MAX_ACTION_CHARS)
+        self.catalog = catalog if catalog is not None else default_catalog()
+        self.default_task = self.catalog.resolve(task, family=self.family).ref if task else None
+        self._episode: Episode | None = None
+        self._closed = False
+
+    # ---- the family's hooks -------------------------------------------------------
+    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
+        """Set up the episode's hidden state from ``rng``; return the instruction's variables."""
+        raise NotImplementedError(f"{type(self).__name__} must implement start_episode")
+
+    def observe(self) -> dict[str, str]:
+        """The family's own observation fields (``observation_fields``) for the current state."""
+        raise NotImplementedError(f"{type(self).__name__} must implement observe")
+
+    def verify(self) -> Verification:
+        """Judge the episode's outcome; called once, when it ends."""
+        raise NotImplementedError(f"{type(self).__name__} must implement verify")
+
+    def oracle(self) -> Policy:
+        """A scripted policy that knows the episode's hidden truth and scores 1.0."""
+        raise NotImplementedError(f"{type(self).__name__} must implement oracle")
+
+    def end_episode(self) -> None:
+        """Release what the episode holds (a browser context, a sandbox); default: nothing."""
+
+    # ---- the Gymnasium API ---------------------------------------------------------
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The family's tools as JSON Schema, ready for chat-model tool calling."""
+        return self.toolset.schemas()
+
+    @property
+    def episode(self) -> Episode | None:
+        """The current episode's core state, or None before the first reset."""
+        return self._episode
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        """Start an episode of ``options["task"]`` (or the default task) from ``seed``."""
+        super().reset(seed=seed)
+        self._ensure_open()
+        options = dict(options or {})
+        spec = self._choose_task(options.pop("task", None))
+        if self._episode is not None:
+            self.end_episode()
+        episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
+        variables = self.start_episode(spec, episode_rng(spec, episode_seed), options)
+        self._episode = Episode(spec, episode_seed, spec.render_instruction(variables), time.monotonic())
+        return self._observation(), self._info()
+
+    def step(self, action: str) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        """Carry out one tool call; a malformed or impossible one sets ``last_action_error``."""
+        episode = self._running_episode()
+        episode.steps += 1
+        episode.last_action_error = ""
+        try:
+            call = self.toolset.parse(action)
+            getattr(self, call.tool.handler)(call.args)
+        except ActionError as exc:
+            episode.last_action_error = str(exc)
+        terminated = episode.submitted
+        truncated = not terminated and self._limit_reached(episode)
+        reward = 0.0
+        if terminated or truncated:
+            episode.verification = self.verify()
+            reward = episode.verification.score
+        return self._observation(), reward, terminated, truncated, self._info()
+
+    def render(self) -> str | None:
+        """In ``ansi`` mode, the current observation as text."""
+        if self.render_mode != "ansi" or self._episode is None:
+            return None
+        return "\n".join(f"## {name}\n{value}" for name, value in self._observation().items() if value)
+
+    def close(self) -> None:
+        """Release the episode; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._episode is not None:
+            self.end_episode()
+            self._episode = None
+
+    @tool("submit", "Finish the episode, with the final answer where the task asks for one.", SubmitArgs)
+    def _submit(self, args: SubmitArgs) -> None:
+        episode = self._running_episode()
+        episode.submitted = True
+        episode.answer = args.answer
+
+    # ---- internals ----------------------------------------------------------------
+    def _choose_task(self, ref: Any) -> TaskSpec:
+        if ref is not None and not isinstance(ref, str):
+            raise RequestError(f'Expects options["task"] to be a string like "family/name@1.0.0", actual value: {ref!r}')
+        ref = ref or self.default_task
+        if ref is None:
+            latest = self.catalog.latest(self.family)
+            if not latest:
+                raise SkillGymError(f"No tasks of family {self.family!r} in the catalogue.")
+            return latest[0]
+        return self.catalog.resolve(ref, family=self.family)
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise EpisodeStateError(f"{type(self).__name__} is closed; make a new environment.")
+
+    def _running_episode(self) -> Episode:
+        self._ensure_open()
+        if self._episode is None:
+            raise EpisodeStateError("Expects reset() before step(); no episode has started.")
+        if self._episode.done:
+            raise EpisodeStateError(
+                f"Expects reset() after the episode ended; episode of {self._episode.spec.ref} "
+                f"ended after {self._episode.steps} steps."
+            )
+        return self._episode
+
+    def _limit_reached(self, episode: Episode) -> bool:
+        limits = episode.spec.limits
+        if episode.steps >= limits.max_steps:
+            episode.extra_info["truncated_by"] = f"max_steps ({limits.max_steps})"
+            return True
+        if time.monotonic() - episode.started >= limits.max_seconds:
+            episode.extra_info["truncated_by"] = f"max_seconds ({limits.max_seconds:g})"
+            return True
+        return False
+
+    def _observation(self) -> Observation:
+        assert self._episode is not None
+        observation = {"instruction": self._episode.instruction, "last_action_error": self._episode.last_action_error}
+        observation.update(self.observe())
+        limit = self.max_field_chars
+        return {k: v if len(v) <= limit else v[: limit - 40] + f"\n[... {len(v) - limit + 40} characters cut]" for k, v in observation.items()}
+
+    def _info(self) -> dict[str, Any]:
+        assert self._episode is not None
+        episode = self._episode
+        info: dict[str, Any] = {"task": episode.spec.ref, "seed": episode.seed, "step": episode.steps}
+        info.update(episode.extra_info)
+        if episode.verification is not None:
+            info["verification"] = episode.verification.model_dump()
+        return info
+
+
+_DEFAULT_CATALOG: TaskCatalog | None = None
+
+
+def default_catalog() -> TaskCatalog:
+    """The bundled tasks, loaded once per process (task files are read-only data)."""
+    global _DEFAULT_CATALOG
+    if _DEFAULT_CATALOG is None:
+        _DEFAULT_CATALOG = TaskCatalog.load()
+    return _DEFAULT_CATALOG

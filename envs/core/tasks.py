@@ -1,0 +1,231 @@
+"""Task definitions (``tasks/<family>/<name>/task.yaml``) and their catalogue.
+
+A task folder is ``<name>`` for the current version or ``<name>@<version>`` for an
+older one kept for pinned suites. ``TaskCatalog.resolve("family/name@1.0.0")`` finds
+one version; without ``@version`` it finds the latest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import string
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from skillgym.errors import TaskFormatError, TaskNotFoundError
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+TASK_ID = re.compile(r"^[a-z][a-z0-9_]*/[a-z0-9][a-z0-9-]*$")
+
+
+class TaskLimits(BaseModel):
+    """How long an episode may run before it is truncated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_steps: int = Field(default=50, gt=0)
+    max_seconds: float = Field(default=600.0, gt=0)
+
+
+class TaskSpec(BaseModel):
+    """One version of one task, as its ``task.yaml`` declares it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    version: str
+    family: str
+    title: str
+    instruction: str
+    generator: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    limits: TaskLimits = TaskLimits()
+    difficulty: Literal["easy", "medium", "hard"]
+    tags: list[str] = Field(default_factory=list)
+    files: dict[str, str] = Field(default_factory=dict)
+    _folder: Path | None = PrivateAttr(default=None)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not TASK_ID.match(value):
+            raise ValueError(f"expects an id like 'family/task-name', actual value: {value!r}")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        if not SEMVER.match(value):
+            raise ValueError(f"expects a semantic version like '1.0.0', actual value: {value!r}")
+        return value
+
+    @field_validator("instruction")
+    @classmethod
+    def _plain_placeholders(cls, value: str) -> str:
+        for _, field, _, _ in string.Formatter().parse(value):
+            if field is not None and not field.isidentifier():
+                raise ValueError(f"expects placeholders like {{name}}, actual placeholder: {{{field}}}")
+        return value
+
+    @model_validator(mode="after")
+    def _family_matches_id(self) -> TaskSpec:
+        if self.id.split("/", 1)[0] != self.family:
+            raise ValueError(f"id {self.id!r} must start with its family {self.family!r}/")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """``id@version``: the reference that pins this task's content."""
+        return f"{self.id}@{self.version}"
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder the task was loaded from (None for a task built in code)."""
+        return self._folder
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 over the task definition and every file in its folder."""
+        digest = hashlib.sha256(self.model_dump_json().encode())
+        if self._folder is not None:
+            for path in sorted(p for p in self._folder.rglob("*") if p.is_file()):
+                digest.update(path.relative_to(self._folder).as_posix().encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def render_instruction(self, variables: dict[str, Any]) -> str:
+        """The instruction with the episode's variables filled in.
+
+        Raises:
+            TaskFormatError: If the template names a variable the generator did not make.
+        """
+        try:
+            return self.instruction.format_map(variables)
+        except KeyError as exc:
+            raise TaskFormatError(
+                f"{self.ref}: instruction uses {{{exc.args[0]}}} but the generator made only "
+                f"{sorted(variables)}"
+            ) from None
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """Split ``"family/name@1.0.0"`` into ``("family/name", "1.0.0")``; no version gives None."""
+    task_id, _, version = ref.partition("@")
+    return task_id, version or None
+
+
+def load_task_file(path: Path) -> TaskSpec:
+    """Parse and validate one ``task.yaml``.
+
+    Raises:
+        TaskFormatError: Naming the file and every problem in it.
+    """
+    import yaml  # only in-process environments need YAML; the light client never loads tasks
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaskFormatError(f"{path}: cannot read task file: {exc}") from None
+    if not isinstance(data, dict):
+        raise TaskFormatError(f"{path}: expects a mapping of task fields, actual value: {data!r}")
+    try:
+        spec = TaskSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors())
+        raise TaskFormatError(f"{path}: {problems}") from None
+    expected_folder = {spec.id.split("/", 1)[1], f"{spec.id.split('/', 1)[1]}@{spec.version}"}
+    if path.parent.name not in expected_folder or path.parent.parent.name != spec.family:
+        raise TaskFormatError(
+            f"{path}: expects the folder tasks/{spec.family}/{spec.id.split('/', 1)[1]}[@{spec.version}], "
+            f"actual folder: {path.parent.parent.name}/{path.parent.name}"
+        )
+    spec._folder = path.parent
+    return spec
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+class TaskCatalog:
+    """Every task version found under one tasks folder.
+
+    Example:
+        >>> catalog = TaskCatalog.load()
+        >>> catalog.resolve("arithmetic/sum-list").id
+        'arithmetic/sum-list'
+    """
+
+    def __init__(self, specs: list[TaskSpec]) -> None:
+        self._versions: dict[str, dict[str, TaskSpec]] = {}
+        for spec in specs:
+            versions = self._versions.setdefault(spec.id, {})
+            if spec.version in versions:
+                raise TaskFormatError(f"{spec.ref} is defined twice: in {versions[spec.version].folder} and {spec.folder}")
+            versions[spec.version] = spec
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> TaskCatalog:
+        """Load every ``<family>/<name>/task.yaml`` under ``root`` (default: the bundled tasks)."""
+        root = Path(root) if root is not None else default_tasks_dir()
+        if not root.is_dir():
+            raise TaskFormatError(f"Expects a tasks folder, actual path does not exist: {root}")
+        return cls([load_task_file(p) for p in sorted(root.glob("*/*/task.yaml"))])
+
+    def ids(self, family: str | None = None) -> list[str]:
+        """Task ids, sorted, optionally of one family."""
+        return sorted(i for i in self._versions if family is None or i.split("/", 1)[0] == family)
+
+    def versions(self, task_id: str) -> list[TaskSpec]:
+        """Every version of one task, oldest first.
+
+        Raises:
+            TaskNotFoundError: For an unknown id, suggesting close matches.
+        """
+        if task_id not in self._versions:
+            raise TaskNotFoundError(self._unknown_id_message(task_id))
+        return [self._versions[task_id][v] for v in sorted(self._versions[task_id], key=_version_key)]
+
+    def latest(self, family: str | None = None) -> list[TaskSpec]:
+        """The latest version of every task, optionally of one family."""
+        return [self.versions(i)[-1] for i in self.ids(family)]
+
+    def resolve(self, ref: str, *, family: str | None = None) -> TaskSpec:
+        """Find ``id@version``, or the latest version of ``id``.
+
+        Raises:
+            TaskNotFoundError: For an unknown id or version, or a task of another family.
+        """
+        task_id, version = split_ref(ref)
+        versions = self.versions(task_id)
+        if family is not None and versions[0].family != family:
+            raise TaskNotFoundError(f"Task {task_id!r} belongs to family {versions[0].family!r}, not {family!r}.")
+        if version is None:
+            return versions[-1]
+        for spec in versions:
+            if spec.version == version:
+                return spec
+        known = ", ".join(s.version for s in versions)
+        raise TaskNotFoundError(f"Task {task_id!r} has no version {version!r}; available versions: {known}.")
+
+    def _unknown_id_message(self, task_id: str) -> str:
+        message = f"Unknown task {task_id!r}."
+        close = difflib.get_close_matches(task_id, list(self._versions), n=1)
+        return f"{message} Did you mean {close[0]}?" if close else f"{message} Known tasks: {', '.join(self.ids())}."
+
+
+def default_tasks_dir() -> Path:
+    """The tasks folder: ``$SKILLGYM_TASKS_DIR``, else the tasks bundled with the package."""
+    import os
+
+    override = os.environ.get("SKILLGYM_TASKS_DIR")
+    if override:
+        return Path(override)
+    import skillgym.tasks
+
+    return Path(next(iter(skillgym.tasks.__path__)))

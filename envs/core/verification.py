@@ -1,0 +1,50 @@
+"""The verifier's verdict: a score in [0, 1], success, and a breakdown per check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+
+class Check(BaseModel):
+    """One verified property of the episode's outcome.
+
+    Example:
+        >>> Check(name="answer", passed=False, expected="42", actual="41").passed
+        False
+    """
+
+    name: str
+    passed: bool
+    weight: float = Field(default=1.0, gt=0)
+    expected: str | None = None
+    actual: str | None = None
+    detail: str = ""
+
+
+class Verification(BaseModel):
+    """The verdict that becomes the final reward and ``info["verification"]``.
+
+    ``success`` is its own field, true only when every check passed; it is never
+    derived from ``score > 0``.
+    """
+
+    score: float = Field(ge=0.0, le=1.0)
+    success: bool
+    checks: list[Check]
+
+    @classmethod
+    def from_checks(cls, checks: Sequence[Check]) -> Verification:
+        """Score as the weighted fraction of passed checks; success when all passed.
+
+        Example:
+            >>> v = Verification.from_checks([Check(name="a", passed=True), Check(name="b", passed=False)])
+            >>> (v.score, v.success)
+            (0.5, False)
+        """
+        if not checks:
+            raise ValueError("Expects at least one check, actual value: []")
+        total = sum(c.weight for c in checks)
+        passed = sum(c.weight for c in checks if c.passed)
+        return cls(score=passed / total, success=all(c.passed for c in checks), checks=list(checks))

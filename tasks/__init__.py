@@ -1,0 +1,1 @@
+"""Task data bundled with SkillGym: tasks/<family>/<name>/task.yaml."""
