@@ -46,6 +46,9 @@ class ArithmeticEnv(SkillGymEnv):
     family: ClassVar[str] = "arithmetic"
     observation_fields: ClassVar[tuple[str, ...]] = ("output",)
     max_field_chars: ClassVar[int] = 8_192
+    # Steps are pure computation bounded by the calculator's limits (microseconds), so
+    # servers run them inline instead of paying a thread hop per step.
+    blocking: ClassVar[bool] = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

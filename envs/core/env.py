@@ -80,6 +80,8 @@ class SkillGymEnv(gym.Env[Observation, str]):
     family: ClassVar[str] = ""
     observation_fields: ClassVar[tuple[str, ...]] = ()
     max_field_chars: ClassVar[int] = 100_000
+    blocking: ClassVar[bool] = True
+    """Whether reset/step may block (I/O, a browser, a sandbox): servers then run them in a thread."""
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
@@ -89,12 +91,27 @@ class SkillGymEnv(gym.Env[Observation, str]):
             raise ValueError(f"Expects render_mode in {self.metadata['render_modes']}, actual value: {render_mode!r}")
         self.render_mode = render_mode
         self.toolset = Toolset.collect(type(self))
-        self.observation_space = text_fields(BASE_FIELDS + self.observation_fields, self.max_field_chars)
-        self.action_space = UnicodeText(MAX_ACTION_CHARS)
+        self.observation_space = self.make_observation_space()
+        self.action_space = self.make_action_space()
         self.catalog = catalog if catalog is not None else default_catalog()
         self.default_task = self.catalog.resolve(task, family=self.family).ref if task else None
         self._episode: Episode | None = None
         self._closed = False
+
+    @classmethod
+    def make_observation_space(cls) -> gym.spaces.Dict:
+        """The family's observation space, without making an environment."""
+        return text_fields(BASE_FIELDS + cls.observation_fields, cls.max_field_chars)
+
+    @classmethod
+    def toolset_schemas(cls) -> list[dict[str, Any]]:
+        """The family's tools as JSON Schema, without making an environment."""
+        return Toolset.collect(cls).schemas()
+
+    @classmethod
+    def make_action_space(cls) -> UnicodeText:
+        """The action space: one JSON tool call in a string."""
+        return UnicodeText(MAX_ACTION_CHARS)
 
     # ---- the family's hooks -------------------------------------------------------
     def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""``create_app(settings)``: the env server, wired from its routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+import skillgym
+from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.hub_server.body_limit import BodyLimitMiddleware
+from skillgym.hub_server.errors import install_error_handlers
+from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
+from skillgym.hub_server.sessions import SessionManager
+from skillgym.hub_server.settings import ServerSettings
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """Build the server for ``settings`` (defaults, or ``SKILLGYM_*`` variables).
+
+    Example:
+        >>> app = create_app(ServerSettings(max_sessions=16))
+        >>> app.title
+        'SkillGym'
+    """
+    settings = settings or ServerSettings()
+    catalog = TaskCatalog.load(settings.tasks_dir)
+    manager = SessionManager(settings, catalog)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(manager.reap_forever(), name="skillgym-reaper")
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            await manager.close_all()
+
+    app = FastAPI(
+        title="SkillGym",
+        version=skillgym.__version__,
+        summary="Verifiable RL environments for LLM agents, over HTTP and WebSocket.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessions = manager
+    for module in (health, envs, tasks, sessions, session_ws):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,29 @@
+"""Dependency aliases that keep route handlers short."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.hub_server.sessions import SessionManager
+from skillgym.hub_server.settings import ServerSettings
+
+
+def _sessions(conn: HTTPConnection) -> SessionManager:
+    return conn.app.state.sessions
+
+
+def _catalog(conn: HTTPConnection) -> TaskCatalog:
+    return conn.app.state.sessions.catalog
+
+
+def _settings(conn: HTTPConnection) -> ServerSettings:
+    return conn.app.state.settings
+
+
+SessionsDep = Annotated[SessionManager, Depends(_sessions)]
+CatalogDep = Annotated[TaskCatalog, Depends(_catalog)]
+SettingsDep = Annotated[ServerSettings, Depends(_settings)]

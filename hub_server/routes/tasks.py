@@ -1,0 +1,32 @@
+"""``GET /v1/tasks`` and ``GET /v1/tasks/{id}/versions``."""
+
+from fastapi import APIRouter
+
+from skillgym.envs.core.protocol import TaskPublic, TasksPublic
+from skillgym.envs.core.registry import get_family
+from skillgym.envs.core.tasks import TaskSpec
+from skillgym.hub_server.deps import CatalogDep
+
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+
+
+def task_public(spec: TaskSpec) -> TaskPublic:
+    """A task version as the API lists it."""
+    return TaskPublic(
+        id=spec.id, version=spec.version, family=spec.family, title=spec.title, difficulty=spec.difficulty,
+        tags=spec.tags, max_steps=spec.limits.max_steps, content_hash=spec.content_hash,
+    )
+
+
+@router.get("")
+async def list_tasks(catalog: CatalogDep, family: str | None = None) -> TasksPublic:
+    """The latest version of every task, optionally of one family."""
+    if family is not None:
+        get_family(family)
+    return TasksPublic(tasks=[task_public(spec) for spec in catalog.latest(family)])
+
+
+@router.get("/{task_id:path}/versions")
+async def list_versions(task_id: str, catalog: CatalogDep) -> TasksPublic:
+    """Every version of one task, oldest first."""
+    return TasksPublic(tasks=[task_public(spec) for spec in catalog.versions(task_id)])

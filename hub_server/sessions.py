@@ -1,0 +1,191 @@
+"""Sessions: one environment each, many per server, stepped without blocking the loop.
+
+Each session has its own lock, so calls on one session never interleave, while calls
+on different sessions run concurrently. Environments whose class says ``blocking``
+run in a thread pool; the rest (pure computation bounded to microseconds) run inline,
+which is where the protocol's throughput comes from. An idle reaper closes sessions
+that nobody has touched for ``idle_timeout_s``, so a client that vanishes (half-open
+WebSockets included) never holds a slot forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from skillgym.envs.core.env import SkillGymEnv
+from skillgym.envs.core.protocol import SessionCreate, SessionPublic
+from skillgym.envs.core.registry import env_class, get_family
+from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
+from skillgym.hub_server.settings import ServerSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Session:
+    """One client's environment and what the server knows about it."""
+
+    id: str
+    family: str
+    task: str | None
+    seed: int | None
+    options: dict[str, Any]
+    env: SkillGymEnv
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+    on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    reset_once: bool = False
+
+    def public(self, state: str | None = None) -> SessionPublic:
+        """The session as ``GET /v1/sessions/{id}`` describes it."""
+        episode = self.env.episode
+        if state is None:
+            state = "created" if episode is None else ("ended" if episode.done else "running")
+        return SessionPublic(
+            session_id=self.id, env=self.family, task=self.task, state=state,
+            episode_task=episode.spec.ref if episode else None, steps=episode.steps if episode else 0,
+        )
+
+
+class SessionManager:
+    """Creates, finds, steps, closes and reaps sessions within the server's limits."""
+
+    def __init__(self, settings: ServerSettings, catalog: TaskCatalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self._sessions: dict[str, Session] = {}
+        self._closed: OrderedDict[str, str] = OrderedDict()
+        self._reserved = 0
+        self._executor = ThreadPoolExecutor(settings.env_threads, thread_name_prefix="skillgym-env")
+
+    @property
+    def count(self) -> int:
+        """Sessions open now."""
+        return len(self._sessions)
+
+    def sessions(self) -> list[Session]:
+        """The open sessions."""
+        return list(self._sessions.values())
+
+    async def create(self, body: SessionCreate) -> Session:
+        """Make a session's environment; 503 when the server is full."""
+        if len(self._sessions) + self._reserved >= self.settings.max_sessions:
+            raise ServerFullError(
+                f"The server holds its maximum of {self.settings.max_sessions} sessions; "
+                f"retry after {self.settings.retry_after_s} s or close sessions you no longer use.",
+                retry_after_s=self.settings.retry_after_s,
+            )
+        get_family(body.env)
+        task = self.catalog.resolve(body.task, family=body.env).ref if body.task else None
+        cls = env_class(body.env)
+        self._reserved += 1
+        try:
+            env = await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
+        finally:
+            self._reserved -= 1
+        session = Session(secrets.token_hex(8), body.env, task, body.seed, dict(body.options), env)
+        self._sessions[session.id] = session
+        logger.debug("session %s created (%s, %s)", session.id, body.env, task)
+        return session
+
+    def get(self, session_id: str) -> Session:
+        """The open session with that id.
+
+        Raises:
+            SessionClosedError: If it was closed or reaped.
+            SessionNotFoundError: If it never existed here.
+        """
+        session = self._sessions.get(session_id)
+        if session is not None:
+            return session
+        if session_id in self._closed:
+            raise SessionClosedError(f"Session {session_id} is closed ({self._closed[session_id]}); create a new one.")
+        raise SessionNotFoundError(f"No session {session_id!r} on this server.")
+
+    async def reset(self, session: Session, seed: int | None, options: dict[str, Any]) -> dict[str, Any]:
+        """Reset the session's environment; the session's defaults fill what is not given."""
+        if not session.reset_once:
+            seed = session.seed if seed is None else seed
+            options = {**session.options, **options}
+        options.setdefault("task", session.task)
+        if options["task"] is None:
+            del options["task"]
+        observation, info = await self.run(session, lambda: session.env.reset(seed=seed, options=options))
+        session.reset_once = True
+        return {"observation": observation, "info": info}
+
+    async def step(self, session: Session, action: str) -> dict[str, Any]:
+        """Step the session's environment once."""
+        observation, reward, terminated, truncated, info = await self.run(session, lambda: session.env.step(action))
+        return {"observation": observation, "reward": float(reward), "terminated": terminated,
+                "truncated": truncated, "info": info}
+
+    async def run(self, session: Session, call: Callable[[], T]) -> T:
+        """Run ``call`` on the session's environment, one call at a time per session."""
+        async with session.lock:
+            if self._sessions.get(session.id) is not session:
+                self.get(session.id)  # raises: closed while this call waited
+            session.last_used = time.monotonic()
+            try:
+                return await self._call(type(session.env), call)
+            finally:
+                session.last_used = time.monotonic()
+
+    async def close(self, session_id: str, reason: str = "closed by its client") -> None:
+        """Close a session; closing a closed one is fine, an unknown one is 404."""
+        session = self._sessions.pop(session_id, None)
+        if session is None:
+            if session_id not in self._closed:
+                raise SessionNotFoundError(f"No session {session_id!r} on this server.")
+            return
+        self._remember_closed(session_id, reason)
+        async with session.lock:
+            await self._call(type(session.env), session.env.close)
+        for callback in session.on_close:
+            await callback()
+        logger.debug("session %s closed: %s", session_id, reason)
+
+    async def reap_idle(self) -> int:
+        """Close sessions idle for longer than the timeout (not those mid-call)."""
+        deadline = time.monotonic() - self.settings.idle_timeout_s
+        idle = [s.id for s in self._sessions.values() if s.last_used < deadline and not s.lock.locked()]
+        for session_id in idle:
+            await self.close(session_id, f"reaped after {self.settings.idle_timeout_s:g} s idle")
+        if idle:
+            logger.info("reaped %d idle sessions", len(idle))
+        return len(idle)
+
+    async def reap_forever(self) -> None:
+        """The reaper's loop; runs for the server's lifetime."""
+        while True:
+            await asyncio.sleep(self.settings.reap_interval_s)
+            try:
+                await self.reap_idle()
+            except Exception:
+                logger.exception("the idle reaper failed; it will try again")
+
+    async def close_all(self) -> None:
+        """Close every session (server shutdown) and stop the thread pool."""
+        for session_id in list(self._sessions):
+            await self.close(session_id, "the server shut down")
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _call(self, cls: type[SkillGymEnv], call: Callable[[], T]) -> T:
+        if not cls.blocking:
+            return call()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _remember_closed(self, session_id: str, reason: str) -> None:
+        self._closed[session_id] = reason
+        while len(self._closed) > self.settings.closed_memory:
+            self._closed.popitem(last=False)
