@@ -1,0 +1,162 @@
+"""``RemoteEnv``: a SkillGym environment on a server, as a real ``gymnasium.Env``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gymnasium as gym
+import httpx
+
+from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
+from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
+from skillgym.errors import (
+    RemoteConnectionError,
+    RemoteTimeoutError,
+    SessionClosedError,
+    SessionNotFoundError,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
+    """An environment served by a SkillGym server, over HTTP (or a WebSocket).
+
+    Example:
+        >>> env = RemoteEnv("http://127.0.0.1:8000", env="arithmetic", task="arithmetic/sum-list")
+        ... # doctest: +SKIP
+        >>> with env:  # doctest: +SKIP
+        ...     obs, info = env.reset(seed=7)
+        ...     obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {}}')
+    """
+
+    metadata = {"render_modes": []}  # noqa: RUF012
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        env: str,
+        task: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: Transport = "http",
+    ) -> None:
+        super().__init__(base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout.read, connect=timeout.connect),
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+        )
+        self._ws: Any = None
+        try:
+            self._describe(self._request("GET", "/v1/envs", retry=retry))
+            self._opened(self._request("POST", "/v1/sessions", json=self._create_body(), retry=retry, connect_only=True))
+            if transport == "websocket":
+                self._ws = self._connect_ws()
+        except BaseException:
+            self._http.close()
+            raise
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """Start an episode on the server (retried on connection errors: a reset is repeatable)."""
+        super().reset(seed=seed)
+        self._check_open()
+        body = self._reset_body(seed, options)
+        if self._ws is not None:
+            return self._reset_result(self._ws_call({"op": "reset", **body}))
+        return self._reset_result(self._request("POST", self._session_path("/reset"), json=body, retry=self.retry))
+
+    def step(self, action: str) -> StepResult:
+        """One tool call; never re-sent on a connection error (the server may have applied it)."""
+        self._check_open()
+        if self._ws is not None:
+            return self._step_result(self._ws_call({"op": "step", "action": action}))
+        return self._step_result(self._request("POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY))
+
+    def close(self) -> None:
+        """Close the session on the server and the connection; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._ws is not None:
+                self._ws.close()
+            self._request("DELETE", self._session_path(), retry=self.retry, expect_body=False)
+        except (SessionNotFoundError, SessionClosedError):
+            pass
+        except (RemoteConnectionError, RemoteTimeoutError) as exc:
+            logger.warning("could not close session %s (the server reaps it when idle): %s", self.session_id, exc)
+        finally:
+            self._http.close()
+
+    # ---- I/O ----------------------------------------------------------------------
+    def _request(
+        self, method: str, path: str, *, retry: RetryPolicy, json: Any = None,
+        connect_only: bool = False, expect_body: bool = True,
+    ) -> Any:
+        def send() -> httpx.Response:
+            return self._http.request(method, path, json=json)
+
+        retryable: tuple[type[Exception], ...] = (httpx.ConnectError,) if connect_only else (httpx.TransportError,)
+        response = self._with_retries(send, retry, retryable, f"{method} {path}")
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+            raise self._error_from(response.status_code, body)
+        return response.json() if expect_body else None
+
+    def _with_retries(
+        self, send: Callable[[], T], retry: RetryPolicy, retryable: tuple[type[Exception], ...], what: str
+    ) -> T:
+        delays = retry.delays()
+        while True:
+            try:
+                return send()
+            except httpx.TimeoutException as exc:
+                if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
+                    raise RemoteTimeoutError(
+                        f"{what} on {self.base_url} got no answer within the timeout "
+                        f"(connect {self.timeout.connect:g} s, read {self.timeout.read:g} s)."
+                    ) from None
+            except httpx.TransportError as exc:
+                if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
+                    not_retried = "" if isinstance(exc, retryable) else " (not retried: it may have been applied)"
+                    raise RemoteConnectionError(
+                        f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
+                    ) from None
+            logger.info("%s failed, retrying in %.2f s", what, delay)
+            time.sleep(delay)
+
+    def _connect_ws(self) -> Any:
+        from websockets.sync.client import connect
+
+        try:
+            return connect(self._ws_url(), open_timeout=self.timeout.connect, max_size=None, compression=None)
+        except OSError as exc:
+            raise RemoteConnectionError(f"WebSocket to {self._ws_url()} failed: {exc}") from None
+
+    def _ws_call(self, message: dict[str, Any]) -> dict[str, Any]:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            self._ws.send(json.dumps(message))
+            body = json.loads(self._ws.recv(timeout=self.timeout.read))
+        except TimeoutError:
+            raise RemoteTimeoutError(
+                f"{message['op']} over the WebSocket got no answer within {self.timeout.read:g} s."
+            ) from None
+        except ConnectionClosed as exc:
+            raise RemoteConnectionError(f"The WebSocket of session {self.session_id} closed: {exc}") from None
+        if "error" in body:
+            raise self._error_from(0, body)
+        return body
