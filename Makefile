@@ -1,0 +1,46 @@
+# SkillGym: `make demo` runs the main job, `make test` runs the whole suite.
+# Every target installs what is missing first, idempotently.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Re-install when pyproject.toml changes (the stamp carries its hash).
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Debian packages the suite and the families need (none yet beyond Python itself).
+APT_PACKAGES :=
+
+.PHONY: setup system demo serve test bench lint clean
+
+setup: system $(STAMP)
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SkillGym needs Python 3.11+"' \
+	  || { echo "Python 3.11+ is required (found $$($(PYTHON) --version))"; exit 1; }
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+demo: setup
+	$(VENV)/bin/skillgym demo
+
+serve: setup
+	$(VENV)/bin/skillgym serve --host 127.0.0.1 --port 8000
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
+	$(PY) benchmarks/protocol.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache runs *.egg-info

@@ -1,0 +1,140 @@
+"""The ``skillgym`` command line: serve, list, run, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Annotated
+
+try:
+    import typer
+except ImportError:  # a bare `pip install skillgym` is the light client only
+    typer = None  # type: ignore[assignment]
+
+
+class PolicyName(str, Enum):
+    """Built-in policies."""
+
+    oracle = "oracle"
+    random = "random"
+    noop = "noop"
+
+
+class TransportName(str, Enum):
+    """How a remote env talks to its server."""
+
+    http = "http"
+    websocket = "websocket"
+
+
+def build_app() -> typer.Typer:
+    """The Typer application."""
+    app = typer.Typer(help="SkillGym: verifiable RL environments for LLM agents.", no_args_is_help=True)
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        max_sessions: Annotated[int, typer.Option(help="Sessions held at once; more get 503.")] = 1024,
+        idle_timeout: Annotated[float, typer.Option(help="Seconds before an idle session is reaped.")] = 300.0,
+    ) -> None:
+        """Serve every environment family over HTTP and WebSocket."""
+        from skillgym.hub_server.runner import serve as run_server
+        from skillgym.hub_server.settings import ServerSettings
+
+        run_server(ServerSettings(host=host, port=port, max_sessions=max_sessions, idle_timeout_s=idle_timeout))
+
+    @app.command("list")
+    def list_tasks(family: Annotated[str | None, typer.Option(help="Only this family.")] = None) -> None:
+        """List environment families and their tasks with versions."""
+        from skillgym.envs.core.registry import FAMILIES, get_family
+        from skillgym.envs.core.tasks import TaskCatalog
+
+        if family is not None:
+            get_family(family)
+        catalog = TaskCatalog.load()
+        for spec in sorted(FAMILIES.values(), key=lambda s: s.name):
+            if family not in (None, spec.name):
+                continue
+            typer.echo(f"{spec.name}  ({spec.gym_id})  {spec.description}")
+            for task in catalog.latest(spec.name):
+                versions = ", ".join(v.version for v in catalog.versions(task.id))
+                typer.echo(f"  {task.id:<38} {versions:<10} {task.difficulty:<7} {task.title}")
+
+    @app.command()
+    def run(
+        task: Annotated[str, typer.Argument(help="Task id, optionally @version, e.g. arithmetic/sum-list@1.0.0.")],
+        policy: Annotated[PolicyName, typer.Option(help="Who plays.")] = PolicyName.oracle,
+        seed: Annotated[int, typer.Option(help="Episode seed.")] = 0,
+        base_url: Annotated[str | None, typer.Option(help="Play on this server instead of in-process.")] = None,
+        transport: Annotated[TransportName, typer.Option(help="Remote transport.")] = TransportName.http,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Play one episode of TASK and print it with its verification."""
+        from skillgym.envs.core.episode import make_policy, run_episode
+        from skillgym.envs.core.registry import make_env
+        from skillgym.envs.core.tasks import TaskCatalog
+
+        spec = TaskCatalog.load().resolve(task)
+        kwargs = {"transport": transport.value} if base_url else {}
+        chosen = make_policy(policy.value, family=spec.family, task=spec.ref, seed=seed)
+        with make_env(spec.family, task=spec.ref, base_url=base_url, **kwargs) as env:
+            result = run_episode(_Echo(env, enabled=not as_json), chosen, task=spec.ref, seed=seed)
+        if as_json:
+            typer.echo(result.model_dump_json())
+            return
+        verdict = "SUCCESS" if result.success else "FAILURE"
+        typer.echo(f"\n{verdict}: reward {result.reward:.3f} after {result.steps} steps ({spec.ref}, seed {seed})")
+        for check in result.verification["checks"]:
+            mark = "pass" if check["passed"] else "FAIL"
+            typer.echo(f"  [{mark}] {check['name']}: expected {check['expected']!r}, actual {check['actual']!r} {check['detail']}")
+
+    @app.command()
+    def demo(seeds: Annotated[int, typer.Option(help="Seeds per task and policy.")] = 5) -> None:
+        """Serve locally and play the oracle and a random policy on every task over HTTP."""
+        from skillgym.demo import DemoConfig, run_demo
+
+        run_demo(DemoConfig(seeds=seeds), echo=typer.echo)
+
+    return app
+
+
+class _Echo:
+    """Prints each step of an episode as it is played (a thin pass-through of the env)."""
+
+    def __init__(self, env, *, enabled: bool) -> None:  # noqa: ANN001
+        self.env, self.enabled = env, enabled
+
+    def reset(self, **kwargs):  # noqa: ANN003, ANN201
+        observation, info = self.env.reset(**kwargs)
+        if self.enabled:
+            typer.echo(f"# {info['task']} seed {info['seed']}\n{observation['instruction'].strip()}\n")
+        return observation, info
+
+    def step(self, action: str):  # noqa: ANN201
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        if self.enabled:
+            typer.echo(f"> {action}")
+            for name, value in observation.items():
+                if name != "instruction" and value:
+                    typer.echo(f"  {name}: {value.strip()[:500]}")
+        return observation, reward, terminated, truncated, info
+
+
+def main() -> None:
+    """Entry point of the ``skillgym`` script."""
+    if typer is None:
+        sys.stderr.write("The skillgym command line needs its extras: pip install 'skillgym[local]' (or [hub] to serve).\n")
+        raise SystemExit(2)
+    from skillgym.errors import SkillGymError
+
+    try:
+        build_app()()
+    except SkillGymError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()
