@@ -1,4 +1,9 @@
-"""An ASGI middleware that answers 413 to request bodies over the limit, before reading them."""
+"""An ASGI middleware that answers 413 to request bodies over the limit.
+
+A declared Content-Length over the limit is refused before anything is read. A body
+without one (chunked) is read here, up to the limit, and replayed to the app: the app
+itself would turn an error raised mid-read into a generic 400.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,46 @@ from typing import Any
 
 from skillgym.errors import BodyTooLargeError
 
-Scope = dict[str, Any]
+Message = dict[str, Any]
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies larger than ``max_bytes``: by Content-Length at once, else while streaming."""
+    """Refuse request bodies larger than ``max_bytes`` with a JSON 413."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, int(declared))
+        if declared is not None:
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await self._refuse(send, int(declared))
+                return
+            await self.app(scope, receive, send)
             return
-        seen = 0
-
-        async def counting_receive() -> dict[str, Any]:
-            nonlocal seen
+        messages, size = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError(self._message(seen))
-            return message
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._refuse(send, size)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLargeError:
-            await self._refuse(send, seen)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
 
-    def _message(self, size: int) -> str:
-        return f"Expects a request body of at most {self.max_bytes} bytes, actual size: {size} bytes or more."
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Any, size: int) -> None:
-        body = json.dumps({"error": {"code": BodyTooLargeError.code, "message": self._message(size)}}).encode()
+        message = f"Expects a request body of at most {self.max_bytes} bytes, actual size: {size} bytes or more."
+        body = json.dumps({"error": {"code": BodyTooLargeError.code, "message": message}}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
