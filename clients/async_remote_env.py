@@ -65,7 +65,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
                     timeout=aiohttp.ClientTimeout(sock_connect=self.timeout.connect, sock_read=self.timeout.read)
                 )
             self._describe(await self._request("GET", "/v1/envs", retry=self.retry))
-            created = await self._request("POST", "/v1/sessions", json=self._create_body(), retry=self.retry, connect_only=True)
+            created = await self._request(
+                "POST", "/v1/sessions", json=self._create_body(), retry=self.retry, idempotent=False
+            )
             self._opened(created)
             if self.transport == "websocket":
                 self._ws = await self._connect_ws()
@@ -89,7 +91,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
         if self._ws is not None:
             return self._step_result(await self._ws_call({"op": "step", "action": action}))
         return self._step_result(
-            await self._request("POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY)
+            await self._request(
+                "POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY, idempotent=False
+            )
         )
 
     async def close(self) -> None:
@@ -119,8 +123,10 @@ class AsyncRemoteEnv(RemoteEnvBase):
     # ---- I/O ----------------------------------------------------------------------
     async def _request(
         self, method: str, path: str, *, retry: RetryPolicy, json: Any = None,
-        connect_only: bool = False, expect_body: bool = True,
+        idempotent: bool = True, expect_body: bool = True,
     ) -> Any:
+        """One call, retried per ``retry`` on connection errors; a call that is not
+        idempotent is retried only when it cannot have reached the server."""
         assert self._http is not None
 
         async def send() -> tuple[int, Any]:
@@ -133,7 +139,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
                 return response.status, (await response.json(content_type=None) if expect_body else None)
 
         retryable: tuple[type[Exception], ...] = (
-            (aiohttp.ClientConnectorError,) if connect_only else (aiohttp.ClientConnectionError,)
+            (aiohttp.ClientConnectionError,) if idempotent else (aiohttp.ClientConnectorError,)
         )
         status, body = await self._with_retries(send, retry, retryable, f"{method} {path}")
         if status >= 400:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,8 +67,12 @@ class RemoteEnvBase:
                 self.action_space = space_from_json(description["action_space"])
                 self.tools = description["tools"]
                 return
-        known = ", ".join(d["name"] for d in envs_body["envs"])
-        raise EnvNotFoundError(f"The server at {self.base_url} has no env {self.env_name!r}; it has: {known}.")
+        known = [d["name"] for d in envs_body["envs"]]
+        close = difflib.get_close_matches(self.env_name, known, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise EnvNotFoundError(
+            f"The server at {self.base_url} has no env {self.env_name!r}; it has: {', '.join(known)}.{hint}"
+        )
 
     def _opened(self, created: dict[str, Any]) -> None:
         self.session_id = created["session_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -54,9 +55,10 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
         )
         self._ws: Any = None
+        self._ws_stack = contextlib.ExitStack()
         try:
             self._describe(self._request("GET", "/v1/envs", retry=retry))
-            self._opened(self._request("POST", "/v1/sessions", json=self._create_body(), retry=retry, connect_only=True))
+            self._opened(self._request("POST", "/v1/sessions", json=self._create_body(), retry=retry, idempotent=False))
             if transport == "websocket":
                 self._ws = self._connect_ws()
         except BaseException:
@@ -79,7 +81,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         self._check_open()
         if self._ws is not None:
             return self._step_result(self._ws_call({"op": "step", "action": action}))
-        return self._step_result(self._request("POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY))
+        return self._step_result(
+            self._request("POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY, idempotent=False)
+        )
 
     def close(self) -> None:
         """Close the session on the server and the connection; safe to call twice."""
@@ -87,8 +91,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             return
         self._closed = True
         try:
-            if self._ws is not None:
-                self._ws.close()
+            self._ws_stack.close()
             self._request("DELETE", self._session_path(), retry=self.retry, expect_body=False)
         except (SessionNotFoundError, SessionClosedError):
             pass
@@ -100,12 +103,15 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
     # ---- I/O ----------------------------------------------------------------------
     def _request(
         self, method: str, path: str, *, retry: RetryPolicy, json: Any = None,
-        connect_only: bool = False, expect_body: bool = True,
+        idempotent: bool = True, expect_body: bool = True,
     ) -> Any:
+        """One call, retried per ``retry`` on transport errors; a call that is not
+        idempotent is retried only when it cannot have reached the server."""
+
         def send() -> httpx.Response:
             return self._http.request(method, path, json=json)
 
-        retryable: tuple[type[Exception], ...] = (httpx.ConnectError,) if connect_only else (httpx.TransportError,)
+        retryable: tuple[type[Exception], ...] = (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
         response = self._with_retries(send, retry, retryable, f"{method} {path}")
         if response.status_code >= 400:
             try:
@@ -141,7 +147,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         from websockets.sync.client import connect
 
         try:
-            return connect(self._ws_url(), open_timeout=self.timeout.connect, max_size=None, compression=None)
+            return self._ws_stack.enter_context(
+                connect(self._ws_url(), open_timeout=self.timeout.connect, max_size=None, compression=None)
+            )
         except OSError as exc:
             raise RemoteConnectionError(f"WebSocket to {self._ws_url()} failed: {exc}") from None
 

@@ -1,0 +1,110 @@
+"""RemoteEnv: a real gymnasium.Env over HTTP or a WebSocket (mirrored by test_async_remote_env)."""
+
+import json
+import re
+
+import gymnasium as gym
+import httpx
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from skillgym.clients import RemoteEnv, RetryPolicy, Timeout
+from skillgym.envs.arithmetic import ArithmeticEnv
+from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.errors import (
+    ClientClosedError,
+    EnvNotFoundError,
+    EpisodeStateError,
+    RemoteConnectionError,
+    RemoteTimeoutError,
+    TaskNotFoundError,
+)
+from tests.clients.fake_servers import FakeFlakyServer, FakeSilentServer, unused_base_url
+
+TRANSPORTS = ["http", "websocket"]
+TASKS = [spec.ref for spec in TaskCatalog.load().latest("arithmetic")]
+SUBMIT = json.dumps({"tool": "submit", "args": {"answer": "1"}})
+FAST_RETRY = RetryPolicy(attempts=3, backoff_s=0.01)
+
+
+def open_count(base_url):
+    return httpx.get(f"{base_url}/v1/sessions").json()["count"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_check_env_passes_on_remote_env(base_url, transport):
+    env = gym.make("skillgym/Arithmetic-v0", task="arithmetic/sum-list", base_url=base_url, transport=transport)
+    assert isinstance(env.unwrapped, RemoteEnv)
+    check_env(env.unwrapped, skip_render_check=True)
+    env.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("task", TASKS)
+def test_same_seed_gives_the_same_first_observation_in_process_and_remote(base_url, transport, task):
+    local = ArithmeticEnv(task=task).reset(seed=21)
+    with RemoteEnv(base_url, env="arithmetic", task=task, transport=transport) as env:
+        assert env.reset(seed=21) == local
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_spaces_and_tools_come_from_the_server(base_url, transport):
+    with RemoteEnv(base_url, env="arithmetic", transport=transport) as env:
+        assert env.observation_space == ArithmeticEnv.make_observation_space()
+        assert env.action_space == ArithmeticEnv.make_action_space()
+        assert env.tools == ArithmeticEnv.toolset_schemas()
+
+
+def test_server_errors_raise_the_same_exception_classes(base_url):
+    with pytest.raises(TaskNotFoundError, match=re.escape("Did you mean arithmetic/sum-list?")):
+        RemoteEnv(base_url, env="arithmetic", task="arithmetic/sum-lists")
+    with pytest.raises(EnvNotFoundError, match="Did you mean arithmetic?"):
+        RemoteEnv(base_url, env="arithmetc")
+    with RemoteEnv(base_url, env="arithmetic") as env, pytest.raises(EpisodeStateError, match=re.escape("reset() before step()")):
+        env.step(SUBMIT)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_context_manager_closes_the_session_and_close_is_idempotent(base_url, transport):
+    before = open_count(base_url)
+    with RemoteEnv(base_url, env="arithmetic", transport=transport) as env:
+        env.reset(seed=1)
+        assert open_count(base_url) == before + 1
+    env.close()
+    assert open_count(base_url) == before
+
+
+def test_use_after_close_is_a_clear_error(base_url):
+    env = RemoteEnv(base_url, env="arithmetic")
+    env.close()
+    with pytest.raises(ClientClosedError, match=re.escape(f"This RemoteEnv (session {env.session_id}) is closed")):
+        env.reset(seed=0)
+
+
+def test_unreachable_server_is_a_connection_error_after_retries():
+    with pytest.raises(RemoteConnectionError, match="GET /v1/envs on http://127.0.0.1:.* failed: ConnectError"):
+        RemoteEnv(unused_base_url(), env="arithmetic", retry=FAST_RETRY)
+
+
+def test_reset_is_retried_but_a_step_is_never_resent():
+    with FakeFlakyServer() as fake:
+        env = RemoteEnv(fake.base_url, env="arithmetic", retry=FAST_RETRY)
+        with pytest.raises(RemoteConnectionError):
+            env.reset(seed=0)
+        with pytest.raises(RemoteConnectionError, match=re.escape("(not retried: it may have been applied)")):
+            env.step(SUBMIT)
+        env.close()
+    assert fake.calls == {"reset": 3, "step": 1, "close": 1}
+
+
+def test_a_server_that_does_not_answer_is_a_timeout_error():
+    with FakeSilentServer() as silent:
+        with pytest.raises(RemoteTimeoutError, match=re.escape("got no answer within the timeout (connect 1 s, read 0.2 s)")):
+            RemoteEnv(silent.base_url, env="arithmetic", timeout=Timeout(connect=1, read=0.2), retry=FAST_RETRY)
+
+
+def test_base_url_and_transport_are_checked():
+    with pytest.raises(ValueError, match="Expects a base_url like http://127.0.0.1:8000"):
+        RemoteEnv("localhost:8000", env="arithmetic")
+    with pytest.raises(ValueError, match='Expects transport "http" or "websocket"'):
+        RemoteEnv("http://127.0.0.1:1", env="arithmetic", transport="grpc")

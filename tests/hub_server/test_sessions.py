@@ -1,0 +1,125 @@
+"""Session limits, the idle reaper, and how environment code is scheduled."""
+
+import asyncio
+import json
+import threading
+import time
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from skillgym.envs.arithmetic import ArithmeticEnv
+from skillgym.envs.core import registry
+from skillgym.hub_server.runner import BackgroundServer
+from skillgym.hub_server.settings import ServerSettings
+
+CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "1 + 1"}})
+
+
+def test_a_full_server_answers_503_with_retry_after():
+    with BackgroundServer(ServerSettings(port=0, max_sessions=2, retry_after_s=7)) as server, httpx.Client(base_url=server.base_url) as http:
+        ids = [http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"] for _ in range(2)]
+        full = http.post("/v1/sessions", json={"env": "arithmetic"})
+        assert full.status_code == 503
+        assert full.headers["retry-after"] == "7"
+        assert full.json()["error"]["code"] == "server_full"
+        assert "maximum of 2 sessions" in full.json()["error"]["message"]
+        http.delete(f"/v1/sessions/{ids[0]}")
+        assert http.post("/v1/sessions", json={"env": "arithmetic"}).status_code == 201
+
+
+def test_idle_sessions_are_reaped_and_answer_409_afterwards():
+    settings = ServerSettings(port=0, idle_timeout_s=0.3, reap_interval_s=0.05)
+    with BackgroundServer(settings) as server, httpx.Client(base_url=server.base_url) as http:
+        session = http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
+        deadline = time.monotonic() + 10
+        while http.get("/v1/sessions").json()["count"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert http.get("/v1/sessions").json()["count"] == 0
+        error = http.post(f"/v1/sessions/{session}/reset", json={}).json()["error"]
+        assert error["code"] == "session_closed" and "reaped after 0.3 s idle" in error["message"]
+
+
+def test_a_silent_websocket_is_closed_and_its_session_reaped():
+    settings = ServerSettings(port=0, idle_timeout_s=0.3, reap_interval_s=0.05)
+    with BackgroundServer(settings) as server:
+        session = httpx.post(f"{server.base_url}/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
+        with connect(server.base_url.replace("http", "ws") + f"/v1/sessions/{session}/ws") as ws:
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+        assert httpx.get(f"{server.base_url}/v1/sessions").json()["count"] == 0
+
+
+class FakeSlowEnv(ArithmeticEnv):
+    """A fake family whose steps block for a while, as a browser or a sandbox can."""
+
+    blocking: ClassVar[bool] = True
+    active: ClassVar[int] = 0
+    most_at_once: ClassVar[int] = 0
+    lock = threading.Lock()
+
+    def step(self, action: str) -> Any:
+        with FakeSlowEnv.lock:
+            FakeSlowEnv.active += 1
+            FakeSlowEnv.most_at_once = max(FakeSlowEnv.most_at_once, FakeSlowEnv.active)
+        time.sleep(0.2)
+        with FakeSlowEnv.lock:
+            FakeSlowEnv.active -= 1
+        return super().step(action)
+
+
+@pytest.fixture
+def slow_family(monkeypatch):
+    spec = registry.FamilySpec("arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeSlowEnv", "fake slow family")
+    monkeypatch.setitem(registry.FAMILIES, "arithmetic", spec)
+    FakeSlowEnv.most_at_once = 0
+    return spec
+
+
+def test_blocking_steps_do_not_block_other_sessions_or_the_server(slow_family, base_url):
+    async def main():
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            ids = [(await http.post("/v1/sessions", json={"env": "arithmetic"})).json()["session_id"] for _ in range(4)]
+            for i in ids:
+                await http.post(f"/v1/sessions/{i}/reset", json={})
+            steps = [http.post(f"/v1/sessions/{i}/step", json={"action": CALCULATE}) for i in ids]
+            started = asyncio.gather(*steps)
+            await asyncio.sleep(0.05)
+            health = await http.get("/healthz")  # answered while four steps sleep in threads
+            results = await started
+            for i in ids:
+                await http.delete(f"/v1/sessions/{i}")
+            return health, results
+
+    health, results = asyncio.run(main())
+    assert health.status_code == 200
+    assert all(r.status_code == 200 for r in results)
+    assert FakeSlowEnv.most_at_once > 1
+
+
+def test_steps_of_one_session_never_interleave(slow_family, base_url):
+    async def main():
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            session = (await http.post("/v1/sessions", json={"env": "arithmetic"})).json()["session_id"]
+            await http.post(f"/v1/sessions/{session}/reset", json={})
+            results = await asyncio.gather(*(http.post(f"/v1/sessions/{session}/step", json={"action": CALCULATE}) for _ in range(3)))
+            await http.delete(f"/v1/sessions/{session}")
+            return results
+
+    results = asyncio.run(main())
+    assert sorted(r.json()["info"]["step"] for r in results) == [1, 2, 3]
+    assert FakeSlowEnv.most_at_once == 1
+
+
+def test_shutdown_closes_every_session():
+    server = BackgroundServer(ServerSettings(port=0)).start()
+    manager = server.app.state.sessions
+    for _ in range(3):
+        httpx.post(f"{server.base_url}/v1/sessions", json={"env": "arithmetic"})
+    envs = [s.env for s in manager.sessions()]
+    server.stop()
+    assert manager.count == 0
+    assert all(env._closed for env in envs)
