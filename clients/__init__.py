@@ -7,4 +7,12 @@ from skillgym.clients.async_remote_env import AsyncRemoteEnv
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
 from skillgym.clients.remote_env import RemoteEnv
 
-__all__ = ["DEFAULT_RETRY", "DEFAULT_TIMEOUT", "NO_RETRY", "AsyncRemoteEnv", "RemoteEnv", "RetryPolicy", "Timeout"]
+__all__ = [
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "NO_RETRY",
+    "AsyncRemoteEnv",
+    "RemoteEnv",
+    "RetryPolicy",
+    "Timeout",
+]

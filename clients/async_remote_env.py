@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
-
 from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
+
 from skillgym.errors import (
     RemoteConnectionError,
     RemoteTimeoutError,
@@ -48,7 +48,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
         transport: Transport = "http",
         http_session: aiohttp.ClientSession | None = None,
     ) -> None:
-        super().__init__(base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport)
+        super().__init__(
+            base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport
+        )
         self._http = http_session
         self._owns_http = http_session is None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -62,7 +64,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
                 return self
             if self._http is None:
                 self._http = aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(sock_connect=self.timeout.connect, sock_read=self.timeout.read)
+                    timeout=aiohttp.ClientTimeout(
+                        sock_connect=self.timeout.connect, sock_read=self.timeout.read
+                    )
                 )
             self._describe(await self._request("GET", "/v1/envs", retry=self.retry))
             created = await self._request(
@@ -81,7 +85,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
         body = self._reset_body(seed, options)
         if self._ws is not None:
             return self._reset_result(await self._ws_call({"op": "reset", **body}))
-        return self._reset_result(await self._request("POST", self._session_path("/reset"), json=body, retry=self.retry))
+        return self._reset_result(
+            await self._request("POST", self._session_path("/reset"), json=body, retry=self.retry)
+        )
 
     async def step(self, action: str) -> StepResult:
         """One tool call; never re-sent on a connection error (the server may have applied it)."""
@@ -92,7 +98,11 @@ class AsyncRemoteEnv(RemoteEnvBase):
             return self._step_result(await self._ws_call({"op": "step", "action": action}))
         return self._step_result(
             await self._request(
-                "POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY, idempotent=False
+                "POST",
+                self._session_path("/step"),
+                json={"action": action},
+                retry=NO_RETRY,
+                idempotent=False,
             )
         )
 
@@ -105,11 +115,17 @@ class AsyncRemoteEnv(RemoteEnvBase):
             if self._ws is not None:
                 await self._ws.close()
             if self.session_id is not None:
-                await self._request("DELETE", self._session_path(), retry=self.retry, expect_body=False)
+                await self._request(
+                    "DELETE", self._session_path(), retry=self.retry, expect_body=False
+                )
         except (SessionNotFoundError, SessionClosedError):
             pass
         except (RemoteConnectionError, RemoteTimeoutError) as exc:
-            logger.warning("could not close session %s (the server reaps it when idle): %s", self.session_id, exc)
+            logger.warning(
+                "could not close session %s (the server reaps it when idle): %s",
+                self.session_id,
+                exc,
+            )
         finally:
             if self._owns_http and self._http is not None:
                 await self._http.close()
@@ -122,11 +138,16 @@ class AsyncRemoteEnv(RemoteEnvBase):
 
     # ---- I/O ----------------------------------------------------------------------
     async def _request(
-        self, method: str, path: str, *, retry: RetryPolicy, json: Any = None,
-        idempotent: bool = True, expect_body: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: RetryPolicy,
+        json: Any = None,
+        idempotent: bool = True,
+        expect_body: bool = True,
     ) -> Any:
-        """One call, retried per ``retry`` on connection errors; a call that is not
-        idempotent is retried only when it cannot have reached the server."""
+        """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
         assert self._http is not None
 
         async def send() -> tuple[int, Any]:
@@ -136,7 +157,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
                         return response.status, await response.json(content_type=None)
                     except ValueError:
                         return response.status, await response.text()
-                return response.status, (await response.json(content_type=None) if expect_body else None)
+                return response.status, (
+                    await response.json(content_type=None) if expect_body else None
+                )
 
         retryable: tuple[type[Exception], ...] = (
             (aiohttp.ClientConnectionError,) if idempotent else (aiohttp.ClientConnectorError,)
@@ -147,7 +170,11 @@ class AsyncRemoteEnv(RemoteEnvBase):
         return body
 
     async def _with_retries(
-        self, send: Callable[[], Awaitable[T]], retry: RetryPolicy, retryable: tuple[type[Exception], ...], what: str
+        self,
+        send: Callable[[], Awaitable[T]],
+        retry: RetryPolicy,
+        retryable: tuple[type[Exception], ...],
+        what: str,
     ) -> T:
         delays = retry.delays()
         while True:
@@ -160,7 +187,11 @@ class AsyncRemoteEnv(RemoteEnvBase):
                 ) from None
             except aiohttp.ClientConnectionError as exc:
                 if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
-                    not_retried = "" if isinstance(exc, retryable) else " (not retried: it may have been applied)"
+                    not_retried = (
+                        ""
+                        if isinstance(exc, retryable)
+                        else " (not retried: it may have been applied)"
+                    )
                     raise RemoteConnectionError(
                         f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
                     ) from None
@@ -184,7 +215,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
                 f"{message['op']} over the WebSocket got no answer within {self.timeout.read:g} s."
             ) from None
         except aiohttp.ClientError as exc:
-            raise RemoteConnectionError(f"The WebSocket of session {self.session_id} failed: {exc}") from None
+            raise RemoteConnectionError(
+                f"The WebSocket of session {self.session_id} failed: {exc}"
+            ) from None
         if reply.type != aiohttp.WSMsgType.TEXT:
             raise RemoteConnectionError(
                 f"The WebSocket of session {self.session_id} closed ({reply.type.name}, {reply.extra})."

@@ -8,7 +8,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
 from skillgym.envs.core.spaces import space_from_json
-from skillgym.errors import ClientClosedError, EnvNotFoundError, RemoteError, SkillGymError, error_class_for_code
+
+from skillgym.errors import (
+    ClientClosedError,
+    EnvNotFoundError,
+    RemoteError,
+    SkillGymError,
+    error_class_for_code,
+)
 
 Transport = Literal["http", "websocket"]
 StepResult = tuple[dict[str, str], float, bool, bool, dict[str, Any]]
@@ -28,10 +35,14 @@ class RemoteEnvBase:
         transport: Transport = "http",
     ) -> None:
         if transport not in ("http", "websocket"):
-            raise ValueError(f'Expects transport "http" or "websocket", actual value: {transport!r}')
+            raise ValueError(
+                f'Expects transport "http" or "websocket", actual value: {transport!r}'
+            )
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"Expects a base_url like http://127.0.0.1:8000, actual value: {base_url!r}")
+            raise ValueError(
+                f"Expects a base_url like http://127.0.0.1:8000, actual value: {base_url!r}"
+            )
         self.base_url = base_url.rstrip("/")
         self.env_name = env
         self.task = task
@@ -52,7 +63,9 @@ class RemoteEnvBase:
     def _ws_url(self) -> str:
         parts = urlsplit(self.base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
-        return urlunsplit((scheme, parts.netloc, f"{parts.path}{self._session_path('/ws')}", "", ""))
+        return urlunsplit(
+            (scheme, parts.netloc, f"{parts.path}{self._session_path('/ws')}", "", "")
+        )
 
     @staticmethod
     def _reset_body(seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
@@ -84,17 +97,29 @@ class RemoteEnvBase:
 
     @staticmethod
     def _step_result(body: dict[str, Any]) -> StepResult:
-        return body["observation"], float(body["reward"]), body["terminated"], body["truncated"], body["info"]
+        return (
+            body["observation"],
+            float(body["reward"]),
+            body["terminated"],
+            body["truncated"],
+            body["info"],
+        )
 
     def _error_from(self, status: int, body: Any) -> SkillGymError:
         """The exception for an error answer, of the class its code names."""
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
-            return RemoteError(f"HTTP {status} from {self.base_url}: {str(body)[:300]}", status=status, remote_code="")
+            return RemoteError(
+                f"HTTP {status} from {self.base_url}: {str(body)[:300]}",
+                status=status,
+                remote_code="",
+            )
         code, message = str(error.get("code", "")), str(error.get("message", ""))
         cls = error_class_for_code(code)
         if cls is None or issubclass(cls, RemoteError):
-            return RemoteError(f"{message} (HTTP {status}, {code})", status=status, remote_code=code)
+            return RemoteError(
+                f"{message} (HTTP {status}, {code})", status=status, remote_code=code
+            )
         return cls(message)
 
     def _check_open(self) -> None:

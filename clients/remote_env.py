@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import gymnasium as gym
 import httpx
-
 from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
+
 from skillgym.errors import (
     RemoteConnectionError,
     RemoteTimeoutError,
@@ -36,7 +36,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         ...     obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {}}')
     """
 
-    metadata = {"render_modes": []}  # noqa: RUF012
+    metadata = {"render_modes": []}
 
     def __init__(
         self,
@@ -48,7 +48,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
     ) -> None:
-        super().__init__(base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport)
+        super().__init__(
+            base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport
+        )
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout.read, connect=timeout.connect),
@@ -58,7 +60,11 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         self._ws_stack = contextlib.ExitStack()
         try:
             self._describe(self._request("GET", "/v1/envs", retry=retry))
-            self._opened(self._request("POST", "/v1/sessions", json=self._create_body(), retry=retry, idempotent=False))
+            self._opened(
+                self._request(
+                    "POST", "/v1/sessions", json=self._create_body(), retry=retry, idempotent=False
+                )
+            )
             if transport == "websocket":
                 self._ws = self._connect_ws()
         except BaseException:
@@ -74,7 +80,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         body = self._reset_body(seed, options)
         if self._ws is not None:
             return self._reset_result(self._ws_call({"op": "reset", **body}))
-        return self._reset_result(self._request("POST", self._session_path("/reset"), json=body, retry=self.retry))
+        return self._reset_result(
+            self._request("POST", self._session_path("/reset"), json=body, retry=self.retry)
+        )
 
     def step(self, action: str) -> StepResult:
         """One tool call; never re-sent on a connection error (the server may have applied it)."""
@@ -82,7 +90,13 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         if self._ws is not None:
             return self._step_result(self._ws_call({"op": "step", "action": action}))
         return self._step_result(
-            self._request("POST", self._session_path("/step"), json={"action": action}, retry=NO_RETRY, idempotent=False)
+            self._request(
+                "POST",
+                self._session_path("/step"),
+                json={"action": action},
+                retry=NO_RETRY,
+                idempotent=False,
+            )
         )
 
     def close(self) -> None:
@@ -96,22 +110,33 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         except (SessionNotFoundError, SessionClosedError):
             pass
         except (RemoteConnectionError, RemoteTimeoutError) as exc:
-            logger.warning("could not close session %s (the server reaps it when idle): %s", self.session_id, exc)
+            logger.warning(
+                "could not close session %s (the server reaps it when idle): %s",
+                self.session_id,
+                exc,
+            )
         finally:
             self._http.close()
 
     # ---- I/O ----------------------------------------------------------------------
     def _request(
-        self, method: str, path: str, *, retry: RetryPolicy, json: Any = None,
-        idempotent: bool = True, expect_body: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: RetryPolicy,
+        json: Any = None,
+        idempotent: bool = True,
+        expect_body: bool = True,
     ) -> Any:
-        """One call, retried per ``retry`` on transport errors; a call that is not
-        idempotent is retried only when it cannot have reached the server."""
+        """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
 
         def send() -> httpx.Response:
             return self._http.request(method, path, json=json)
 
-        retryable: tuple[type[Exception], ...] = (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
+        retryable: tuple[type[Exception], ...] = (
+            (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
+        )
         response = self._with_retries(send, retry, retryable, f"{method} {path}")
         if response.status_code >= 400:
             try:
@@ -122,7 +147,11 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         return response.json() if expect_body else None
 
     def _with_retries(
-        self, send: Callable[[], T], retry: RetryPolicy, retryable: tuple[type[Exception], ...], what: str
+        self,
+        send: Callable[[], T],
+        retry: RetryPolicy,
+        retryable: tuple[type[Exception], ...],
+        what: str,
     ) -> T:
         delays = retry.delays()
         while True:
@@ -136,7 +165,11 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
                     ) from None
             except httpx.TransportError as exc:
                 if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
-                    not_retried = "" if isinstance(exc, retryable) else " (not retried: it may have been applied)"
+                    not_retried = (
+                        ""
+                        if isinstance(exc, retryable)
+                        else " (not retried: it may have been applied)"
+                    )
                     raise RemoteConnectionError(
                         f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
                     ) from None
@@ -148,7 +181,12 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
 
         try:
             return self._ws_stack.enter_context(
-                connect(self._ws_url(), open_timeout=self.timeout.connect, max_size=None, compression=None)
+                connect(
+                    self._ws_url(),
+                    open_timeout=self.timeout.connect,
+                    max_size=None,
+                    compression=None,
+                )
             )
         except OSError as exc:
             raise RemoteConnectionError(f"WebSocket to {self._ws_url()} failed: {exc}") from None
@@ -164,7 +202,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
                 f"{message['op']} over the WebSocket got no answer within {self.timeout.read:g} s."
             ) from None
         except ConnectionClosed as exc:
-            raise RemoteConnectionError(f"The WebSocket of session {self.session_id} closed: {exc}") from None
+            raise RemoteConnectionError(
+                f"The WebSocket of session {self.session_id} closed: {exc}"
+            ) from None
         if "error" in body:
             raise self._error_from(0, body)
         return body

@@ -7,14 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-
-import skillgym
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import install_error_handlers
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
+
+import skillgym
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

@@ -23,6 +23,7 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
+        """Pass the request on, or answer 413."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -52,6 +53,9 @@ class BodyLimitMiddleware:
     async def _refuse(self, send: Any, size: int) -> None:
         message = f"Expects a request body of at most {self.max_bytes} bytes, actual size: {size} bytes or more."
         body = json.dumps({"error": {"code": BodyTooLargeError.code, "message": message}}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

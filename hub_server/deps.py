@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from starlette.requests import HTTPConnection
-
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
+from starlette.requests import HTTPConnection
 
 
 def _sessions(conn: HTTPConnection) -> SessionManager:

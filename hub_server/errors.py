@@ -72,19 +72,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SkillGymError)
     async def _skillgym_error(_request: Request, exc: SkillGymError) -> JSONResponse:
         status = status_for(exc)
-        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServerFullError) else None
+        headers = (
+            {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServerFullError) else None
+        )
         if status >= 500:
             logger.error("%s: %s", exc.code, exc.message)
         return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body(RequestError.code, describe_validation_error(exc)), status_code=422)
+        return JSONResponse(
+            error_body(RequestError.code, describe_validation_error(exc)), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:

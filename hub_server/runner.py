@@ -8,7 +8,6 @@ import time
 from types import TracebackType
 
 import uvicorn
-
 from skillgym.hub_server.app import create_app
 from skillgym.hub_server.settings import ServerSettings
 
@@ -16,8 +15,14 @@ from skillgym.hub_server.settings import ServerSettings
 def uvicorn_config(settings: ServerSettings, *, log_level: str = "info") -> uvicorn.Config:
     """The uvicorn configuration SkillGym serves with (uvloop, httptools, websockets, no access log)."""
     return uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
-        access_log=False, ws_ping_interval=20.0, ws_ping_timeout=20.0, ws_max_size=settings.max_body_bytes,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        access_log=False,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        ws_max_size=settings.max_body_bytes,
         timeout_graceful_shutdown=5,
     )
 
@@ -42,7 +47,9 @@ class BackgroundServer:
         ...     print(server.base_url)
     """
 
-    def __init__(self, settings: ServerSettings | None = None, *, log_level: str = "warning") -> None:
+    def __init__(
+        self, settings: ServerSettings | None = None, *, log_level: str = "warning"
+    ) -> None:
         settings = settings or ServerSettings()
         if settings.port == 0:
             settings = settings.model_copy(update={"port": free_port(settings.host)})
@@ -50,10 +57,12 @@ class BackgroundServer:
         self.base_url = f"http://{settings.host}:{settings.port}"
         self._server = uvicorn.Server(uvicorn_config(settings, log_level=log_level))
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.run, name="skillgym-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="skillgym-server", daemon=True
+        )
 
     @property
-    def app(self):  # noqa: ANN201
+    def app(self):
         """The FastAPI app being served."""
         return self._server.config.app
 
@@ -63,7 +72,9 @@ class BackgroundServer:
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"The SkillGym server did not start on {self.base_url} within {timeout_s:g} s.")
+                raise RuntimeError(
+                    f"The SkillGym server did not start on {self.base_url} within {timeout_s:g} s."
+                )
             time.sleep(0.01)
         return self
 
@@ -75,5 +86,10 @@ class BackgroundServer:
     def __enter__(self) -> BackgroundServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

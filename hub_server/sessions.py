@@ -24,8 +24,9 @@ from skillgym.envs.core.env import SkillGymEnv
 from skillgym.envs.core.protocol import SessionCreate, SessionPublic
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
-from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
 from skillgym.hub_server.settings import ServerSettings
+
+from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,8 +53,12 @@ class Session:
         if state is None:
             state = "created" if episode is None else ("ended" if episode.done else "running")
         return SessionPublic(
-            session_id=self.id, env=self.family, task=self.task, state=state,
-            episode_task=episode.spec.ref if episode else None, steps=episode.steps if episode else 0,
+            session_id=self.id,
+            env=self.family,
+            task=self.task,
+            state=state,
+            episode_task=episode.spec.ref if episode else None,
+            steps=episode.steps if episode else 0,
         )
 
 
@@ -109,10 +114,14 @@ class SessionManager:
         if session is not None:
             return session
         if session_id in self._closed:
-            raise SessionClosedError(f"Session {session_id} is closed ({self._closed[session_id]}); create a new one.")
+            raise SessionClosedError(
+                f"Session {session_id} is closed ({self._closed[session_id]}); create a new one."
+            )
         raise SessionNotFoundError(f"No session {session_id!r} on this server.")
 
-    async def reset(self, session: Session, seed: int | None, options: dict[str, Any]) -> dict[str, Any]:
+    async def reset(
+        self, session: Session, seed: int | None, options: dict[str, Any]
+    ) -> dict[str, Any]:
         """Reset the session's environment; the session's defaults fill what is not given."""
         if not session.reset_once:
             seed = session.seed if seed is None else seed
@@ -120,15 +129,24 @@ class SessionManager:
         options.setdefault("task", session.task)
         if options["task"] is None:
             del options["task"]
-        observation, info = await self.run(session, lambda: session.env.reset(seed=seed, options=options))
+        observation, info = await self.run(
+            session, lambda: session.env.reset(seed=seed, options=options)
+        )
         session.reset_once = True
         return {"observation": observation, "info": info}
 
     async def step(self, session: Session, action: str) -> dict[str, Any]:
         """Step the session's environment once."""
-        observation, reward, terminated, truncated, info = await self.run(session, lambda: session.env.step(action))
-        return {"observation": observation, "reward": float(reward), "terminated": terminated,
-                "truncated": truncated, "info": info}
+        observation, reward, terminated, truncated, info = await self.run(
+            session, lambda: session.env.step(action)
+        )
+        return {
+            "observation": observation,
+            "reward": float(reward),
+            "terminated": terminated,
+            "truncated": truncated,
+            "info": info,
+        }
 
     async def run(self, session: Session, call: Callable[[], T]) -> T:
         """Run ``call`` on the session's environment, one call at a time per session."""
@@ -158,7 +176,9 @@ class SessionManager:
     async def reap_idle(self) -> int:
         """Close sessions idle for longer than the timeout (not those mid-call)."""
         deadline = time.monotonic() - self.settings.idle_timeout_s
-        idle = [s.id for s in self._sessions.values() if s.last_used < deadline and not s.lock.locked()]
+        idle = [
+            s.id for s in self._sessions.values() if s.last_used < deadline and not s.lock.locked()
+        ]
         for session_id in idle:
             await self.close(session_id, f"reaped after {self.settings.idle_timeout_s:g} s idle")
         if idle:

@@ -20,11 +20,23 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    max_sessions: int = Field(default=1024, gt=0, description="Sessions held at once; more get 503.")
-    idle_timeout_s: float = Field(default=300.0, gt=0, description="A session idle this long is reaped.")
+    max_sessions: int = Field(
+        default=1024, gt=0, description="Sessions held at once; more get 503."
+    )
+    idle_timeout_s: float = Field(
+        default=300.0, gt=0, description="A session idle this long is reaped."
+    )
     reap_interval_s: float = Field(default=5.0, gt=0, description="How often the reaper looks.")
-    max_body_bytes: int = Field(default=1_048_576, gt=0, description="Larger request bodies get 413.")
-    env_threads: int = Field(default=32, gt=0, description="Threads that run blocking environment code.")
+    max_body_bytes: int = Field(
+        default=1_048_576, gt=0, description="Larger request bodies get 413."
+    )
+    env_threads: int = Field(
+        default=32, gt=0, description="Threads that run blocking environment code."
+    )
     retry_after_s: int = Field(default=2, gt=0, description="Retry-After sent with 503 when full.")
-    tasks_dir: Path | None = Field(default=None, description="Tasks folder; default: the bundled tasks.")
-    closed_memory: int = Field(default=10_000, gt=0, description="Closed session ids remembered (409, not 404).")
+    tasks_dir: Path | None = Field(
+        default=None, description="Tasks folder; default: the bundled tasks."
+    )
+    closed_memory: int = Field(
+        default=10_000, gt=0, description="Closed session ids remembered (409, not 404)."
+    )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 try:
@@ -13,7 +12,7 @@ except ImportError:  # a bare `pip install skillgym` is the light client only
     typer = None  # type: ignore[assignment]
 
 
-class PolicyName(str, Enum):
+class PolicyName(StrEnum):
     """Built-in policies."""
 
     oracle = "oracle"
@@ -21,7 +20,7 @@ class PolicyName(str, Enum):
     noop = "noop"
 
 
-class TransportName(str, Enum):
+class TransportName(StrEnum):
     """How a remote env talks to its server."""
 
     http = "http"
@@ -30,23 +29,35 @@ class TransportName(str, Enum):
 
 def build_app() -> typer.Typer:
     """The Typer application."""
-    app = typer.Typer(help="SkillGym: verifiable RL environments for LLM agents.", no_args_is_help=True)
+    app = typer.Typer(
+        help="SkillGym: verifiable RL environments for LLM agents.", no_args_is_help=True
+    )
 
     @app.command()
     def serve(
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-        max_sessions: Annotated[int, typer.Option(help="Sessions held at once; more get 503.")] = 1024,
-        idle_timeout: Annotated[float, typer.Option(help="Seconds before an idle session is reaped.")] = 300.0,
+        max_sessions: Annotated[
+            int, typer.Option(help="Sessions held at once; more get 503.")
+        ] = 1024,
+        idle_timeout: Annotated[
+            float, typer.Option(help="Seconds before an idle session is reaped.")
+        ] = 300.0,
     ) -> None:
         """Serve every environment family over HTTP and WebSocket."""
         from skillgym.hub_server.runner import serve as run_server
         from skillgym.hub_server.settings import ServerSettings
 
-        run_server(ServerSettings(host=host, port=port, max_sessions=max_sessions, idle_timeout_s=idle_timeout))
+        run_server(
+            ServerSettings(
+                host=host, port=port, max_sessions=max_sessions, idle_timeout_s=idle_timeout
+            )
+        )
 
     @app.command("list")
-    def list_tasks(family: Annotated[str | None, typer.Option(help="Only this family.")] = None) -> None:
+    def list_tasks(
+        family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
+    ) -> None:
         """List environment families and their tasks with versions."""
         from skillgym.envs.core.registry import FAMILIES, get_family
         from skillgym.envs.core.tasks import TaskCatalog
@@ -64,11 +75,18 @@ def build_app() -> typer.Typer:
 
     @app.command()
     def run(
-        task: Annotated[str, typer.Argument(help="Task id, optionally @version, e.g. arithmetic/sum-list@1.0.0.")],
+        task: Annotated[
+            str,
+            typer.Argument(help="Task id, optionally @version, e.g. arithmetic/sum-list@1.0.0."),
+        ],
         policy: Annotated[PolicyName, typer.Option(help="Who plays.")] = PolicyName.oracle,
         seed: Annotated[int, typer.Option(help="Episode seed.")] = 0,
-        base_url: Annotated[str | None, typer.Option(help="Play on this server instead of in-process.")] = None,
-        transport: Annotated[TransportName, typer.Option(help="Remote transport.")] = TransportName.http,
+        base_url: Annotated[
+            str | None, typer.Option(help="Play on this server instead of in-process.")
+        ] = None,
+        transport: Annotated[
+            TransportName, typer.Option(help="Remote transport.")
+        ] = TransportName.http,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Play one episode of TASK and print it with its verification."""
@@ -85,10 +103,14 @@ def build_app() -> typer.Typer:
             typer.echo(result.model_dump_json())
             return
         verdict = "SUCCESS" if result.success else "FAILURE"
-        typer.echo(f"\n{verdict}: reward {result.reward:.3f} after {result.steps} steps ({spec.ref}, seed {seed})")
+        typer.echo(
+            f"\n{verdict}: reward {result.reward:.3f} after {result.steps} steps ({spec.ref}, seed {seed})"
+        )
         for check in result.verification["checks"]:
             mark = "pass" if check["passed"] else "FAIL"
-            typer.echo(f"  [{mark}] {check['name']}: expected {check['expected']!r}, actual {check['actual']!r} {check['detail']}")
+            typer.echo(
+                f"  [{mark}] {check['name']}: expected {check['expected']!r}, actual {check['actual']!r} {check['detail']}"
+            )
 
     @app.command()
     def demo(seeds: Annotated[int, typer.Option(help="Seeds per task and policy.")] = 5) -> None:
@@ -103,16 +125,18 @@ def build_app() -> typer.Typer:
 class _Echo:
     """Prints each step of an episode as it is played (a thin pass-through of the env)."""
 
-    def __init__(self, env, *, enabled: bool) -> None:  # noqa: ANN001
+    def __init__(self, env, *, enabled: bool) -> None:
         self.env, self.enabled = env, enabled
 
-    def reset(self, **kwargs):  # noqa: ANN003, ANN201
+    def reset(self, **kwargs):
         observation, info = self.env.reset(**kwargs)
         if self.enabled:
-            typer.echo(f"# {info['task']} seed {info['seed']}\n{observation['instruction'].strip()}\n")
+            typer.echo(
+                f"# {info['task']} seed {info['seed']}\n{observation['instruction'].strip()}\n"
+            )
         return observation, info
 
-    def step(self, action: str):  # noqa: ANN201
+    def step(self, action: str):
         observation, reward, terminated, truncated, info = self.env.step(action)
         if self.enabled:
             typer.echo(f"> {action}")
@@ -125,7 +149,9 @@ class _Echo:
 def main() -> None:
     """Entry point of the ``skillgym`` script."""
     if typer is None:
-        sys.stderr.write("The skillgym command line needs its extras: pip install 'skillgym[local]' (or [hub] to serve).\n")
+        sys.stderr.write(
+            "The skillgym command line needs its extras: pip install 'skillgym[local]' (or [hub] to serve).\n"
+        )
         raise SystemExit(2)
     from skillgym.errors import SkillGymError
 

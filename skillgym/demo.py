@@ -32,7 +32,9 @@ class DemoConfig:
     out: Path = Path("runs/demo/episodes.jsonl")
 
 
-async def play(base_url: str, policy_name: str, task: str, seed: int, config: DemoConfig) -> EpisodeResult:
+async def play(
+    base_url: str, policy_name: str, task: str, seed: int, config: DemoConfig
+) -> EpisodeResult:
     """One episode of ``task`` over the wire."""
     policy = make_policy(policy_name, family=config.family, task=task, seed=seed)
     async with AsyncRemoteEnv(base_url, env=config.family, transport=config.transport) as env:  # type: ignore[arg-type]
@@ -64,7 +66,9 @@ def score_table(results: list[tuple[str, EpisodeResult]]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(config: DemoConfig = DemoConfig(), echo: Callable[[str], None] = print) -> list[tuple[str, EpisodeResult]]:
+def run_demo(
+    config: DemoConfig = DemoConfig(), echo: Callable[[str], None] = print
+) -> list[tuple[str, EpisodeResult]]:
     """Serve locally, play the demo over HTTP, write the episodes, print what happened."""
     with BackgroundServer(ServerSettings(port=0)) as server:
         echo(f"SkillGym server up at {server.base_url} (OpenAPI docs at {server.base_url}/docs)")
@@ -76,10 +80,14 @@ def run_demo(config: DemoConfig = DemoConfig(), echo: Callable[[str], None] = pr
         for policy, result in results:
             out.write(f'{{"policy": "{policy}", "episode": {result.model_dump_json()}}}\n')
     steps = sum(r.steps for _, r in results)
-    echo(f"\nPlayed {len(results)} episodes ({steps} steps) of the {config.family} family over "
-         f"{config.transport.upper()} in {elapsed:.2f} s, {len(config.policies)} policies x {config.seeds} seeds:\n")
+    echo(
+        f"\nPlayed {len(results)} episodes ({steps} steps) of the {config.family} family over "
+        f"{config.transport.upper()} in {elapsed:.2f} s, {len(config.policies)} policies x {config.seeds} seeds:\n"
+    )
     echo(score_table(results))
     echo(f"\nEvery episode, with its verification breakdown: {config.out}")
-    echo("Keep a server up with `make serve` (API docs at http://127.0.0.1:8000/docs), then e.g.\n"
-         "  .venv/bin/skillgym run arithmetic/shopping-receipt --policy oracle --base-url http://127.0.0.1:8000")
+    echo(
+        "Keep a server up with `make serve` (API docs at http://127.0.0.1:8000/docs), then e.g.\n"
+        "  .venv/bin/skillgym run arithmetic/shopping-receipt --policy oracle --base-url http://127.0.0.1:8000"
+    )
     return results

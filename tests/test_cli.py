@@ -8,7 +8,9 @@ import pytest
 
 
 def skillgym(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "skillgym.cli", *args], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "skillgym.cli", *args], capture_output=True, text=True, timeout=120
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -20,11 +22,21 @@ def test_list_shows_families_and_tasks_with_versions():
     assert "arithmetic/sum-list" in out and "1.0.0" in out
 
 
-@pytest.mark.parametrize(("policy", "reward", "success"), [("oracle", 1.0, True), ("noop", 0.0, False)])
+@pytest.mark.parametrize(
+    ("policy", "reward", "success"), [("oracle", 1.0, True), ("noop", 0.0, False)]
+)
 def test_run_json_prints_one_object_with_the_verification(policy, reward, success):
-    result = json.loads(skillgym("run", "arithmetic/sum-list@1.0.0", "--policy", policy, "--seed", "4", "--json").stdout)
+    result = json.loads(
+        skillgym(
+            "run", "arithmetic/sum-list@1.0.0", "--policy", policy, "--seed", "4", "--json"
+        ).stdout
+    )
     assert {k: result[k] for k in ("task", "version", "seed", "reward", "success")} == {
-        "task": "arithmetic/sum-list", "version": "1.0.0", "seed": 4, "reward": reward, "success": success,
+        "task": "arithmetic/sum-list",
+        "version": "1.0.0",
+        "seed": 4,
+        "reward": reward,
+        "success": success,
     }
     assert result["steps"] >= 1
     assert result["verification"]["checks"][0]["name"] == "answer"
@@ -32,16 +44,28 @@ def test_run_json_prints_one_object_with_the_verification(policy, reward, succes
 
 @pytest.mark.parametrize("transport", ["http", "websocket"])
 def test_run_over_a_server_gives_the_same_result_as_in_process(base_url, transport):
-    local = json.loads(skillgym("run", "arithmetic/compound-interest", "--seed", "2", "--json").stdout)
+    local = json.loads(
+        skillgym("run", "arithmetic/compound-interest", "--seed", "2", "--json").stdout
+    )
     remote = json.loads(
-        skillgym("run", "arithmetic/compound-interest", "--seed", "2", "--json", "--base-url", base_url, "--transport", transport).stdout
+        skillgym(
+            "run",
+            "arithmetic/compound-interest",
+            "--seed",
+            "2",
+            "--json",
+            "--base-url",
+            base_url,
+            "--transport",
+            transport,
+        ).stdout
     )
     assert remote == local
 
 
 def test_run_prints_the_episode_and_the_checks():
     out = skillgym("run", "arithmetic/order-of-operations", "--seed", "1").stdout
-    assert "> {\"tool\": \"calculate\"" in out
+    assert '> {"tool": "calculate"' in out
     assert "SUCCESS: reward 1.000 after 2 steps" in out
     assert "[pass] answer" in out
 
@@ -49,7 +73,10 @@ def test_run_prints_the_episode_and_the_checks():
 def test_unknown_task_exits_1_with_a_suggestion():
     result = skillgym("run", "arithmetic/sum-lst", check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: Unknown task 'arithmetic/sum-lst'. Did you mean arithmetic/sum-list?"
+    assert (
+        result.stderr.strip()
+        == "error: Unknown task 'arithmetic/sum-lst'. Did you mean arithmetic/sum-list?"
+    )
 
 
 def test_unknown_policy_is_a_usage_error():

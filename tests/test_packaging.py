@@ -25,14 +25,18 @@ def light_venv(tmp_path_factory) -> Path:
     python = root / "bin" / "python"
     subprocess.run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
-        check=True, capture_output=True, timeout=600,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     return python
 
 
 def run_light(python: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # From a neutral folder: in the repository root, its skillgym/ folder would shadow the install.
-    return subprocess.run([python, *args], capture_output=True, text=True, cwd=python.parent, timeout=120)
+    return subprocess.run(
+        [python, *args], capture_output=True, text=True, cwd=python.parent, timeout=120
+    )
 
 
 def test_bare_install_imports_the_client_without_server_packages(light_venv):
@@ -45,7 +49,7 @@ def test_bare_install_plays_an_episode_on_a_server(light_venv, base_url):
         "from skillgym.clients import RemoteEnv\n"
         f"env = RemoteEnv({base_url!r}, env='arithmetic', task='arithmetic/sum-list')\n"
         "obs, info = env.reset(seed=1)\n"
-        "print(env.step('{\"tool\": \"submit\", \"args\": {}}')[2])\n"
+        'print(env.step(\'{"tool": "submit", "args": {}}\')[2])\n'
         "env.close()\n"
     )
     result = run_light(light_venv, "-c", script)
@@ -53,7 +57,12 @@ def test_bare_install_plays_an_episode_on_a_server(light_venv, base_url):
 
 
 def test_bare_install_cli_says_which_extra_it_needs(light_venv):
-    result = subprocess.run([light_venv.parent / "skillgym", "list"], capture_output=True, text=True, cwd=light_venv.parent)
+    result = subprocess.run(
+        [light_venv.parent / "skillgym", "list"],
+        capture_output=True,
+        text=True,
+        cwd=light_venv.parent,
+    )
     assert result.returncode == 2
     assert "pip install 'skillgym[local]'" in result.stderr
 

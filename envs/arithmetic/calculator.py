@@ -29,13 +29,17 @@ def round_half_up(value: Decimal, places: int) -> Decimal:
 
 def _power(base: Decimal, exponent: Decimal) -> Decimal:
     if exponent != exponent.to_integral_value() or abs(exponent) > MAX_EXPONENT:
-        raise CalculatorError(f"Expects a whole exponent of at most {MAX_EXPONENT}, actual value: {exponent}")
+        raise CalculatorError(
+            f"Expects a whole exponent of at most {MAX_EXPONENT}, actual value: {exponent}"
+        )
     return base ** int(exponent)
 
 
 def _round(value: Decimal, places: Decimal = Decimal(0)) -> Decimal:
     if places != places.to_integral_value() or not 0 <= places <= 12:
-        raise CalculatorError(f"Expects round(x, places) with whole places from 0 to 12, actual places: {places}")
+        raise CalculatorError(
+            f"Expects round(x, places) with whole places from 0 to 12, actual places: {places}"
+        )
     return round_half_up(value, int(places))
 
 
@@ -74,7 +78,9 @@ def evaluate(expression: str) -> Decimal:
         CalculatorError: For anything that is not plain arithmetic, or a result out of range.
     """
     if len(expression) > MAX_EXPRESSION_CHARS:
-        raise CalculatorError(f"Expects at most {MAX_EXPRESSION_CHARS} characters, actual length: {len(expression)}")
+        raise CalculatorError(
+            f"Expects at most {MAX_EXPRESSION_CHARS} characters, actual length: {len(expression)}"
+        )
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
@@ -86,7 +92,9 @@ def evaluate(expression: str) -> Decimal:
         except (DecimalException, ZeroDivisionError) as exc:
             raise CalculatorError(f"Cannot compute {expression!r}: {type(exc).__name__}") from None
     if abs(result) >= MAX_MAGNITUDE:
-        raise CalculatorError(f"The result is out of range (magnitude must stay below 1e40): {expression!r}")
+        raise CalculatorError(
+            f"The result is out of range (magnitude must stay below 1e40): {expression!r}"
+        )
     return result
 
 
@@ -98,7 +106,11 @@ def _walk(node: ast.expr) -> Decimal:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _walk(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+    ):
         if node.keywords or not node.args:
             raise CalculatorError(f"Expects {node.func.id}(...) with positional arguments only.")
         return _FUNCTIONS[node.func.id](*(_walk(arg) for arg in node.args))

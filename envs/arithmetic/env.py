@@ -12,20 +12,22 @@ from random import Random
 from typing import Any, ClassVar
 
 from pydantic import Field
-
 from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number
 from skillgym.envs.arithmetic.problems import Problem, generate
-from skillgym.envs.core.env import Observation, Policy, SkillGymEnv
+from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Check, Verification
+
 from skillgym.errors import RequestError
 
 
 class CalculateArgs(ToolArgs):
     """Arguments of ``calculate``."""
 
-    expression: str = Field(description="Arithmetic, e.g. 'round(3 * 2.45 * 1.08, 2)'.", max_length=2_000)
+    expression: str = Field(
+        description="Arithmetic, e.g. 'round(3 * 2.45 * 1.08, 2)'.", max_length=2_000
+    )
 
 
 def parse_answer(text: str | None) -> Decimal | None:
@@ -58,7 +60,9 @@ class ArithmeticEnv(SkillGymEnv):
     def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
         """Draw the problem; this family takes no reset options beyond ``task``."""
         if options:
-            raise RequestError(f"Unknown reset options {sorted(options)}; the arithmetic family takes only 'task'.")
+            raise RequestError(
+                f"Unknown reset options {sorted(options)}; the arithmetic family takes only 'task'."
+            )
         self._problem = generate(spec.generator, spec.params, rng, task_ref=spec.ref)
         self._output = ""
         return self._problem.variables
@@ -67,7 +71,11 @@ class ArithmeticEnv(SkillGymEnv):
         """The calculator's last result (or the submission's receipt)."""
         return {"output": self._output}
 
-    @tool("calculate", "Evaluate an arithmetic expression exactly (round() rounds halves up).", CalculateArgs)
+    @tool(
+        "calculate",
+        "Evaluate an arithmetic expression exactly (round() rounds halves up).",
+        CalculateArgs,
+    )
     def _calculate(self, args: CalculateArgs) -> None:
         try:
             self._output = f"{args.expression} = {format_number(evaluate(args.expression))}"
@@ -84,19 +92,37 @@ class ArithmeticEnv(SkillGymEnv):
         if value is None:
             detail = "no answer submitted" if submitted is None else "the answer is not a number"
             return Verification.from_checks(
-                [Check(name="answer", passed=False, expected=str(expected), actual=submitted, detail=detail)]
+                [
+                    Check(
+                        name="answer",
+                        passed=False,
+                        expected=str(expected),
+                        actual=submitted,
+                        detail=detail,
+                    )
+                ]
             )
         passed = abs(value - expected) < tolerance
         detail = "" if passed else f"off by {format_number(value - expected)}"
         self._output = "Submitted."
         return Verification.from_checks(
-            [Check(name="answer", passed=passed, expected=str(expected), actual=submitted, detail=detail)]
+            [
+                Check(
+                    name="answer",
+                    passed=passed,
+                    expected=str(expected),
+                    actual=submitted,
+                    detail=detail,
+                )
+            ]
         )
 
     def oracle(self) -> Policy:
         """Calculate the problem's expression, then submit the known answer."""
         assert self._problem is not None
-        calculate = json.dumps({"tool": "calculate", "args": {"expression": self._problem.expression}})
+        calculate = json.dumps(
+            {"tool": "calculate", "args": {"expression": self._problem.expression}}
+        )
         submit = json.dumps({"tool": "submit", "args": {"answer": str(self._problem.answer)}})
         plan = iter((calculate,))
         return lambda _observation: next(plan, submit)

@@ -14,8 +14,8 @@ from random import Random
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from skillgym.envs.arithmetic.calculator import evaluate, round_half_up
+
 from skillgym.errors import TaskFormatError
 
 
@@ -63,15 +63,32 @@ class InterestParams(_Params):
     max_years: int = Field(default=30, ge=1, le=50)
 
 
-_ITEMS = ("notebook", "pen", "stapler", "coffee mug", "desk lamp", "USB cable", "sticky notes",
-          "whiteboard marker", "paper ream", "calculator", "mouse pad", "binder")
+_ITEMS = (
+    "notebook",
+    "pen",
+    "stapler",
+    "coffee mug",
+    "desk lamp",
+    "USB cable",
+    "sticky notes",
+    "whiteboard marker",
+    "paper ream",
+    "calculator",
+    "mouse pad",
+    "binder",
+)
 
 
 def sum_list(params: SumListParams, rng: Random) -> Problem:
     """Add a list of integers."""
     numbers = [rng.randint(params.low, params.high) for _ in range(params.count)]
     expression = " + ".join(f"({n})" if n < 0 else str(n) for n in numbers)
-    return Problem({"numbers": ", ".join(map(str, numbers)), "count": params.count}, expression, Decimal(sum(numbers)), 0)
+    return Problem(
+        {"numbers": ", ".join(map(str, numbers)), "count": params.count},
+        expression,
+        Decimal(sum(numbers)),
+        0,
+    )
 
 
 def order_of_operations(params: ExpressionParams, rng: Random) -> Problem:
@@ -80,7 +97,11 @@ def order_of_operations(params: ExpressionParams, rng: Random) -> Problem:
     for _ in range(params.operands - 1):
         operand = rng.randint(1, params.high)
         op = rng.choice(("+", "-", "*"))
-        expression = f"({expression} {op} {operand})" if rng.random() < 0.5 else f"{operand} {op} ({expression})"
+        expression = (
+            f"({expression} {op} {operand})"
+            if rng.random() < 0.5
+            else f"{operand} {op} ({expression})"
+        )
     return Problem({"expression": expression}, expression, evaluate(expression), 0)
 
 
@@ -92,9 +113,15 @@ def shopping_receipt(params: ReceiptParams, rng: Random) -> Problem:
     tax = rng.randint(0, params.max_tax_pct)
     subtotal = " + ".join(f"{qty} * {price}" for _, qty, price in lines)
     expression = f"round(({subtotal}) * (1 - {discount} / 100) * (1 + {tax} / 100), 2)"
-    exact = sum(qty * price for _, qty, price in lines) * (1 - Decimal(discount) / 100) * (1 + Decimal(tax) / 100)
+    exact = (
+        sum(qty * price for _, qty, price in lines)
+        * (1 - Decimal(discount) / 100)
+        * (1 + Decimal(tax) / 100)
+    )
     items = "; ".join(f"{qty} x {name} at ${price}" for name, qty, price in lines)
-    return Problem({"items": items, "discount": discount, "tax": tax}, expression, round_half_up(exact, 2), 2)
+    return Problem(
+        {"items": items, "discount": discount, "tax": tax}, expression, round_half_up(exact, 2), 2
+    )
 
 
 def compound_interest(params: InterestParams, rng: Random) -> Problem:
@@ -105,7 +132,9 @@ def compound_interest(params: InterestParams, rng: Random) -> Problem:
     rate = Decimal(rate_bp) / 10_000
     expression = f"round({principal} * (1 + {rate} / 12) ** {12 * years}, 2)"
     answer = round_half_up(Decimal(principal) * (1 + rate / 12) ** (12 * years), 2)
-    return Problem({"principal": principal, "rate": f"{rate * 100:.2f}", "years": years}, expression, answer, 2)
+    return Problem(
+        {"principal": principal, "rate": f"{rate * 100:.2f}", "years": years}, expression, answer, 2
+    )
 
 
 _GENERATORS: dict[str, tuple[type[_Params], Callable[[Any, Random], Problem]]] = {
@@ -123,7 +152,9 @@ def generate(generator: str, params: dict[str, Any], rng: Random, *, task_ref: s
         TaskFormatError: For an unknown generator or params its model refuses.
     """
     if generator not in _GENERATORS:
-        raise TaskFormatError(f"{task_ref}: unknown generator {generator!r}; expects one of {sorted(_GENERATORS)}")
+        raise TaskFormatError(
+            f"{task_ref}: unknown generator {generator!r}; expects one of {sorted(_GENERATORS)}"
+        )
     params_model, make = _GENERATORS[generator]
     try:
         parsed = params_model.model_validate(params)

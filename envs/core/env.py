@@ -18,11 +18,11 @@ from random import Random
 from typing import Any, ClassVar
 
 import gymnasium as gym
-
 from skillgym.envs.core.spaces import UnicodeText, text_fields
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
-from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, Toolset, ToolArgs, tool
+from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
 from skillgym.envs.core.verification import Verification
+
 from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
 
 Observation = dict[str, str]
@@ -85,10 +85,16 @@ class SkillGymEnv(gym.Env[Observation, str]):
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
-        self, *, task: str | None = None, catalog: TaskCatalog | None = None, render_mode: str | None = None
+        self,
+        *,
+        task: str | None = None,
+        catalog: TaskCatalog | None = None,
+        render_mode: str | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"Expects render_mode in {self.metadata['render_modes']}, actual value: {render_mode!r}")
+            raise ValueError(
+                f"Expects render_mode in {self.metadata['render_modes']}, actual value: {render_mode!r}"
+            )
         self.render_mode = render_mode
         self.toolset = Toolset.collect(type(self))
         self.observation_space = self.make_observation_space()
@@ -156,7 +162,9 @@ class SkillGymEnv(gym.Env[Observation, str]):
             self.end_episode()
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
         variables = self.start_episode(spec, episode_rng(spec, episode_seed), options)
-        self._episode = Episode(spec, episode_seed, spec.render_instruction(variables), time.monotonic())
+        self._episode = Episode(
+            spec, episode_seed, spec.render_instruction(variables), time.monotonic()
+        )
         return self._observation(), self._info()
 
     def step(self, action: str) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
@@ -181,7 +189,9 @@ class SkillGymEnv(gym.Env[Observation, str]):
         """In ``ansi`` mode, the current observation as text."""
         if self.render_mode != "ansi" or self._episode is None:
             return None
-        return "\n".join(f"## {name}\n{value}" for name, value in self._observation().items() if value)
+        return "\n".join(
+            f"## {name}\n{value}" for name, value in self._observation().items() if value
+        )
 
     def close(self) -> None:
         """Release the episode; safe to call more than once."""
@@ -192,7 +202,11 @@ class SkillGymEnv(gym.Env[Observation, str]):
             self.end_episode()
             self._episode = None
 
-    @tool("submit", "Finish the episode, with the final answer where the task asks for one.", SubmitArgs)
+    @tool(
+        "submit",
+        "Finish the episode, with the final answer where the task asks for one.",
+        SubmitArgs,
+    )
     def _submit(self, args: SubmitArgs) -> None:
         episode = self._running_episode()
         episode.submitted = True
@@ -201,7 +215,9 @@ class SkillGymEnv(gym.Env[Observation, str]):
     # ---- internals ----------------------------------------------------------------
     def _choose_task(self, ref: Any) -> TaskSpec:
         if ref is not None and not isinstance(ref, str):
-            raise RequestError(f'Expects options["task"] to be a string like "family/name@1.0.0", actual value: {ref!r}')
+            raise RequestError(
+                f'Expects options["task"] to be a string like "family/name@1.0.0", actual value: {ref!r}'
+            )
         ref = ref or self.default_task
         if ref is None:
             latest = self.catalog.latest(self.family)
@@ -237,15 +253,27 @@ class SkillGymEnv(gym.Env[Observation, str]):
 
     def _observation(self) -> Observation:
         assert self._episode is not None
-        observation = {"instruction": self._episode.instruction, "last_action_error": self._episode.last_action_error}
+        observation = {
+            "instruction": self._episode.instruction,
+            "last_action_error": self._episode.last_action_error,
+        }
         observation.update(self.observe())
         limit = self.max_field_chars
-        return {k: v if len(v) <= limit else v[: limit - 40] + f"\n[... {len(v) - limit + 40} characters cut]" for k, v in observation.items()}
+        return {
+            k: v
+            if len(v) <= limit
+            else v[: limit - 40] + f"\n[... {len(v) - limit + 40} characters cut]"
+            for k, v in observation.items()
+        }
 
     def _info(self) -> dict[str, Any]:
         assert self._episode is not None
         episode = self._episode
-        info: dict[str, Any] = {"task": episode.spec.ref, "seed": episode.seed, "step": episode.steps}
+        info: dict[str, Any] = {
+            "task": episode.spec.ref,
+            "seed": episode.seed,
+            "step": episode.steps,
+        }
         info.update(episode.extra_info)
         if episode.verification is not None:
             info["verification"] = episode.verification.model_dump()

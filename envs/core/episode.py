@@ -6,7 +6,6 @@ from typing import Any
 
 import gymnasium as gym
 from pydantic import BaseModel
-
 from skillgym.envs.core.env import Policy
 from skillgym.envs.core.policies import RandomToolPolicy, noop_policy
 from skillgym.envs.core.registry import env_class
@@ -38,17 +37,28 @@ def run_episode(env: gym.Env, policy: Policy, *, task: str, seed: int) -> Episod
             return episode_result(info, float(reward), terminated, truncated)
 
 
-def episode_result(info: dict[str, Any], reward: float, terminated: bool, truncated: bool) -> EpisodeResult:
+def episode_result(
+    info: dict[str, Any], reward: float, terminated: bool, truncated: bool
+) -> EpisodeResult:
     """Build an :class:`EpisodeResult` from the last step's ``info``."""
     task_id, _, version = info["task"].partition("@")
     verification = info["verification"]
     return EpisodeResult(
-        task=task_id, version=version, seed=info["seed"], reward=reward, success=verification["success"],
-        steps=info["step"], terminated=terminated, truncated=truncated, verification=verification,
+        task=task_id,
+        version=version,
+        seed=info["seed"],
+        reward=reward,
+        success=verification["success"],
+        steps=info["step"],
+        terminated=terminated,
+        truncated=truncated,
+        verification=verification,
     )
 
 
-def make_policy(name: str, *, family: str, task: str, seed: int, catalog: TaskCatalog | None = None) -> Policy:
+def make_policy(
+    name: str, *, family: str, task: str, seed: int, catalog: TaskCatalog | None = None
+) -> Policy:
     """A policy by name for one episode of ``task`` with ``seed``.
 
     The oracle needs the episode's hidden truth, which never crosses the wire: it is

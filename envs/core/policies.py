@@ -29,6 +29,7 @@ class RandomToolPolicy:
         self._rng = Random(seed)
 
     def __call__(self, _observation: dict[str, str]) -> str:
+        """A random tool call."""
         chosen = self._rng.choice(self._tools)
         properties = chosen["parameters"].get("properties", {})
         args = {name: self._value(schema) for name, schema in properties.items()}
@@ -44,5 +45,10 @@ class RandomToolPolicy:
         if kind == "boolean":
             return self._rng.random() < 0.5
         if kind == "string":
-            return self._rng.choice([str(self._rng.randint(0, 9_999)), f"{self._rng.randint(1, 99)} * {self._rng.randint(1, 99)}"])
+            return self._rng.choice(
+                [
+                    str(self._rng.randint(0, 9_999)),
+                    f"{self._rng.randint(1, 99)} * {self._rng.randint(1, 99)}",
+                ]
+            )
         return None

@@ -51,7 +51,11 @@ def get_family(name: str) -> FamilySpec:
     """
     if name not in FAMILIES:
         close = difflib.get_close_matches(name, list(FAMILIES), n=1)
-        hint = f" Did you mean {close[0]}?" if close else f" Known families: {', '.join(sorted(FAMILIES))}."
+        hint = (
+            f" Did you mean {close[0]}?"
+            if close
+            else f" Known families: {', '.join(sorted(FAMILIES))}."
+        )
         raise EnvNotFoundError(f"Unknown environment family {name!r}.{hint}")
     return FAMILIES[name]
 
@@ -62,7 +66,9 @@ def env_class(name: str) -> type[SkillGymEnv]:
     return getattr(importlib.import_module(module), attr)
 
 
-def make_env(family: str, *, task: str | None = None, base_url: str | None = None, **kwargs: Any) -> gym.Env:
+def make_env(
+    family: str, *, task: str | None = None, base_url: str | None = None, **kwargs: Any
+) -> gym.Env:
     """An environment of ``family``: in this process, or over HTTP when ``base_url`` is given.
 
     This is the entry point behind ``gymnasium.make("skillgym/<Name>-v0", ...)``.

@@ -17,7 +17,7 @@ _SAMPLE_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x391, 0x3C9), (0x4E00, 0x4FFF),
 
 
 class UnicodeText(spaces.Space[str]):
-    """Any Unicode string of at most ``max_length`` characters.
+    r"""Any Unicode string of at most ``max_length`` characters.
 
     Example:
         >>> space = UnicodeText(max_length=20)
@@ -90,7 +90,11 @@ def space_to_json(space: spaces.Space[Any]) -> dict[str, Any]:
         TypeError: For a space SkillGym does not publish (only UnicodeText and Dict).
     """
     if isinstance(space, UnicodeText):
-        return {"type": "UnicodeText", "max_length": space.max_length, "min_length": space.min_length}
+        return {
+            "type": "UnicodeText",
+            "max_length": space.max_length,
+            "min_length": space.min_length,
+        }
     if isinstance(space, spaces.Dict):
         return {"type": "Dict", "spaces": {k: space_to_json(v) for k, v in space.spaces.items()}}
     raise TypeError(f"Expects a UnicodeText or Dict space, actual value: {space!r}")
@@ -107,4 +111,6 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space[Any]:
         return UnicodeText(int(data["max_length"]), min_length=int(data.get("min_length", 0)))
     if kind == "Dict":
         return spaces.Dict({k: space_from_json(v) for k, v in data["spaces"].items()})
-    raise ValueError(f"Expects a space description of type UnicodeText or Dict, actual value: {data!r}")
+    raise ValueError(
+        f"Expects a space description of type UnicodeText or Dict, actual value: {data!r}"
+    )

@@ -15,7 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from skillgym.errors import TaskFormatError, TaskNotFoundError
 
@@ -69,7 +77,9 @@ class TaskSpec(BaseModel):
     def _plain_placeholders(cls, value: str) -> str:
         for _, field, _, _ in string.Formatter().parse(value):
             if field is not None and not field.isidentifier():
-                raise ValueError(f"expects placeholders like {{name}}, actual placeholder: {{{field}}}")
+                raise ValueError(
+                    f"expects placeholders like {{name}}, actual placeholder: {{{field}}}"
+                )
         return value
 
     @model_validator(mode="after")
@@ -136,7 +146,9 @@ def load_task_file(path: Path) -> TaskSpec:
     try:
         spec = TaskSpec.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
         raise TaskFormatError(f"{path}: {problems}") from None
     expected_folder = {spec.id.split("/", 1)[1], f"{spec.id.split('/', 1)[1]}@{spec.version}"}
     if path.parent.name not in expected_folder or path.parent.parent.name != spec.family:
@@ -166,7 +178,9 @@ class TaskCatalog:
         for spec in specs:
             versions = self._versions.setdefault(spec.id, {})
             if spec.version in versions:
-                raise TaskFormatError(f"{spec.ref} is defined twice: in {versions[spec.version].folder} and {spec.folder}")
+                raise TaskFormatError(
+                    f"{spec.ref} is defined twice: in {versions[spec.version].folder} and {spec.folder}"
+                )
             versions[spec.version] = spec
 
     @classmethod
@@ -189,7 +203,9 @@ class TaskCatalog:
         """
         if task_id not in self._versions:
             raise TaskNotFoundError(self._unknown_id_message(task_id))
-        return [self._versions[task_id][v] for v in sorted(self._versions[task_id], key=_version_key)]
+        return [
+            self._versions[task_id][v] for v in sorted(self._versions[task_id], key=_version_key)
+        ]
 
     def latest(self, family: str | None = None) -> list[TaskSpec]:
         """The latest version of every task, optionally of one family."""
@@ -204,19 +220,27 @@ class TaskCatalog:
         task_id, version = split_ref(ref)
         versions = self.versions(task_id)
         if family is not None and versions[0].family != family:
-            raise TaskNotFoundError(f"Task {task_id!r} belongs to family {versions[0].family!r}, not {family!r}.")
+            raise TaskNotFoundError(
+                f"Task {task_id!r} belongs to family {versions[0].family!r}, not {family!r}."
+            )
         if version is None:
             return versions[-1]
         for spec in versions:
             if spec.version == version:
                 return spec
         known = ", ".join(s.version for s in versions)
-        raise TaskNotFoundError(f"Task {task_id!r} has no version {version!r}; available versions: {known}.")
+        raise TaskNotFoundError(
+            f"Task {task_id!r} has no version {version!r}; available versions: {known}."
+        )
 
     def _unknown_id_message(self, task_id: str) -> str:
         message = f"Unknown task {task_id!r}."
         close = difflib.get_close_matches(task_id, list(self._versions), n=1)
-        return f"{message} Did you mean {close[0]}?" if close else f"{message} Known tasks: {', '.join(self.ids())}."
+        return (
+            f"{message} Did you mean {close[0]}?"
+            if close
+            else f"{message} Known tasks: {', '.join(self.ids())}."
+        )
 
 
 def default_tasks_dir() -> Path:

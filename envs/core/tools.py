@@ -46,7 +46,11 @@ class Tool:
         parameters.pop("description", None)
         return {
             "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": parameters},
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": parameters,
+            },
         }
 
 
@@ -122,7 +126,9 @@ class Toolset:
         name, args = call.get("tool"), call.get("args", {})
         extra = sorted(set(call) - {"tool", "args"})
         if extra:
-            raise ActionError(f'Expects only the keys "tool" and "args", actual extra keys: {extra}')
+            raise ActionError(
+                f'Expects only the keys "tool" and "args", actual extra keys: {extra}'
+            )
         if not isinstance(name, str):
             raise ActionError(f'Expects "tool" to be a tool name string, actual value: {name!r}')
         chosen = self._tools.get(name)
@@ -134,13 +140,16 @@ class Toolset:
             return ToolCall(chosen, chosen.args_model.model_validate(args))
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}" for err in exc.errors()
+                f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}"
+                for err in exc.errors()
             )
             raise ActionError(f"Invalid arguments for tool {name!r}: {problems}") from None
 
     def _decode(self, action: Any) -> dict[str, Any]:
         if not isinstance(action, str):
-            raise ActionError(f"Expects the action to be a string of JSON, actual type: {type(action).__name__}")
+            raise ActionError(
+                f"Expects the action to be a string of JSON, actual type: {type(action).__name__}"
+            )
         if len(action) > MAX_ACTION_CHARS:
             raise ActionError(
                 f"Expects an action of at most {MAX_ACTION_CHARS} characters, actual length: {len(action)}"
@@ -153,7 +162,9 @@ class Toolset:
                 f"actual value is not JSON ({exc.msg} at position {exc.pos}): {action[:200]!r}"
             ) from None
         if not isinstance(call, dict):
-            raise ActionError(f"Expects a JSON object with a \"tool\" key, actual value: {action[:200]!r}")
+            raise ActionError(
+                f'Expects a JSON object with a "tool" key, actual value: {action[:200]!r}'
+            )
         return call
 
     def _unknown_tool_message(self, name: str) -> str:

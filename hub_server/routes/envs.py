@@ -1,7 +1,6 @@
 """``GET /v1/envs``: the environment families this server runs."""
 
 from fastapi import APIRouter
-
 from skillgym.envs.core.protocol import EnvPublic, EnvsPublic
 from skillgym.envs.core.registry import FAMILIES, env_class
 from skillgym.envs.core.spaces import space_to_json
@@ -14,8 +13,11 @@ def describe_family(name: str) -> EnvPublic:
     cls = env_class(name)
     spec = FAMILIES[name]
     return EnvPublic(
-        name=name, gym_id=spec.gym_id, description=spec.description,
-        tools=cls.toolset_schemas(), observation_space=space_to_json(cls.make_observation_space()),
+        name=name,
+        gym_id=spec.gym_id,
+        description=spec.description,
+        tools=cls.toolset_schemas(),
+        observation_space=space_to_json(cls.make_observation_space()),
         action_space=space_to_json(cls.make_action_space()),
     )
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from starlette.websockets import WebSocketState
-
-from skillgym.errors import RequestError, SkillGymError
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import error_body
 from skillgym.hub_server.sessions import Session, SessionManager
+from starlette.websockets import WebSocketState
+
+from skillgym.errors import RequestError, SkillGymError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["sessions"])
@@ -71,7 +71,10 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
                 return
             answer = await _dispatch(op, message, session, sessions)
         except orjson.JSONDecodeError as exc:
-            answer = error_body(RequestError.code, f"Expects one JSON message per frame, actual text is not JSON: {exc}")
+            answer = error_body(
+                RequestError.code,
+                f"Expects one JSON message per frame, actual text is not JSON: {exc}",
+            )
         except SkillGymError as exc:
             answer = error_body(exc.code, exc.message)
         except Exception as exc:
@@ -80,11 +83,15 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
         await websocket.send_text(orjson.dumps(answer).decode())
 
 
-async def _dispatch(op: Any, message: dict[str, Any], session: Session, sessions: SessionManager) -> dict[str, Any]:
+async def _dispatch(
+    op: Any, message: dict[str, Any], session: Session, sessions: SessionManager
+) -> dict[str, Any]:
     if op == "step":
         action = message.get("action")
         if not isinstance(action, str):
-            raise RequestError(f'Expects "action" to be a string holding one JSON tool call, actual value: {action!r}')
+            raise RequestError(
+                f'Expects "action" to be a string holding one JSON tool call, actual value: {action!r}'
+            )
         return await sessions.step(sessions.get(session.id), action)
     if op == "reset":
         seed, options = message.get("seed"), message.get("options") or {}

@@ -1,7 +1,6 @@
 """Sessions over HTTP: create, reset, step, get, close."""
 
 from fastapi import APIRouter, Response
-
 from skillgym.envs.core.protocol import (
     ResetRequest,
     ResetResponse,
@@ -36,14 +35,18 @@ async def get_session(session_id: str, sessions: SessionsDep) -> SessionPublic:
 
 
 @router.post("/{session_id}/reset", response_model=ResetResponse, response_class=FastJSONResponse)
-async def reset_session(session_id: str, body: ResetRequest, sessions: SessionsDep) -> FastJSONResponse:
+async def reset_session(
+    session_id: str, body: ResetRequest, sessions: SessionsDep
+) -> FastJSONResponse:
     """Start an episode: Gymnasium's ``reset(seed=, options=)``."""
     result = await sessions.reset(sessions.get(session_id), body.seed, dict(body.options))
     return FastJSONResponse(result)
 
 
 @router.post("/{session_id}/step", response_model=StepResponse, response_class=FastJSONResponse)
-async def step_session(session_id: str, body: StepRequest, sessions: SessionsDep) -> FastJSONResponse:
+async def step_session(
+    session_id: str, body: StepRequest, sessions: SessionsDep
+) -> FastJSONResponse:
     """One tool call: Gymnasium's ``step(action)``."""
     return FastJSONResponse(await sessions.step(sessions.get(session_id), body.action))
 

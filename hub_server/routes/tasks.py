@@ -1,7 +1,6 @@
 """``GET /v1/tasks`` and ``GET /v1/tasks/{id}/versions``."""
 
 from fastapi import APIRouter
-
 from skillgym.envs.core.protocol import TaskPublic, TasksPublic
 from skillgym.envs.core.registry import get_family
 from skillgym.envs.core.tasks import TaskSpec
@@ -13,8 +12,14 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 def task_public(spec: TaskSpec) -> TaskPublic:
     """A task version as the API lists it."""
     return TaskPublic(
-        id=spec.id, version=spec.version, family=spec.family, title=spec.title, difficulty=spec.difficulty,
-        tags=spec.tags, max_steps=spec.limits.max_steps, content_hash=spec.content_hash,
+        id=spec.id,
+        version=spec.version,
+        family=spec.family,
+        title=spec.title,
+        difficulty=spec.difficulty,
+        tags=spec.tags,
+        max_steps=spec.limits.max_steps,
+        content_hash=spec.content_hash,
     )
 
 

@@ -1,5 +1,4 @@
 import httpx
-
 from skillgym.envs.core.spaces import space_from_json
 
 
@@ -12,7 +11,11 @@ def test_envs_lists_each_family_with_its_gym_id_tools_and_spaces(base_url):
     arithmetic = envs["arithmetic"]
     assert arithmetic["gym_id"] == "skillgym/Arithmetic-v0"
     assert {t["function"]["name"] for t in arithmetic["tools"]} == {"calculate", "submit"}
-    assert set(space_from_json(arithmetic["observation_space"]).spaces) == {"instruction", "last_action_error", "output"}
+    assert set(space_from_json(arithmetic["observation_space"]).spaces) == {
+        "instruction",
+        "last_action_error",
+        "output",
+    }
 
 
 def test_tasks_lists_versions_and_filters_by_family(base_url):

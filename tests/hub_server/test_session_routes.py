@@ -33,7 +33,11 @@ def test_create_answers_201_with_the_session(http):
     response = http.post("/v1/sessions", json={"env": "arithmetic", "task": "arithmetic/sum-list"})
     assert response.status_code == 201
     body = response.json()
-    assert body["env"] == "arithmetic" and body["task"] == "arithmetic/sum-list@1.0.0" and body["state"] == "created"
+    assert (
+        body["env"] == "arithmetic"
+        and body["task"] == "arithmetic/sum-list@1.0.0"
+        and body["state"] == "created"
+    )
     http.delete(f"/v1/sessions/{body['session_id']}")
 
 
@@ -66,12 +70,32 @@ def test_close_is_204_then_204_again_and_404_if_it_never_existed(http, session_i
     ("body", "status", "code", "message"),
     [
         ({"env": "arithmetics"}, 404, "env_not_found", "Did you mean arithmetic?"),
-        ({"env": "arithmetic", "task": "arithmetic/nope"}, 404, "task_not_found", "Unknown task 'arithmetic/nope'"),
-        ({"env": "arithmetic", "task": "arithmetic/sum-list@3.0.0"}, 404, "task_not_found", "available versions: 1.0.0"),
-        ({"env": "arithmetic", "task": "arithmetic/sum-list", "seed": "seven"}, 422, "invalid_request", "seed:"),
+        (
+            {"env": "arithmetic", "task": "arithmetic/nope"},
+            404,
+            "task_not_found",
+            "Unknown task 'arithmetic/nope'",
+        ),
+        (
+            {"env": "arithmetic", "task": "arithmetic/sum-list@3.0.0"},
+            404,
+            "task_not_found",
+            "available versions: 1.0.0",
+        ),
+        (
+            {"env": "arithmetic", "task": "arithmetic/sum-list", "seed": "seven"},
+            422,
+            "invalid_request",
+            "seed:",
+        ),
         ({"env": 5}, 422, "invalid_request", "env: Input should be a valid string"),
         ({}, 422, "invalid_request", "env: Field required"),
-        ({"env": "arithmetic", "colour": 1}, 422, "invalid_request", "colour: Extra inputs are not permitted"),
+        (
+            {"env": "arithmetic", "colour": 1},
+            422,
+            "invalid_request",
+            "colour: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_bad_create_bodies_get_a_4xx_with_a_message(http, body, status, code, message):
@@ -79,43 +103,89 @@ def test_bad_create_bodies_get_a_4xx_with_a_message(http, body, status, code, me
 
 
 def test_malformed_json_body_is_422(http, session_id):
-    response = http.post(f"/v1/sessions/{session_id}/step", content=b"{not json", headers={"content-type": "application/json"})
+    response = http.post(
+        f"/v1/sessions/{session_id}/step",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
     assert_error(response, 422, "invalid_request", "JSON decode error")
 
 
 def test_action_of_the_wrong_type_is_422(http, session_id):
     http.post(f"/v1/sessions/{session_id}/reset", json={})
-    assert_error(http.post(f"/v1/sessions/{session_id}/step", json={"action": {"tool": "submit"}}), 422, "invalid_request", "action:")
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/step", json={"action": {"tool": "submit"}}),
+        422,
+        "invalid_request",
+        "action:",
+    )
 
 
 def test_step_before_reset_is_409(http, session_id):
-    assert_error(http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}), 409, "episode_not_running", "reset() before step()")
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}),
+        409,
+        "episode_not_running",
+        "reset() before step()",
+    )
 
 
 def test_step_after_termination_is_409(http, session_id):
     http.post(f"/v1/sessions/{session_id}/reset", json={"seed": 1})
     http.post(f"/v1/sessions/{session_id}/step", json={"action": SUBMIT})
-    assert_error(http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}), 409, "episode_not_running", "after the episode ended")
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}),
+        409,
+        "episode_not_running",
+        "after the episode ended",
+    )
 
 
 def test_step_on_a_closed_session_is_409(http, session_id):
     http.delete(f"/v1/sessions/{session_id}")
-    assert_error(http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}), 409, "session_closed", "closed by its client")
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}),
+        409,
+        "session_closed",
+        "closed by its client",
+    )
 
 
 def test_step_on_an_unknown_session_is_404(http):
-    assert_error(http.post("/v1/sessions/ffffffffffffffff/step", json={"action": CALCULATE}), 404, "session_not_found")
+    assert_error(
+        http.post("/v1/sessions/ffffffffffffffff/step", json={"action": CALCULATE}),
+        404,
+        "session_not_found",
+    )
 
 
 def test_unknown_reset_task_is_404_and_bad_options_422(http, session_id):
-    assert_error(http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": "arithmetic/x"}}), 404, "task_not_found")
-    assert_error(http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": 7}}), 422, "invalid_request", 'options["task"]')
-    assert_error(http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"speed": 2}}), 422, "invalid_request", "Unknown reset options ['speed']")
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": "arithmetic/x"}}),
+        404,
+        "task_not_found",
+    )
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": 7}}),
+        422,
+        "invalid_request",
+        'options["task"]',
+    )
+    assert_error(
+        http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"speed": 2}}),
+        422,
+        "invalid_request",
+        "Unknown reset options ['speed']",
+    )
 
 
 def test_oversized_body_is_413(http, session_id):
     huge = json.dumps({"action": "x" * 2_000_000})
-    response = http.post(f"/v1/sessions/{session_id}/step", content=huge, headers={"content-type": "application/json"})
+    response = http.post(
+        f"/v1/sessions/{session_id}/step",
+        content=huge,
+        headers={"content-type": "application/json"},
+    )
     assert_error(response, 413, "body_too_large", "at most 1048576 bytes")
 
 
@@ -124,7 +194,11 @@ def test_oversized_chunked_body_is_413(http, session_id):
         for _ in range(40):
             yield b"x" * 65_536
 
-    response = http.post(f"/v1/sessions/{session_id}/step", content=chunks(), headers={"content-type": "application/json"})
+    response = http.post(
+        f"/v1/sessions/{session_id}/step",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
     assert_error(response, 413, "body_too_large")
 
 
@@ -132,14 +206,21 @@ def test_huge_action_within_the_body_limit_is_a_last_action_error_not_a_failure(
     http.post(f"/v1/sessions/{session_id}/reset", json={})
     step = http.post(f"/v1/sessions/{session_id}/step", json={"action": "y" * 500_000})
     assert step.status_code == 200
-    assert "Expects an action of at most 100000 characters" in step.json()["observation"]["last_action_error"]
+    assert (
+        "Expects an action of at most 100000 characters"
+        in step.json()["observation"]["last_action_error"]
+    )
 
 
 def test_bad_input_on_one_session_leaves_others_serving(http, session_id):
     other = http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
     http.post(f"/v1/sessions/{other}/reset", json={"seed": 2})
     for bad in (b"{", b"[]", b'{"action": null}'):
-        http.post(f"/v1/sessions/{session_id}/step", content=bad, headers={"content-type": "application/json"})
+        http.post(
+            f"/v1/sessions/{session_id}/step",
+            content=bad,
+            headers={"content-type": "application/json"},
+        )
     http.post("/v1/sessions", content=b"x" * 2_000_000)
     assert http.post(f"/v1/sessions/{other}/step", json={"action": CALCULATE}).status_code == 200
     http.delete(f"/v1/sessions/{other}")

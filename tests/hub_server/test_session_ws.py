@@ -12,7 +12,9 @@ CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "6 * 7"}})
 
 @pytest.fixture
 def session_id(base_url):
-    created = httpx.post(f"{base_url}/v1/sessions", json={"env": "arithmetic", "task": "arithmetic/sum-list"}).json()
+    created = httpx.post(
+        f"{base_url}/v1/sessions", json={"env": "arithmetic", "task": "arithmetic/sum-list"}
+    ).json()
     yield created["session_id"]
     httpx.delete(f"{base_url}/v1/sessions/{created['session_id']}")
 
@@ -31,7 +33,9 @@ def test_reset_and_step_answer_with_the_http_bodies(base_url, session_id):
         reset = call(ws, {"op": "reset", "seed": 4})
         step = call(ws, {"op": "step", "action": CALCULATE})
     http_reset = httpx.post(f"{base_url}/v1/sessions/{session_id}/reset", json={"seed": 4}).json()
-    http_step = httpx.post(f"{base_url}/v1/sessions/{session_id}/step", json={"action": CALCULATE}).json()
+    http_step = httpx.post(
+        f"{base_url}/v1/sessions/{session_id}/step", json={"action": CALCULATE}
+    ).json()
     assert reset == http_reset
     assert step == http_step
 
@@ -40,14 +44,16 @@ def test_reset_and_step_answer_with_the_http_bodies(base_url, session_id):
     ("message", "code", "part"),
     [
         ("{nope", "invalid_request", "actual text is not JSON"),
-        ({"op": "dance"}, "invalid_request", "Expects \"op\" to be one of"),
+        ({"op": "dance"}, "invalid_request", 'Expects "op" to be one of'),
         ({"op": "step", "action": 3}, "invalid_request", 'Expects "action" to be a string'),
         ({"op": "reset", "seed": "x"}, "invalid_request", 'Expects "seed" to be an integer'),
         ({"op": "reset", "options": [1]}, "invalid_request", 'Expects "options" to be an object'),
         ({"op": "step", "action": CALCULATE}, "episode_not_running", "reset() before step()"),
     ],
 )
-def test_bad_messages_get_an_error_message_and_the_socket_stays_open(base_url, session_id, message, code, part):
+def test_bad_messages_get_an_error_message_and_the_socket_stays_open(
+    base_url, session_id, message, code, part
+):
     with connect(ws_url(base_url, session_id)) as ws:
         error = call(ws, message)["error"]
         assert error["code"] == code and part in error["message"]
@@ -59,7 +65,10 @@ def test_close_op_closes_the_session_and_the_socket(base_url, session_id):
         assert call(ws, {"op": "close"}) == {"status": "closed"}
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
-    assert httpx.get(f"{base_url}/v1/sessions/{session_id}").json()["error"]["code"] == "session_closed"
+    assert (
+        httpx.get(f"{base_url}/v1/sessions/{session_id}").json()["error"]["code"]
+        == "session_closed"
+    )
 
 
 def test_unknown_session_gets_an_error_then_close_code_4404(base_url):

@@ -8,20 +8,25 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
-
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core import registry
 from skillgym.hub_server.runner import BackgroundServer
 from skillgym.hub_server.settings import ServerSettings
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "1 + 1"}})
 
 
 def test_a_full_server_answers_503_with_retry_after():
-    with BackgroundServer(ServerSettings(port=0, max_sessions=2, retry_after_s=7)) as server, httpx.Client(base_url=server.base_url) as http:
-        ids = [http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"] for _ in range(2)]
+    with (
+        BackgroundServer(ServerSettings(port=0, max_sessions=2, retry_after_s=7)) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
+        ids = [
+            http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
+            for _ in range(2)
+        ]
         full = http.post("/v1/sessions", json={"env": "arithmetic"})
         assert full.status_code == 503
         assert full.headers["retry-after"] == "7"
@@ -46,7 +51,9 @@ def test_idle_sessions_are_reaped_and_answer_409_afterwards():
 def test_a_silent_websocket_is_closed_and_its_session_reaped():
     settings = ServerSettings(port=0, idle_timeout_s=0.3, reap_interval_s=0.05)
     with BackgroundServer(settings) as server:
-        session = httpx.post(f"{server.base_url}/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
+        session = httpx.post(f"{server.base_url}/v1/sessions", json={"env": "arithmetic"}).json()[
+            "session_id"
+        ]
         with connect(server.base_url.replace("http", "ws") + f"/v1/sessions/{session}/ws") as ws:
             with pytest.raises(ConnectionClosed):
                 ws.recv(timeout=10)
@@ -73,7 +80,9 @@ class FakeSlowEnv(ArithmeticEnv):
 
 @pytest.fixture
 def slow_family(monkeypatch):
-    spec = registry.FamilySpec("arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeSlowEnv", "fake slow family")
+    spec = registry.FamilySpec(
+        "arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeSlowEnv", "fake slow family"
+    )
     monkeypatch.setitem(registry.FAMILIES, "arithmetic", spec)
     FakeSlowEnv.most_at_once = 0
     return spec
@@ -82,7 +91,10 @@ def slow_family(monkeypatch):
 def test_blocking_steps_do_not_block_other_sessions_or_the_server(slow_family, base_url):
     async def main():
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-            ids = [(await http.post("/v1/sessions", json={"env": "arithmetic"})).json()["session_id"] for _ in range(4)]
+            ids = [
+                (await http.post("/v1/sessions", json={"env": "arithmetic"})).json()["session_id"]
+                for _ in range(4)
+            ]
             for i in ids:
                 await http.post(f"/v1/sessions/{i}/reset", json={})
             steps = [http.post(f"/v1/sessions/{i}/step", json={"action": CALCULATE}) for i in ids]
@@ -103,9 +115,16 @@ def test_blocking_steps_do_not_block_other_sessions_or_the_server(slow_family, b
 def test_steps_of_one_session_never_interleave(slow_family, base_url):
     async def main():
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-            session = (await http.post("/v1/sessions", json={"env": "arithmetic"})).json()["session_id"]
+            session = (await http.post("/v1/sessions", json={"env": "arithmetic"})).json()[
+                "session_id"
+            ]
             await http.post(f"/v1/sessions/{session}/reset", json={})
-            results = await asyncio.gather(*(http.post(f"/v1/sessions/{session}/step", json={"action": CALCULATE}) for _ in range(3)))
+            results = await asyncio.gather(
+                *(
+                    http.post(f"/v1/sessions/{session}/step", json={"action": CALCULATE})
+                    for _ in range(3)
+                )
+            )
             await http.delete(f"/v1/sessions/{session}")
             return results
 

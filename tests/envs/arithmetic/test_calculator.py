@@ -2,8 +2,12 @@ import re
 from decimal import Decimal
 
 import pytest
-
-from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number, round_half_up
+from skillgym.envs.arithmetic.calculator import (
+    CalculatorError,
+    evaluate,
+    format_number,
+    round_half_up,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +47,10 @@ def test_refuses_anything_but_arithmetic(expression):
 
 
 def test_refuses_huge_exponents_before_computing_them():
-    with pytest.raises(CalculatorError, match=re.escape("Expects a whole exponent of at most 1000, actual value: 100000")):
+    with pytest.raises(
+        CalculatorError,
+        match=re.escape("Expects a whole exponent of at most 1000, actual value: 100000"),
+    ):
         evaluate("9 ** 100000")
 
 

@@ -2,7 +2,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.arithmetic.env import parse_answer
 
@@ -35,5 +34,7 @@ def test_money_answers_within_half_a_cent_pass_and_a_cent_off_fails():
 def test_calculator_output_is_shown_in_the_observation():
     env = ArithmeticEnv(task="arithmetic/sum-list")
     env.reset(seed=0)
-    obs, *_ = env.step(json.dumps({"tool": "calculate", "args": {"expression": "round(10 / 3, 4)"}}))
+    obs, *_ = env.step(
+        json.dumps({"tool": "calculate", "args": {"expression": "round(10 / 3, 4)"}})
+    )
     assert obs["output"] == "round(10 / 3, 4) = 3.3333"

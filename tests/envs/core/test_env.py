@@ -6,10 +6,10 @@ import re
 import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
-
-import skillgym
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core.tasks import TaskCatalog, TaskLimits
+
+import skillgym
 from skillgym.errors import EpisodeStateError, RequestError, TaskNotFoundError
 
 SUBMIT_NOTHING = json.dumps({"tool": "submit", "args": {}})
@@ -117,7 +117,9 @@ def test_step_after_the_end_is_an_episode_state_error():
     env = ArithmeticEnv()
     env.reset(seed=0)
     env.step(SUBMIT_NOTHING)
-    with pytest.raises(EpisodeStateError, match=re.escape("Expects reset() after the episode ended")):
+    with pytest.raises(
+        EpisodeStateError, match=re.escape("Expects reset() after the episode ended")
+    ):
         env.step(CALCULATE)
 
 

@@ -1,10 +1,11 @@
 import pytest
 from gymnasium import spaces
-
 from skillgym.envs.core.spaces import UnicodeText, space_from_json, space_to_json, text_fields
 
 
-@pytest.mark.parametrize("text", ["", "plain", "Grüße, 世界 👋", "line one\nline two\ttab", "é" * 100])
+@pytest.mark.parametrize(
+    "text", ["", "plain", "Grüße, 世界 👋", "line one\nline two\ttab", "é" * 100]
+)
 def test_unicode_text_accepts_any_string_up_to_its_length(text):
     assert UnicodeText(max_length=100).contains(text)
 
@@ -20,7 +21,9 @@ def test_unicode_text_samples_are_members():
 
 
 def test_unicode_text_samples_are_reproducible_with_a_seed():
-    assert [UnicodeText(40, seed=1).sample() for _ in range(3)] == [UnicodeText(40, seed=1).sample() for _ in range(3)]
+    assert [UnicodeText(40, seed=1).sample() for _ in range(3)] == [
+        UnicodeText(40, seed=1).sample() for _ in range(3)
+    ]
 
 
 def test_unicode_text_refuses_inverted_bounds():

@@ -3,8 +3,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from skillgym.envs.core.tasks import TaskCatalog, load_task_file, split_ref
+
 from skillgym.errors import TaskFormatError, TaskNotFoundError
 
 VALID = """\
@@ -42,7 +42,11 @@ def test_resolve_with_version_gives_that_version(two_versions):
 
 
 def test_versions_are_listed_oldest_first_by_semver(two_versions):
-    assert [s.version for s in two_versions.versions("arithmetic/sum-list")] == ["1.0.0", "1.2.0", "1.10.0"]
+    assert [s.version for s in two_versions.versions("arithmetic/sum-list")] == [
+        "1.0.0",
+        "1.2.0",
+        "1.10.0",
+    ]
 
 
 def test_unknown_version_lists_the_available_ones(two_versions):
@@ -69,12 +73,32 @@ def test_split_ref_separates_id_and_version():
 @pytest.mark.parametrize(
     ("replace", "by", "message"),
     [
-        ("version: 1.0.0", "version: one", "version: Value error, expects a semantic version like '1.0.0'"),
-        ("id: arithmetic/sum-list", "id: Sum List", "id: Value error, expects an id like 'family/task-name'"),
-        ("difficulty: easy", "difficulty: brutal", "difficulty: Input should be 'easy', 'medium' or 'hard'"),
+        (
+            "version: 1.0.0",
+            "version: one",
+            "version: Value error, expects a semantic version like '1.0.0'",
+        ),
+        (
+            "id: arithmetic/sum-list",
+            "id: Sum List",
+            "id: Value error, expects an id like 'family/task-name'",
+        ),
+        (
+            "difficulty: easy",
+            "difficulty: brutal",
+            "difficulty: Input should be 'easy', 'medium' or 'hard'",
+        ),
         ("title: Add numbers\n", "", "title: Field required"),
-        ("generator: sum_list", "generator: sum_list\nsurprise: 1", "surprise: Extra inputs are not permitted"),
-        ('instruction: "Add {numbers}."', 'instruction: "Add {numbers.__class__}."', "expects placeholders like {name}"),
+        (
+            "generator: sum_list",
+            "generator: sum_list\nsurprise: 1",
+            "surprise: Extra inputs are not permitted",
+        ),
+        (
+            'instruction: "Add {numbers}."',
+            'instruction: "Add {numbers.__class__}."',
+            "expects placeholders like {name}",
+        ),
         ("family: arithmetic", "family: flight", "must start with its family 'flight'/"),
     ],
 )
@@ -95,7 +119,9 @@ def test_yaml_that_does_not_parse_is_a_task_format_error(tmp_path):
 
 def test_folder_must_match_the_task_id(tmp_path):
     path = write_task(tmp_path, "other-name", VALID.format(version="1.0.0"))
-    with pytest.raises(TaskFormatError, match=re.escape("expects the folder tasks/arithmetic/sum-list[@1.0.0]")):
+    with pytest.raises(
+        TaskFormatError, match=re.escape("expects the folder tasks/arithmetic/sum-list[@1.0.0]")
+    ):
         load_task_file(path)
 
 
@@ -115,7 +141,10 @@ def test_content_hash_changes_with_any_file_of_the_task(tmp_path):
 
 def test_render_instruction_names_a_missing_variable(tmp_path):
     spec = load_task_file(write_task(tmp_path, "sum-list", VALID.format(version="1.0.0")))
-    with pytest.raises(TaskFormatError, match=re.escape("instruction uses {numbers} but the generator made only ['count']")):
+    with pytest.raises(
+        TaskFormatError,
+        match=re.escape("instruction uses {numbers} but the generator made only ['count']"),
+    ):
         spec.render_instruction({"count": 3})
 
 

@@ -2,7 +2,6 @@ import json
 import re
 
 import pytest
-
 from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
 
 
@@ -53,9 +52,18 @@ def test_schemas_have_the_chat_tool_calling_shape(toolset):
         ("[1, 2]", 'Expects a JSON object with a "tool" key'),
         ('{"args": {}}', 'Expects "tool" to be a tool name string, actual value: None'),
         ('{"tool": "echo", "args": [1]}', 'Expects "args" to be a JSON object, actual value: [1]'),
-        ('{"tool": "echo", "args": {}, "why": 1}', "Expects only the keys \"tool\" and \"args\", actual extra keys: ['why']"),
-        ('{"tool": "echo", "args": {"text": 5}}', "Invalid arguments for tool 'echo': text: Input should be a valid string"),
-        ('{"tool": "echo", "args": {"text": "a", "loud": true}}', "Invalid arguments for tool 'echo': loud: Extra inputs are not permitted"),
+        (
+            '{"tool": "echo", "args": {}, "why": 1}',
+            'Expects only the keys "tool" and "args", actual extra keys: [\'why\']',
+        ),
+        (
+            '{"tool": "echo", "args": {"text": 5}}',
+            "Invalid arguments for tool 'echo': text: Input should be a valid string",
+        ),
+        (
+            '{"tool": "echo", "args": {"text": "a", "loud": true}}',
+            "Invalid arguments for tool 'echo': loud: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_malformed_actions_say_what_was_expected(toolset, action, message):
@@ -64,12 +72,17 @@ def test_malformed_actions_say_what_was_expected(toolset, action, message):
 
 
 def test_unknown_tool_suggests_the_closest_name(toolset):
-    with pytest.raises(ActionError, match=re.escape("Unknown tool 'ecoh'; expects one of: echo, stop. Did you mean echo?")):
+    with pytest.raises(
+        ActionError,
+        match=re.escape("Unknown tool 'ecoh'; expects one of: echo, stop. Did you mean echo?"),
+    ):
         toolset.parse('{"tool": "ecoh", "args": {}}')
 
 
 def test_non_string_action_is_refused(toolset):
-    with pytest.raises(ActionError, match="Expects the action to be a string of JSON, actual type: dict"):
+    with pytest.raises(
+        ActionError, match="Expects the action to be a string of JSON, actual type: dict"
+    ):
         toolset.parse({"tool": "stop"})
 
 

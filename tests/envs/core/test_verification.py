@@ -1,17 +1,20 @@
 import pytest
 from pydantic import ValidationError
-
 from skillgym.envs.core.verification import Check, Verification
 
 
 def test_score_is_the_weighted_fraction_of_passed_checks():
-    verdict = Verification.from_checks([Check(name="a", passed=True, weight=3), Check(name="b", passed=False)])
+    verdict = Verification.from_checks(
+        [Check(name="a", passed=True, weight=3), Check(name="b", passed=False)]
+    )
     assert verdict.score == 0.75
     assert verdict.success is False
 
 
 def test_success_needs_every_check_to_pass():
-    assert Verification.from_checks([Check(name="a", passed=True), Check(name="b", passed=True)]).success
+    assert Verification.from_checks(
+        [Check(name="a", passed=True), Check(name="b", passed=True)]
+    ).success
 
 
 def test_a_verdict_needs_at_least_one_check():
