@@ -12,7 +12,9 @@ from skillgym.envs.core.spaces import space_from_json
 from skillgym.errors import (
     ClientClosedError,
     EnvNotFoundError,
+    RemoteConnectionError,
     RemoteError,
+    RemoteTimeoutError,
     SkillGymError,
     error_class_for_code,
 )
@@ -121,6 +123,20 @@ class RemoteEnvBase:
                 f"{message} (HTTP {status}, {code})", status=status, remote_code=code
             )
         return cls(message)
+
+    def _timeout_error(self, what: str) -> RemoteTimeoutError:
+        return RemoteTimeoutError(
+            f"{what} on {self.base_url} got no answer within the timeout "
+            f"(connect {self.timeout.connect:g} s, read {self.timeout.read:g} s)."
+        )
+
+    def _connection_error(
+        self, what: str, exc: Exception, *, retryable: bool
+    ) -> RemoteConnectionError:
+        not_retried = "" if retryable else " (not retried: it may have been applied)"
+        return RemoteConnectionError(
+            f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
+        )
 
     def _check_open(self) -> None:
         if self._closed:

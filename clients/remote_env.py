@@ -159,20 +159,11 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
                 return send()
             except httpx.TimeoutException as exc:
                 if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
-                    raise RemoteTimeoutError(
-                        f"{what} on {self.base_url} got no answer within the timeout "
-                        f"(connect {self.timeout.connect:g} s, read {self.timeout.read:g} s)."
-                    ) from None
+                    raise self._timeout_error(what) from None
             except httpx.TransportError as exc:
-                if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
-                    not_retried = (
-                        ""
-                        if isinstance(exc, retryable)
-                        else " (not retried: it may have been applied)"
-                    )
-                    raise RemoteConnectionError(
-                        f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
-                    ) from None
+                safe = isinstance(exc, retryable)
+                if not safe or (delay := next(delays, None)) is None:
+                    raise self._connection_error(what, exc, retryable=safe) from None
             logger.info("%s failed, retrying in %.2f s", what, delay)
             time.sleep(delay)
 

@@ -8,6 +8,7 @@ import time
 from types import TracebackType
 
 import uvicorn
+from fastapi import FastAPI
 from skillgym.hub_server.app import create_app
 from skillgym.hub_server.settings import ServerSettings
 
@@ -62,7 +63,7 @@ class BackgroundServer:
         )
 
     @property
-    def app(self):
+    def app(self) -> FastAPI:
         """The FastAPI app being served."""
         return self._server.config.app
 

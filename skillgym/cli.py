@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
+
+if TYPE_CHECKING:
+    import gymnasium as gym
 
 try:
     import typer
@@ -125,10 +128,10 @@ def build_app() -> typer.Typer:
 class _Echo:
     """Prints each step of an episode as it is played (a thin pass-through of the env)."""
 
-    def __init__(self, env, *, enabled: bool) -> None:
+    def __init__(self, env: gym.Env, *, enabled: bool) -> None:
         self.env, self.enabled = env, enabled
 
-    def reset(self, **kwargs):
+    def reset(self, **kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         if self.enabled:
             typer.echo(
@@ -136,7 +139,7 @@ class _Echo:
             )
         return observation, info
 
-    def step(self, action: str):
+    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
         observation, reward, terminated, truncated, info = self.env.step(action)
         if self.enabled:
             typer.echo(f"> {action}")

@@ -90,32 +90,16 @@ class ArithmeticEnv(SkillGymEnv):
         value = parse_answer(submitted)
         tolerance = Decimal(1).scaleb(-self._problem.places) / 2
         if value is None:
+            passed = False
             detail = "no answer submitted" if submitted is None else "the answer is not a number"
-            return Verification.from_checks(
-                [
-                    Check(
-                        name="answer",
-                        passed=False,
-                        expected=str(expected),
-                        actual=submitted,
-                        detail=detail,
-                    )
-                ]
-            )
-        passed = abs(value - expected) < tolerance
-        detail = "" if passed else f"off by {format_number(value - expected)}"
+        else:
+            passed = abs(value - expected) < tolerance
+            detail = "" if passed else f"off by {format_number(value - expected)}"
         self._output = "Submitted."
-        return Verification.from_checks(
-            [
-                Check(
-                    name="answer",
-                    passed=passed,
-                    expected=str(expected),
-                    actual=submitted,
-                    detail=detail,
-                )
-            ]
+        check = Check(
+            name="answer", passed=passed, expected=str(expected), actual=submitted, detail=detail
         )
+        return Verification.from_checks([check])
 
     def oracle(self) -> Policy:
         """Calculate the problem's expression, then submit the known answer."""
