@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 import gymnasium as gym
 import httpx
 from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
-from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
+from skillgym.clients.config import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    NO_RETRY,
+    RetryPolicy,
+    Timeout,
+    default_ssl_context,
+)
 
 from skillgym.errors import (
     RemoteConnectionError,
@@ -54,7 +61,10 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout.read, connect=timeout.connect),
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+            limits=httpx.Limits(
+                max_connections=4, max_keepalive_connections=4, keepalive_expiry=30.0
+            ),
+            verify=default_ssl_context(),
         )
         self._ws: Any = None
         self._ws_stack = contextlib.ExitStack()

@@ -11,15 +11,16 @@ from skillgym.hub_server.settings import ServerSettings
 from starlette.requests import HTTPConnection
 
 
-def _sessions(conn: HTTPConnection) -> SessionManager:
+# async so FastAPI calls them on the loop: a plain def costs a thread-pool hop per request.
+async def _sessions(conn: HTTPConnection) -> SessionManager:
     return conn.app.state.sessions
 
 
-def _catalog(conn: HTTPConnection) -> TaskCatalog:
+async def _catalog(conn: HTTPConnection) -> TaskCatalog:
     return conn.app.state.sessions.catalog
 
 
-def _settings(conn: HTTPConnection) -> ServerSettings:
+async def _settings(conn: HTTPConnection) -> ServerSettings:
     return conn.app.state.settings
 
 

@@ -25,6 +25,7 @@ def uvicorn_config(settings: ServerSettings, *, log_level: str = "info") -> uvic
         ws_ping_timeout=20.0,
         ws_max_size=settings.max_body_bytes,
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=int(settings.keep_alive_s),
     )
 
 

@@ -33,6 +33,12 @@ class ServerSettings(BaseSettings):
     env_threads: int = Field(
         default=32, gt=0, description="Threads that run blocking environment code."
     )
+    keep_alive_s: float = Field(
+        default=65.0,
+        gt=0,
+        description="Idle HTTP keep-alive; longer than clients' pool expiry, so a pooled "
+        "connection is never closed under a request being sent.",
+    )
     retry_after_s: int = Field(default=2, gt=0, description="Retry-After sent with 503 when full.")
     tasks_dir: Path | None = Field(
         default=None, description="Tasks folder; default: the bundled tasks."

@@ -3,17 +3,16 @@
 The client sends ``{"op": "reset", "seed": 7, "options": {}}``, ``{"op": "step",
 "action": "..."}`` or ``{"op": "close"}``; the server answers each with the body the
 HTTP route returns (``{"status": "closed"}`` for close), or ``{"error": {...}}``.
-Hand-checked rather than pydantic-validated: this loop is the protocol's hot path.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from skillgym.hub_server import calls
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import error_body
 from skillgym.hub_server.sessions import Session, SessionManager
@@ -25,7 +24,6 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["sessions"])
 
 CLOSE_NORMAL = 1000
-CLOSE_GOING_AWAY = 1001
 CLOSE_SESSION_UNKNOWN = 4404
 
 
@@ -55,26 +53,19 @@ async def session_websocket(websocket: WebSocket, session_id: str, sessions: Ses
 
 
 async def _serve(websocket: WebSocket, session: Session, sessions: SessionManager) -> None:
-    idle = sessions.settings.idle_timeout_s
+    # No timeout on receive (wait_for costs a task per message): a silent client's
+    # session is reaped when idle, and the reaper's close callback closes this socket;
+    # uvicorn's pings end a connection whose peer is gone.
     while True:
+        raw = await websocket.receive_text()
         try:
-            raw = await asyncio.wait_for(websocket.receive_text(), timeout=idle)
-        except TimeoutError:
-            await websocket.close(CLOSE_GOING_AWAY, f"idle for {idle:g} s")
-            return
-        try:
-            message = orjson.loads(raw)
+            message = calls.decode(raw)
             op = message.get("op") if isinstance(message, dict) else None
             if op == "close":
                 await websocket.send_text('{"status":"closed"}')
                 await sessions.close(session.id)
                 return
             answer = await _dispatch(op, message, session, sessions)
-        except orjson.JSONDecodeError as exc:
-            answer = error_body(
-                RequestError.code,
-                f"Expects one JSON message per frame, actual text is not JSON: {exc}",
-            )
         except SkillGymError as exc:
             answer = error_body(exc.code, exc.message)
         except Exception as exc:
@@ -87,17 +78,8 @@ async def _dispatch(
     op: Any, message: dict[str, Any], session: Session, sessions: SessionManager
 ) -> dict[str, Any]:
     if op == "step":
-        action = message.get("action")
-        if not isinstance(action, str):
-            raise RequestError(
-                f'Expects "action" to be a string holding one JSON tool call, actual value: {action!r}'
-            )
-        return await sessions.step(sessions.get(session.id), action)
+        return await sessions.step(sessions.get(session.id), calls.step_action(message))
     if op == "reset":
-        seed, options = message.get("seed"), message.get("options") or {}
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise RequestError(f'Expects "seed" to be an integer or null, actual value: {seed!r}')
-        if not isinstance(options, dict):
-            raise RequestError(f'Expects "options" to be an object, actual value: {options!r}')
-        return await sessions.reset(sessions.get(session.id), seed, dict(options))
+        seed, options = calls.reset_arguments(message)
+        return await sessions.reset(sessions.get(session.id), seed, options)
     raise RequestError(f'Expects "op" to be one of "reset", "step", "close"; actual value: {op!r}')

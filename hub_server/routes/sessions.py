@@ -1,6 +1,7 @@
 """Sessions over HTTP: create, reset, step, get, close."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from skillgym.envs.core.protocol import (
     ResetRequest,
     ResetResponse,
@@ -9,8 +10,10 @@ from skillgym.envs.core.protocol import (
     StepRequest,
     StepResponse,
 )
+from skillgym.hub_server import calls
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.json_response import FastJSONResponse
+from skillgym.hub_server.sessions import SessionManager
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -34,21 +37,37 @@ async def get_session(session_id: str, sessions: SessionsDep) -> SessionPublic:
     return sessions.get(session_id).public()
 
 
-@router.post("/{session_id}/reset", response_model=ResetResponse, response_class=FastJSONResponse)
-async def reset_session(
-    session_id: str, body: ResetRequest, sessions: SessionsDep
-) -> FastJSONResponse:
+def _body_schema(model: type[BaseModel]) -> dict[str, object]:
+    schema = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": schema}}
+
+
+# Reset and step read their bodies by hand (hub_server.calls): they are the hot path,
+# and FastAPI's body validation costs more than the environment's step.
+@router.post(
+    "/{session_id}/reset",
+    response_model=ResetResponse,
+    response_class=FastJSONResponse,
+    openapi_extra=_body_schema(ResetRequest),
+)
+async def reset_session(session_id: str, request: Request) -> FastJSONResponse:
     """Start an episode: Gymnasium's ``reset(seed=, options=)``."""
-    result = await sessions.reset(sessions.get(session_id), body.seed, dict(body.options))
-    return FastJSONResponse(result)
+    sessions: SessionManager = request.app.state.sessions
+    seed, options = calls.reset_arguments(calls.decode(await request.body()))
+    return FastJSONResponse(await sessions.reset(sessions.get(session_id), seed, options))
 
 
-@router.post("/{session_id}/step", response_model=StepResponse, response_class=FastJSONResponse)
-async def step_session(
-    session_id: str, body: StepRequest, sessions: SessionsDep
-) -> FastJSONResponse:
+@router.post(
+    "/{session_id}/step",
+    response_model=StepResponse,
+    response_class=FastJSONResponse,
+    openapi_extra=_body_schema(StepRequest),
+)
+async def step_session(session_id: str, request: Request) -> FastJSONResponse:
     """One tool call: Gymnasium's ``step(action)``."""
-    return FastJSONResponse(await sessions.step(sessions.get(session_id), body.action))
+    sessions: SessionManager = request.app.state.sessions
+    action = calls.step_action(calls.decode(await request.body()))
+    return FastJSONResponse(await sessions.step(sessions.get(session_id), action))
 
 
 @router.delete("/{session_id}", status_code=204)

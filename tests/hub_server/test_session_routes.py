@@ -108,7 +108,7 @@ def test_malformed_json_body_is_422(http, session_id):
         content=b"{not json",
         headers={"content-type": "application/json"},
     )
-    assert_error(response, 422, "invalid_request", "JSON decode error")
+    assert_error(response, 422, "invalid_request", "Expects a JSON body, actual text is not JSON")
 
 
 def test_action_of_the_wrong_type_is_422(http, session_id):
@@ -117,7 +117,7 @@ def test_action_of_the_wrong_type_is_422(http, session_id):
         http.post(f"/v1/sessions/{session_id}/step", json={"action": {"tool": "submit"}}),
         422,
         "invalid_request",
-        "action:",
+        'Expects "action" to be a string holding one JSON tool call',
     )
 
 
@@ -224,3 +224,30 @@ def test_bad_input_on_one_session_leaves_others_serving(http, session_id):
     http.post("/v1/sessions", content=b"x" * 2_000_000)
     assert http.post(f"/v1/sessions/{other}/step", json={"action": CALCULATE}).status_code == 200
     http.delete(f"/v1/sessions/{other}")
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "message"),
+    [
+        ("step", b"[]", "Expects a JSON object, actual value: []"),
+        ("step", b'{"action": "x", "why": 1}', "Unknown fields ['why']; expects only ['action']."),
+        ("step", b"{}", 'Expects "action" to be a string'),
+        ("reset", b'{"seed": true}', 'Expects "seed" to be an integer or null, actual value: True'),
+        ("reset", b'{"seed": 1.5}', 'Expects "seed" to be an integer or null, actual value: 1.5'),
+        ("reset", b'{"options": "fast"}', 'Expects "options" to be an object'),
+        ("reset", b'{"seeds": 1}', "Unknown fields ['seeds']; expects only ['options', 'seed']."),
+    ],
+)
+def test_hand_checked_bodies_say_what_was_expected(http, session_id, route, body, message):
+    response = http.post(
+        f"/v1/sessions/{session_id}/{route}",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert_error(response, 422, "invalid_request", message)
+
+
+def test_openapi_documents_the_hand_checked_bodies(http):
+    paths = http.get("/openapi.json").json()["paths"]
+    step_body = paths["/v1/sessions/{session_id}/step"]["post"]["requestBody"]
+    assert step_body["content"]["application/json"]["schema"]["required"] == ["action"]
