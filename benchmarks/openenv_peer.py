@@ -1,4 +1,4 @@
-"""Peer benchmark: OpenEnv (``openenv-core``) serving a trivial environment.
+"""Peer benchmark: OpenEnv (``openenv-core``) serving SkillGym's arithmetic env.
 
 Measures OpenEnv's own FastAPI/uvicorn server (``openenv.core.env_server.create_app``)
 driven by OpenEnv's own client (``openenv.core.GenericEnvClient``) over its
@@ -14,79 +14,82 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
+from harness import HOST, free_port, percentile_ms, stop_process, wait_healthy
 from openenv.core import GenericEnvClient
 from openenv.core.env_server import Action, Environment, Observation, State, create_app
+from skillgym.envs.arithmetic import ArithmeticEnv
 
-HOST = "127.0.0.1"
+TASK = "arithmetic/sum-list@1.0.0"
+STEP_ACTION = json.dumps({"tool": "calculate", "args": {"expression": "1+2"}})
 # OpenEnv defaults to max_concurrent_envs=1 (a second WebSocket session is
 # rejected with CAPACITY_REACHED); the benchmark needs at least 256.
 DEFAULT_MAX_SESSIONS = 1024
-HEALTH_TIMEOUT_S = 30.0
 BENCH_PLAN: tuple[tuple[int, int], ...] = ((1, 2000), (32, 100), (256, 20))
 
 
-class TrivialAction(Action):
-    """Action carrying an integer to echo back."""
+class ToolCallAction(Action):
+    """One SkillGym tool call, as the JSON string SkillGym's own protocol carries."""
 
-    value: int = 0
-
-
-class TrivialObservation(Observation):
-    """Observation with a short text and the session's step counter."""
-
-    text: str = ""
-    counter: int = 0
+    action: str = ""
 
 
-class TrivialEnvironment(Environment[TrivialAction, TrivialObservation, State]):
-    """Constant-cost environment: reset returns text, step increments a counter.
+class TextObservation(Observation):
+    """SkillGym's observation: a dict of text fields (``done``/``reward``/``metadata`` from the base)."""
 
-    ``reset_async``/``step_async`` are overridden so the server runs them inline
-    on its event loop (OpenEnv's fastest path) instead of hopping to the
-    per-session thread executor used for sync-only environments.
+    fields: dict[str, str] = {}
+
+
+class ArithmeticOnOpenEnv(Environment[ToolCallAction, TextObservation, State]):
+    """SkillGym's arithmetic reference env behind OpenEnv's interface.
+
+    Both stacks then do exactly the same environment work per call (the same task,
+    calculator and verification), so the comparison measures the protocol stacks
+    alone. ``reset_async``/``step_async`` run inline on OpenEnv's event loop (its
+    fastest path), as SkillGym's server runs this non-blocking family inline.
     """
 
     SUPPORTS_CONCURRENT_SESSIONS = True
 
     def __init__(self) -> None:
-        """Initialise an environment with a zero counter."""
+        """Make the wrapped environment."""
         super().__init__()
+        self._env = ArithmeticEnv(task=TASK)
         self._state = State(episode_id="0", step_count=0)
 
     def reset(
         self, seed: int | None = None, episode_id: str | None = None, **kwargs: Any
-    ) -> TrivialObservation:
-        """Reset the counter and return a short text observation."""
+    ) -> TextObservation:
+        """Reset the wrapped env."""
+        observation, info = self._env.reset(seed=seed)
         self._state = State(episode_id=episode_id or "0", step_count=0)
-        return TrivialObservation(text="ready", counter=0)
+        return TextObservation(fields=observation, metadata=info)
 
     def step(
-        self, action: TrivialAction, timeout_s: float | None = None, **kwargs: Any
-    ) -> TrivialObservation:
-        """Increment the counter and echo the action's value."""
+        self, action: ToolCallAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> TextObservation:
+        """Step the wrapped env with the tool call."""
+        observation, reward, terminated, truncated, info = self._env.step(action.action)
         self._state.step_count += 1
-        return TrivialObservation(
-            text=str(action.value), counter=self._state.step_count, reward=0.0
+        return TextObservation(
+            fields=observation, done=terminated or truncated, reward=reward, metadata=info
         )
 
     async def reset_async(
         self, seed: int | None = None, episode_id: str | None = None, **kwargs: Any
-    ) -> TrivialObservation:
+    ) -> TextObservation:
         """Async reset, run inline by the server."""
         return self.reset(seed=seed, episode_id=episode_id)
 
     async def step_async(
-        self, action: TrivialAction, timeout_s: float | None = None, **kwargs: Any
-    ) -> TrivialObservation:
+        self, action: ToolCallAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> TextObservation:
         """Async step, run inline by the server."""
         return self.step(action)
 
@@ -96,13 +99,8 @@ class TrivialEnvironment(Environment[TrivialAction, TrivialObservation, State]):
         return self._state
 
 
-TRIVIAL_ENV = TrivialEnvironment
-
-
-def serve(
-    port: int, max_sessions: int = DEFAULT_MAX_SESSIONS, log_level: str = "warning"
-) -> None:
-    """Run OpenEnv's server for ``TRIVIAL_ENV`` in the foreground on loopback.
+def serve(port: int, max_sessions: int = DEFAULT_MAX_SESSIONS, log_level: str = "warning") -> None:
+    """Run OpenEnv's server for the wrapped arithmetic env in the foreground on loopback.
 
     Args:
         port: TCP port to bind on 127.0.0.1.
@@ -113,39 +111,17 @@ def serve(
 
     os.environ["ENABLE_WEB_INTERFACE"] = "false"
     app = create_app(
-        TRIVIAL_ENV,
-        TrivialAction,
-        TrivialObservation,
-        env_name="trivial",
+        ArithmeticOnOpenEnv,
+        ToolCallAction,
+        TextObservation,
+        env_name="arithmetic",
         max_concurrent_envs=max_sessions,
     )
     uvicorn.run(app, host=HOST, port=port, log_level=log_level, access_log=False)
 
 
-def _free_port() -> int:
-    """Return a currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def stop_openenv_server(proc: subprocess.Popen) -> None:
-    """Terminate a server started by :func:`start_openenv_server`.
-
-    Args:
-        proc: The server process.
-    """
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
 def start_openenv_server(port: int) -> subprocess.Popen:
-    """Launch OpenEnv's server for ``TRIVIAL_ENV`` in a subprocess and wait for it.
+    """Launch OpenEnv's server for the wrapped arithmetic env in a subprocess and wait for it.
 
     Args:
         port: TCP port to bind on 127.0.0.1.
@@ -154,7 +130,7 @@ def start_openenv_server(port: int) -> subprocess.Popen:
         The running server process (caller must stop it).
 
     Raises:
-        RuntimeError: If the server exits early or its ``/health`` route does
+        BenchError: If the server exits early or its ``/health`` route does
             not answer within ~30 s.
     """
     # log level "critical": openenv-core 0.3.0 logs a WebSocketDisconnect
@@ -170,32 +146,15 @@ def start_openenv_server(port: int) -> subprocess.Popen:
         "critical",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    url = f"http://{HOST}:{port}/health"
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
     try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"OpenEnv server exited early with code {proc.returncode}"
-                )
-            try:
-                with urllib.request.urlopen(url, timeout=1.0) as resp:
-                    if resp.status == 200:
-                        return proc
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"OpenEnv server did not answer {url} within {HEALTH_TIMEOUT_S:.0f} s"
-        )
+        wait_healthy(proc, f"http://{HOST}:{port}/health")
     except BaseException:
-        stop_openenv_server(proc)
+        stop_process(proc)
         raise
+    return proc
 
 
-async def measure_openenv(
-    base_url: str, sessions: int, steps_per_session: int
-) -> dict[str, Any]:
+async def measure_openenv(base_url: str, sessions: int, steps_per_session: int) -> dict[str, Any]:
     """Drive ``sessions`` concurrent OpenEnv sessions and time the stepping phase.
 
     Uses ``GenericEnvClient``'s native async API (one WebSocket per session,
@@ -220,10 +179,12 @@ async def measure_openenv(
         await client.reset()
 
     async def run_session(client: GenericEnvClient) -> None:
-        for i in range(steps_per_session):
+        for _ in range(steps_per_session):
             t0 = time.perf_counter()
-            await client.step({"value": i})
+            result = await client.step({"action": STEP_ACTION})
             latencies.append(time.perf_counter() - t0)
+            if result.done:  # as SkillGym's loop does at the task's step limit
+                await client.reset()
 
     try:
         t0 = time.perf_counter()
@@ -245,16 +206,9 @@ async def measure_openenv(
     }
 
 
-def _percentile_ms(values: list[float], q: float) -> float:
-    """Return the ``q`` quantile (0..1, nearest rank) of ``values`` in ms."""
-    ordered = sorted(values)
-    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[idx] * 1000.0
-
-
 def _bench() -> None:
     """Start a server, run :data:`BENCH_PLAN`, print results, stop the server."""
-    port = _free_port()
+    port = free_port()
     proc = start_openenv_server(port)
     try:
         base_url = f"http://{HOST}:{port}"
@@ -263,12 +217,12 @@ def _bench() -> None:
             print(
                 f"openenv sessions={sessions:4d} steps={res['steps']:6d} "
                 f"steps/s={res['steps'] / res['seconds']:9.0f} "
-                f"p50={_percentile_ms(res['latencies'], 0.50):7.3f}ms "
-                f"p99={_percentile_ms(res['latencies'], 0.99):7.3f}ms "
+                f"p50={percentile_ms(res['latencies'], 0.50):7.3f}ms "
+                f"p99={percentile_ms(res['latencies'], 0.99):7.3f}ms "
                 f"first_connect+reset={res['first_connect_reset_s'] * 1000:7.2f}ms"
             )
     finally:
-        stop_openenv_server(proc)
+        stop_process(proc)
 
 
 def main(argv: list[str] | None = None) -> None:
