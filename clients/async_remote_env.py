@@ -24,6 +24,7 @@ from skillgym.errors import (
 )
 
 logger = logging.getLogger(__name__)
+_JSON_HEADERS = {"content-type": "application/json"}
 T = TypeVar("T")
 
 
@@ -70,7 +71,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
                 )
             self._describe(await self._request("GET", "/v1/envs", retry=self.retry))
             created = await self._request(
-                "POST", "/v1/sessions", json=self._create_body(), retry=self.retry, idempotent=False
+                "POST", "/v1/sessions", body=self._create_body(), retry=self.retry, idempotent=False
             )
             self._opened(created)
             if self.transport == "websocket":
@@ -86,7 +87,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
         if self._ws is not None:
             return self._reset_result(await self._ws_call({"op": "reset", **body}))
         return self._reset_result(
-            await self._request("POST", self._session_path("/reset"), json=body, retry=self.retry)
+            await self._request("POST", self._session_path("/reset"), body=body, retry=self.retry)
         )
 
     async def step(self, action: str) -> StepResult:
@@ -100,7 +101,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
             await self._request(
                 "POST",
                 self._session_path("/step"),
-                json={"action": action},
+                body={"action": action},
                 retry=NO_RETRY,
                 idempotent=False,
             )
@@ -143,15 +144,18 @@ class AsyncRemoteEnv(RemoteEnvBase):
         path: str,
         *,
         retry: RetryPolicy,
-        json: Any = None,
+        body: Any = None,
         idempotent: bool = True,
         expect_body: bool = True,
     ) -> Any:
         """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
         assert self._http is not None
+        content = None if body is None else json.dumps(body).encode()
 
         async def send() -> tuple[int, Any]:
-            async with self._http.request(method, self.base_url + path, json=json) as response:  # type: ignore[union-attr]
+            async with self._http.request(  # type: ignore[union-attr]
+                method, self.base_url + path, data=content, headers=_JSON_HEADERS
+            ) as response:
                 if response.status >= 400:
                     try:
                         return response.status, await response.json(content_type=None)

@@ -29,6 +29,7 @@ from skillgym.errors import (
 )
 
 logger = logging.getLogger(__name__)
+_JSON_HEADERS = {"content-type": "application/json"}
 T = TypeVar("T")
 
 
@@ -67,12 +68,13 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             verify=default_ssl_context(),
         )
         self._ws: Any = None
+        self._urls: dict[str, httpx.URL] = {}
         self._ws_stack = contextlib.ExitStack()
         try:
             self._describe(self._request("GET", "/v1/envs", retry=retry))
             self._opened(
                 self._request(
-                    "POST", "/v1/sessions", json=self._create_body(), retry=retry, idempotent=False
+                    "POST", "/v1/sessions", body=self._create_body(), retry=retry, idempotent=False
                 )
             )
             if transport == "websocket":
@@ -91,7 +93,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         if self._ws is not None:
             return self._reset_result(self._ws_call({"op": "reset", **body}))
         return self._reset_result(
-            self._request("POST", self._session_path("/reset"), json=body, retry=self.retry)
+            self._request("POST", self._session_path("/reset"), body=body, retry=self.retry)
         )
 
     def step(self, action: str) -> StepResult:
@@ -103,7 +105,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             self._request(
                 "POST",
                 self._session_path("/step"),
-                json={"action": action},
+                body={"action": action},
                 retry=NO_RETRY,
                 idempotent=False,
             )
@@ -135,14 +137,20 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         path: str,
         *,
         retry: RetryPolicy,
-        json: Any = None,
+        body: Any = None,
         idempotent: bool = True,
         expect_body: bool = True,
     ) -> Any:
         """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
+        # An absolute URL built once per path and a pre-encoded body skip httpx's URL
+        # merging and JSON encoding: ~0.1-0.2 ms of a ~1 ms round trip on loopback.
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls.setdefault(path, httpx.URL(self.base_url + path))
+        content = None if body is None else json.dumps(body).encode()
 
         def send() -> httpx.Response:
-            return self._http.request(method, path, json=json)
+            return self._http.request(method, url, content=content, headers=_JSON_HEADERS)
 
         retryable: tuple[type[Exception], ...] = (
             (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
@@ -150,11 +158,11 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         response = self._with_retries(send, retry, retryable, f"{method} {path}")
         if response.status_code >= 400:
             try:
-                body = response.json()
+                error = response.json()
             except ValueError:
-                body = response.text
-            raise self._error_from(response.status_code, body)
-        return response.json() if expect_body else None
+                error = response.text
+            raise self._error_from(response.status_code, error)
+        return json.loads(response.content) if expect_body else None
 
     def _with_retries(
         self,
