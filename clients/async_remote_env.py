@@ -24,7 +24,6 @@ from skillgym.errors import (
 )
 
 logger = logging.getLogger(__name__)
-_JSON_HEADERS = {"content-type": "application/json"}
 T = TypeVar("T")
 
 
@@ -47,10 +46,17 @@ class AsyncRemoteEnv(RemoteEnvBase):
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
+        token: str | None = None,
         http_session: aiohttp.ClientSession | None = None,
     ) -> None:
         super().__init__(
-            base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport
+            base_url,
+            env=env,
+            task=task,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            token=token,
         )
         self._http = http_session
         self._owns_http = http_session is None
@@ -154,7 +160,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
 
         async def send() -> tuple[int, Any]:
             async with self._http.request(  # type: ignore[union-attr]
-                method, self.base_url + path, data=content, headers=_JSON_HEADERS
+                method, self.base_url + path, data=content, headers=self._headers
             ) as response:
                 if response.status >= 400:
                     try:
@@ -196,7 +202,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
     async def _connect_ws(self) -> aiohttp.ClientWebSocketResponse:
         assert self._http is not None
         try:
-            return await self._http.ws_connect(self._ws_url(), max_msg_size=0, autoping=True)
+            return await self._http.ws_connect(
+                self._ws_url(), max_msg_size=0, autoping=True, headers=self._headers
+            )
         except aiohttp.ClientError as exc:
             raise RemoteConnectionError(f"WebSocket to {self._ws_url()} failed: {exc}") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +36,7 @@ class RemoteEnvBase:
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
+        token: str | None = None,
     ) -> None:
         if transport not in ("http", "websocket"):
             raise ValueError(
@@ -51,6 +53,10 @@ class RemoteEnvBase:
         self.timeout = timeout
         self.retry = retry
         self.transport: Transport = transport
+        token = token if token is not None else os.environ.get("SKILLGYM_API_TOKEN") or None
+        self._headers = {"content-type": "application/json"}
+        if token:
+            self._headers["authorization"] = f"Bearer {token}"
         self.session_id: str | None = None
         self.tools: list[dict[str, Any]] = []
         self._closed = False

@@ -29,7 +29,6 @@ from skillgym.errors import (
 )
 
 logger = logging.getLogger(__name__)
-_JSON_HEADERS = {"content-type": "application/json"}
 T = TypeVar("T")
 
 
@@ -55,9 +54,16 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
+        token: str | None = None,
     ) -> None:
         super().__init__(
-            base_url, env=env, task=task, timeout=timeout, retry=retry, transport=transport
+            base_url,
+            env=env,
+            task=task,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            token=token,
         )
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -150,7 +156,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         content = None if body is None else json.dumps(body).encode()
 
         def send() -> httpx.Response:
-            return self._http.request(method, url, content=content, headers=_JSON_HEADERS)
+            return self._http.request(method, url, content=content, headers=self._headers)
 
         retryable: tuple[type[Exception], ...] = (
             (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
@@ -195,6 +201,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
                     open_timeout=self.timeout.connect,
                     max_size=None,
                     compression=None,
+                    additional_headers=self._headers,
                 )
             )
         except OSError as exc:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import install_error_handlers
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
@@ -52,4 +53,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.api_token is not None:
+        app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())
     return app

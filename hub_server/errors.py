@@ -13,6 +13,7 @@ from skillgym.errors import (
     BodyTooLargeError,
     EnvNotFoundError,
     EpisodeStateError,
+    ForbiddenError,
     RequestError,
     SandboxError,
     ServerFullError,
@@ -22,12 +23,15 @@ from skillgym.errors import (
     TaskError,
     TaskFormatError,
     TaskNotFoundError,
+    UnauthorizedError,
 )
 
 logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     TaskNotFoundError: 404,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
     EnvNotFoundError: 404,
     SessionNotFoundError: 404,
     SessionClosedError: 409,

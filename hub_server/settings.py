@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ServerSettings(BaseSettings):
@@ -46,3 +48,24 @@ class ServerSettings(BaseSettings):
     closed_memory: int = Field(
         default=10_000, gt=0, description="Closed session ids remembered (409, not 404)."
     )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token required on /v1/sessions; None: no token."
+    )
+    allow_unauthenticated: bool = Field(
+        default=False,
+        description="Serve off loopback without a token (anyone reachable can run envs).",
+    )
+
+    @model_validator(mode="after")
+    def _no_open_server_by_accident(self) -> ServerSettings:
+        if (
+            self.host not in LOOPBACK_HOSTS
+            and self.api_token is None
+            and not self.allow_unauthenticated
+        ):
+            raise ValueError(
+                f"Serving on {self.host} without an API token lets anyone who can reach it run "
+                "environments on this machine. Set SKILLGYM_API_TOKEN (skillgym serve --token), "
+                "or accept that with SKILLGYM_ALLOW_UNAUTHENTICATED=1 (--allow-unauthenticated)."
+            )
+        return self

@@ -46,16 +46,38 @@ def build_app() -> typer.Typer:
         idle_timeout: Annotated[
             float, typer.Option(help="Seconds before an idle session is reaped.")
         ] = 300.0,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                envvar="SKILLGYM_API_TOKEN", help="Bearer token required on /v1/sessions."
+            ),
+        ] = None,
+        allow_unauthenticated: Annotated[
+            bool,
+            typer.Option(
+                help="Serve off loopback without a token (anyone reachable can run envs)."
+            ),
+        ] = False,
     ) -> None:
         """Serve every environment family over HTTP and WebSocket."""
+        from pydantic import ValidationError
+
         from skillgym.hub_server.runner import serve as run_server
         from skillgym.hub_server.settings import ServerSettings
 
-        run_server(
-            ServerSettings(
-                host=host, port=port, max_sessions=max_sessions, idle_timeout_s=idle_timeout
+        try:
+            settings = ServerSettings(
+                host=host,
+                port=port,
+                max_sessions=max_sessions,
+                idle_timeout_s=idle_timeout,
+                api_token=token,
+                allow_unauthenticated=allow_unauthenticated,
             )
-        )
+        except ValidationError as exc:
+            messages = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            raise typer.BadParameter(messages) from None
+        run_server(settings)
 
     @app.command("list")
     def list_tasks(
@@ -87,6 +109,10 @@ def build_app() -> typer.Typer:
         base_url: Annotated[
             str | None, typer.Option(help="Play on this server instead of in-process.")
         ] = None,
+        token: Annotated[
+            str | None,
+            typer.Option(envvar="SKILLGYM_API_TOKEN", help="Bearer token for --base-url."),
+        ] = None,
         transport: Annotated[
             TransportName, typer.Option(help="Remote transport.")
         ] = TransportName.http,
@@ -98,7 +124,7 @@ def build_app() -> typer.Typer:
         from skillgym.envs.core.tasks import TaskCatalog
 
         spec = TaskCatalog.load().resolve(task)
-        kwargs = {"transport": transport.value} if base_url else {}
+        kwargs = {"transport": transport.value, "token": token} if base_url else {}
         chosen = make_policy(policy.value, family=spec.family, task=spec.ref, seed=seed)
         with make_env(spec.family, task=spec.ref, base_url=base_url, **kwargs) as env:
             result = run_episode(_Echo(env, enabled=not as_json), chosen, task=spec.ref, seed=seed)

@@ -13,6 +13,9 @@ a stable ``code`` (the ``error.code`` of the wire protocol)::
     │   ├── SessionClosedError          the session was closed or reaped (409)
     │   ├── EpisodeStateError           step before reset / after the end (409)
     │   └── ServerFullError             max sessions reached             (503)
+    ├── AuthError                       the call's credentials
+    │   ├── UnauthorizedError           no token where one is required   (401)
+    │   └── ForbiddenError              a token that is not the server's (403)
     ├── RequestError                    a request body the server cannot use (422)
     │   └── BodyTooLargeError           the body is over the limit       (413)
     ├── SandboxError                    an episode's sandbox failed       (500)
@@ -98,6 +101,24 @@ class ServerFullError(SessionError):
     def __init__(self, message: str, retry_after_s: int = 1) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class AuthError(SkillGymError):
+    """The call's credentials are missing or wrong."""
+
+    code = "auth_error"
+
+
+class UnauthorizedError(AuthError):
+    """No token where the server requires one."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(AuthError):
+    """A token that is not the server's."""
+
+    code = "forbidden"
 
 
 class RequestError(SkillGymError):

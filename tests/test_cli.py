@@ -83,3 +83,9 @@ def test_unknown_policy_is_a_usage_error():
     result = skillgym("run", "arithmetic/sum-list", "--policy", "genius", check=False)
     assert result.returncode == 2
     assert "genius" in result.stderr
+
+
+def test_serve_refuses_an_open_server_off_loopback():
+    result = skillgym("serve", "--host", "0.0.0.0", "--port", "1", check=False)
+    assert result.returncode == 2
+    assert "without an API token" in result.stderr
