@@ -91,6 +91,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "There was an error parsing the body"
+            message = f"Expects a JSON body; {str(exc.detail).lower()}."
+            return JSONResponse(error_body(RequestError.code, message), status_code=422)
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers

@@ -91,6 +91,8 @@ def evaluate(expression: str) -> Decimal:
             result = _walk(tree.body)
         except (DecimalException, ZeroDivisionError) as exc:
             raise CalculatorError(f"Cannot compute {expression!r}: {type(exc).__name__}") from None
+        except RecursionError:
+            raise CalculatorError("The expression is nested too deeply to evaluate.") from None
     if abs(result) >= MAX_MAGNITUDE:
         raise CalculatorError(
             f"The result is out of range (magnitude must stay below 1e40): {expression!r}"

@@ -154,6 +154,10 @@ class SkillGymEnv(gym.Env[Observation, str]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode of ``options["task"]`` (or the default task) from ``seed``."""
+        if seed is not None and (type(seed) is not int or seed < 0):
+            raise RequestError(
+                f"Expects a seed that is a non-negative integer or None, actual value: {seed!r}"
+            )
         super().reset(seed=seed)
         self._ensure_open()
         options = dict(options or {})

@@ -161,6 +161,10 @@ class Toolset:
                 f'Expects one JSON tool call like {{"tool": "{self.names[0]}", "args": {{...}}}}, '
                 f"actual value is not JSON ({exc.msg} at position {exc.pos}): {action[:200]!r}"
             ) from None
+        except RecursionError:
+            raise ActionError(
+                "Expects one JSON tool call; actual value is nested too deeply."
+            ) from None
         if not isinstance(call, dict):
             raise ActionError(
                 f'Expects a JSON object with a "tool" key, actual value: {action[:200]!r}'

@@ -251,3 +251,24 @@ def test_openapi_documents_the_hand_checked_bodies(http):
     paths = http.get("/openapi.json").json()["paths"]
     step_body = paths["/v1/sessions/{session_id}/step"]["post"]["requestBody"]
     assert step_body["content"]["application/json"]["schema"]["required"] == ["action"]
+
+
+def test_a_negative_seed_is_422_not_a_server_error(http, session_id):
+    response = http.post(f"/v1/sessions/{session_id}/reset", json={"seed": -3})
+    assert_error(response, 422, "invalid_request", "non-negative integer")
+
+
+def test_a_deeply_nested_action_is_a_last_action_error_over_http(http, session_id):
+    http.post(f"/v1/sessions/{session_id}/reset", json={})
+    step = http.post(
+        f"/v1/sessions/{session_id}/step", json={"action": "[" * 40_000 + "]" * 40_000}
+    )
+    assert step.status_code == 200
+    assert "nested too deeply" in step.json()["observation"]["last_action_error"]
+
+
+def test_an_undecodable_create_body_is_422_like_every_bad_body(http):
+    response = http.post(
+        "/v1/sessions", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}
+    )
+    assert_error(response, 422, "invalid_request", "Expects a JSON body")

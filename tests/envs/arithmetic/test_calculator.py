@@ -78,3 +78,9 @@ def test_format_number_drops_exponents_and_trailing_zeros():
     assert format_number(Decimal("1.2300")) == "1.23"
     assert format_number(Decimal("1E+3")) == "1000"
     assert format_number(Decimal("-0")) == "0"
+
+
+@pytest.mark.parametrize("expression", ["-" * 1_990 + "1", "(" * 500 + "1" + ")" * 500])
+def test_deeply_nested_expressions_are_refused_not_a_crash(expression):
+    with pytest.raises(CalculatorError, match="nested"):
+        evaluate(expression)

@@ -150,3 +150,15 @@ def test_render_ansi_shows_the_observation():
     env = ArithmeticEnv(task="arithmetic/sum-list", render_mode="ansi")
     env.reset(seed=0)
     assert env.render().startswith("## instruction\nAdd up these 8 integers")
+
+
+@pytest.mark.parametrize("seed", [-1, True, 1.5, "7"])
+def test_a_seed_that_is_not_a_non_negative_integer_is_a_request_error(seed):
+    with pytest.raises(
+        RequestError, match=re.escape(f"non-negative integer or None, actual value: {seed!r}")
+    ):
+        ArithmeticEnv().reset(seed=seed)
+
+
+def test_a_huge_seed_is_fine():
+    assert ArithmeticEnv().reset(seed=2**70)[1]["seed"] == 2**70

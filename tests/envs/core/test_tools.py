@@ -90,3 +90,8 @@ def test_huge_action_is_refused_before_parsing(toolset):
     huge = json.dumps({"tool": "echo", "args": {"text": "x" * MAX_ACTION_CHARS}})
     with pytest.raises(ActionError, match=f"at most {MAX_ACTION_CHARS} characters"):
         toolset.parse(huge)
+
+
+def test_deeply_nested_json_is_an_action_error_not_a_crash(toolset):
+    with pytest.raises(ActionError, match="nested too deeply"):
+        toolset.parse("[" * 40_000 + "]" * 40_000)
