@@ -10,6 +10,7 @@ its tools with :func:`~skillgym.envs.core.tools.tool`.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import time
 from collections.abc import Callable
@@ -63,7 +64,7 @@ def episode_rng(spec: TaskSpec, seed: int) -> Random:
     return Random(int.from_bytes(digest[:8], "big"))
 
 
-class SkillGymEnv(gym.Env[Observation, str]):
+class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
     """Base of every family: tasks, tools, limits and verification over text.
 
     Example:
@@ -120,21 +121,21 @@ class SkillGymEnv(gym.Env[Observation, str]):
         return UnicodeText(MAX_ACTION_CHARS)
 
     # ---- the family's hooks -------------------------------------------------------
+    @abc.abstractmethod
     def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
         """Set up the episode's hidden state from ``rng``; return the instruction's variables."""
-        raise NotImplementedError(f"{type(self).__name__} must implement start_episode")
 
+    @abc.abstractmethod
     def observe(self) -> dict[str, str]:
         """The family's own observation fields (``observation_fields``) for the current state."""
-        raise NotImplementedError(f"{type(self).__name__} must implement observe")
 
+    @abc.abstractmethod
     def verify(self) -> Verification:
         """Judge the episode's outcome; called once, when it ends."""
-        raise NotImplementedError(f"{type(self).__name__} must implement verify")
 
+    @abc.abstractmethod
     def oracle(self) -> Policy:
         """A scripted policy that knows the episode's hidden truth and scores 1.0."""
-        raise NotImplementedError(f"{type(self).__name__} must implement oracle")
 
     def end_episode(self) -> None:
         """Release what the episode holds (a browser context, a sandbox); default: nothing."""

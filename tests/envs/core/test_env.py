@@ -162,3 +162,16 @@ def test_a_seed_that_is_not_a_non_negative_integer_is_a_request_error(seed):
 
 def test_a_huge_seed_is_fine():
     assert ArithmeticEnv().reset(seed=2**70)[1]["seed"] == 2**70
+
+
+def test_a_family_missing_a_hook_fails_at_construction():
+    from skillgym.envs.core.env import SkillGymEnv
+
+    class HalfFamily(SkillGymEnv):
+        family = "arithmetic"
+
+        def observe(self):
+            return {}
+
+    with pytest.raises(TypeError, match="abstract method"):
+        HalfFamily()
