@@ -71,7 +71,7 @@ def run_demo(
 ) -> list[tuple[str, EpisodeResult]]:
     """Serve locally, play the demo over HTTP, write the episodes, print what happened."""
     with BackgroundServer(ServerSettings(port=0)) as server:
-        echo(f"SkillGym server up at {server.base_url} (OpenAPI docs at {server.base_url}/docs)")
+        echo(f"Started a SkillGym server at {server.base_url} for this demo (it stops at the end).")
         started = time.perf_counter()
         results = asyncio.run(play_all(server.base_url, config))
         elapsed = time.perf_counter() - started
