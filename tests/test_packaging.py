@@ -67,9 +67,16 @@ def test_bare_install_cli_says_which_extra_it_needs(light_venv):
     assert "pip install 'skillgym[local]'" in result.stderr
 
 
-def test_bare_install_ships_the_task_files(light_venv):
-    code = "import skillgym.tasks, pathlib; print(sorted(p.parent.name for p in pathlib.Path(skillgym.tasks.__path__[0]).glob('*/*/task.yaml')))"
-    assert "sum-list" in run_light(light_venv, "-c", code).stdout
+def test_bare_install_ships_every_task_file(light_venv):
+    code = (
+        "import pathlib, skillgym.tasks; root = pathlib.Path(skillgym.tasks.__path__[0]); "
+        "print('\\n'.join(sorted(p.relative_to(root).as_posix() for p in root.rglob('task.yaml'))))"
+    )
+    shipped = run_light(light_venv, "-c", code).stdout.split()
+    in_repo = sorted(
+        p.relative_to(ROOT / "tasks").as_posix() for p in (ROOT / "tasks").rglob("task.yaml")
+    )
+    assert shipped == in_repo
 
 
 def test_running_python_is_311_or_newer():
