@@ -11,6 +11,7 @@ from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import install_error_handlers
+from skillgym.hub_server.fast_path import SessionCallsFastPath
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
@@ -52,6 +53,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for module in (health, envs, tasks, sessions, session_ws):
         app.include_router(module.router)
     install_error_handlers(app)
+    app.add_middleware(SessionCallsFastPath, sessions=manager)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from skillgym.hub_server.sessions import SessionManager
 
 from skillgym.errors import RequestError
 
@@ -55,3 +56,16 @@ def reset_arguments(body: Any) -> tuple[int | None, dict[str, Any]]:
     if not isinstance(options, dict):
         raise RequestError(f'Expects "options" to be an object, actual value: {str(options)[:200]}')
     return seed, dict(options)
+
+
+async def answer(sessions: SessionManager, session_id: str, op: str, body: Any) -> dict[str, Any]:
+    """Carry out a decoded ``reset`` or ``step`` call on a session.
+
+    The one implementation behind the HTTP fast path, the documented routes and the
+    WebSocket.
+    """
+    session = sessions.get(session_id)
+    if op == "step":
+        return await sessions.step(session, step_action(body))
+    seed, options = reset_arguments(body)
+    return await sessions.reset(session, seed, options)

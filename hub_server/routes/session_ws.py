@@ -77,9 +77,8 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
 async def _dispatch(
     op: Any, message: dict[str, Any], session: Session, sessions: SessionManager
 ) -> dict[str, Any]:
-    if op == "step":
-        return await sessions.step(sessions.get(session.id), calls.step_action(message))
-    if op == "reset":
-        seed, options = calls.reset_arguments(message)
-        return await sessions.reset(sessions.get(session.id), seed, options)
-    raise RequestError(f'Expects "op" to be one of "reset", "step", "close"; actual value: {op!r}')
+    if op not in ("reset", "step"):
+        raise RequestError(
+            f'Expects "op" to be one of "reset", "step", "close"; actual value: {op!r}'
+        )
+    return await calls.answer(sessions, session.id, op, message)

@@ -13,7 +13,6 @@ from skillgym.envs.core.protocol import (
 from skillgym.hub_server import calls
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.json_response import FastJSONResponse
-from skillgym.hub_server.sessions import SessionManager
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -42,8 +41,8 @@ def _body_schema(model: type[BaseModel]) -> dict[str, object]:
     return {"requestBody": {"required": True, "content": schema}}
 
 
-# Reset and step read their bodies by hand (hub_server.calls): they are the hot path,
-# and FastAPI's body validation costs more than the environment's step.
+# Requests to these two routes are answered by hub_server.fast_path before FastAPI's
+# routing (the hot path); the routes document them in OpenAPI and run the same code.
 @router.post(
     "/{session_id}/reset",
     response_model=ResetResponse,
@@ -52,9 +51,10 @@ def _body_schema(model: type[BaseModel]) -> dict[str, object]:
 )
 async def reset_session(session_id: str, request: Request) -> FastJSONResponse:
     """Start an episode: Gymnasium's ``reset(seed=, options=)``."""
-    sessions: SessionManager = request.app.state.sessions
-    seed, options = calls.reset_arguments(calls.decode(await request.body()))
-    return FastJSONResponse(await sessions.reset(sessions.get(session_id), seed, options))
+    body = calls.decode(await request.body())
+    return FastJSONResponse(
+        await calls.answer(request.app.state.sessions, session_id, "reset", body)
+    )
 
 
 @router.post(
@@ -65,9 +65,10 @@ async def reset_session(session_id: str, request: Request) -> FastJSONResponse:
 )
 async def step_session(session_id: str, request: Request) -> FastJSONResponse:
     """One tool call: Gymnasium's ``step(action)``."""
-    sessions: SessionManager = request.app.state.sessions
-    action = calls.step_action(calls.decode(await request.body()))
-    return FastJSONResponse(await sessions.step(sessions.get(session_id), action))
+    body = calls.decode(await request.body())
+    return FastJSONResponse(
+        await calls.answer(request.app.state.sessions, session_id, "step", body)
+    )
 
 
 @router.delete("/{session_id}", status_code=204)

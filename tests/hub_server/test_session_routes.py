@@ -4,6 +4,12 @@ import json
 
 import httpx
 import pytest
+from skillgym.envs.core.protocol import SessionCreate
+from skillgym.hub_server.app import create_app
+from skillgym.hub_server.fast_path import SessionCallsFastPath
+from skillgym.hub_server.routes import sessions as sessions_routes
+from skillgym.hub_server.settings import ServerSettings
+from starlette.requests import Request
 
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "2 * 21"}})
 SUBMIT = json.dumps({"tool": "submit", "args": {"answer": "0"}})
@@ -272,3 +278,43 @@ def test_an_undecodable_create_body_is_422_like_every_bad_body(http):
         "/v1/sessions", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}
     )
     assert_error(response, 422, "invalid_request", "Expects a JSON body")
+
+
+async def test_the_documented_routes_answer_as_the_fast_path_does():
+    app = create_app(ServerSettings())
+    manager = app.state.sessions
+    route_for = {"reset": sessions_routes.reset_session, "step": sessions_routes.step_session}
+    calls = [("reset", b'{"seed": 5}'), ("step", json.dumps({"action": CALCULATE}).encode())]
+
+    def http_scope(path):
+        return {"type": "http", "app": app, "method": "POST", "path": path, "headers": []}
+
+    def sent_to(messages):
+        async def send(message):
+            messages.append(message)
+
+        return send
+
+    def receiving(body):
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return receive
+
+    via_routes, via_fast_path = [], []
+    session = await manager.create(SessionCreate(env="arithmetic", task="arithmetic/sum-list"))
+    for op, body in calls:
+        request = Request(http_scope(f"/v1/sessions/{session.id}/{op}"), receiving(body))
+        via_routes.append(json.loads((await route_for[op](session.id, request)).body))
+
+    session = await manager.create(SessionCreate(env="arithmetic", task="arithmetic/sum-list"))
+    fast_path = SessionCallsFastPath(app=None, sessions=manager)
+    for op, body in calls:
+        sent: list[dict] = []
+        await fast_path(
+            http_scope(f"/v1/sessions/{session.id}/{op}"), receiving(body), sent_to(sent)
+        )
+        assert sent[0]["status"] == 200
+        via_fast_path.append(json.loads(sent[1]["body"]))
+    await manager.close_all()
+    assert via_routes == via_fast_path
