@@ -11,6 +11,7 @@ its tools with :func:`~skillgym.envs.core.tools.tool`.
 from __future__ import annotations
 
 import abc
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -165,6 +166,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         spec = self._choose_task(options.pop("task", None))
         if self._episode is not None:
             self.end_episode()
+            self._episode = None  # if the new episode fails to start, none is running
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
         variables = self.start_episode(spec, episode_rng(spec, episode_seed), options)
         self._episode = Episode(
@@ -285,12 +287,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         return info
 
 
-_DEFAULT_CATALOG: TaskCatalog | None = None
-
-
+@functools.cache
 def default_catalog() -> TaskCatalog:
     """The bundled tasks, loaded once per process (task files are read-only data)."""
-    global _DEFAULT_CATALOG
-    if _DEFAULT_CATALOG is None:
-        _DEFAULT_CATALOG = TaskCatalog.load()
-    return _DEFAULT_CATALOG
+    return TaskCatalog.load()

@@ -175,3 +175,12 @@ def test_a_family_missing_a_hook_fails_at_construction():
 
     with pytest.raises(TypeError, match="abstract method"):
         HalfFamily()
+
+
+def test_a_reset_that_fails_leaves_no_episode_running():
+    env = ArithmeticEnv(task="arithmetic/sum-list")
+    env.reset(seed=0)
+    with pytest.raises(RequestError):
+        env.reset(seed=1, options={"colour": "red"})
+    with pytest.raises(EpisodeStateError, match=re.escape("Expects reset() before step()")):
+        env.step(CALCULATE)
