@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 if TYPE_CHECKING:
@@ -140,6 +141,55 @@ def build_app() -> typer.Typer:
             typer.echo(
                 f"  [{mark}] {check['name']}: expected {check['expected']!r}, actual {check['actual']!r} {check['detail']}"
             )
+
+    @app.command()
+    def validate(
+        tasks: Annotated[
+            list[str] | None, typer.Argument(help="Task ids to check (default: every task).")
+        ] = None,
+        seeds: Annotated[int, typer.Option(help="Oracle episodes per task version.")] = 3,
+        update_lock: Annotated[
+            bool, typer.Option(help="Add valid versions missing from versions.lock to it.")
+        ] = False,
+        tasks_dir: Annotated[
+            Path | None, typer.Option(help="Tasks folder (default: the bundled tasks).")
+        ] = None,
+    ) -> None:
+        """Check tasks: oracle scores 1.0, a no-op scores 0, content matches versions.lock."""
+        from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
+        from skillgym.envs.core.validation import lock_new_versions
+        from skillgym.envs.core.validation import validate as run_validation
+        from skillgym.envs.core.versions_lock import LOCK_NAME, VersionsLock
+
+        root = tasks_dir or default_tasks_dir()
+        catalog = TaskCatalog.load(root)
+        lock_path = root / LOCK_NAME
+        lock = VersionsLock.load(lock_path)
+        reports = []
+        for report in run_validation(catalog, lock, tasks or [], seeds=range(seeds)):
+            reports.append(report)
+            scores = ", ".join(f"{s:.2f}" for s in report.oracle_scores)
+            noop = "-" if report.noop_score is None else f"{report.noop_score:.2f}"
+            adding = update_lock and report.lock == "unlocked" and report.episodes_ok
+            mark = "ok  " if report.ok else "new " if adding else "FAIL"
+            typer.echo(f"{mark} {report.ref:<40} oracle [{scores}]  no-op {noop}")
+            for problem in report.problems if adding else report.all_problems:
+                typer.echo(f"       {problem}")
+        if update_lock:
+            updated = lock_new_versions(lock, reports, catalog)
+            updated.write(lock_path)
+            typer.echo(f"{lock_path}: added {len(updated.entries) - len(lock.entries)} version(s)")
+            lock = updated
+            reports = [r for r in reports if not (r.lock == "unlocked" and r.episodes_ok)]
+        every_version = [v for task_id in catalog.ids() for v in catalog.versions(task_id)]
+        missing = [] if tasks else lock.missing(every_version)
+        for problem in missing:
+            typer.echo(f"FAIL {problem}")
+        failed = [r for r in reports if not r.ok]
+        if failed or missing:
+            typer.echo(f"\n{len(failed) + len(missing)} problem(s); see above.")
+            raise typer.Exit(1)
+        typer.echo("\nEvery task version checked is valid.")
 
     @app.command()
     def demo(seeds: Annotated[int, typer.Option(help="Seeds per task and policy.")] = 5) -> None:

@@ -1,10 +1,14 @@
 """The skillgym command line, run as a user runs it."""
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+TASKS = Path(__file__).resolve().parents[1] / "tasks"
 
 
 def skillgym(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -89,3 +93,26 @@ def test_serve_refuses_an_open_server_off_loopback():
     result = skillgym("serve", "--host", "0.0.0.0", "--port", "1", check=False)
     assert result.returncode == 2
     assert "without an API token" in result.stderr
+
+
+def test_validate_passes_on_the_bundled_tasks():
+    out = skillgym("validate", "--seeds", "2").stdout
+    assert "ok   arithmetic/sum-list@1.0.0" in out
+    assert "Every task version checked is valid." in out
+
+
+def test_validate_locks_a_new_task_and_refuses_a_change_without_a_new_version(tmp_path):
+    shutil.copytree(TASKS / "arithmetic" / "sum-list", tmp_path / "arithmetic" / "sum-list")
+    first = skillgym("validate", "--tasks-dir", str(tmp_path), "--seeds", "1", check=False)
+    assert first.returncode == 1 and "is not in versions.lock" in first.stdout
+    locked = skillgym("validate", "--tasks-dir", str(tmp_path), "--seeds", "1", "--update-lock")
+    assert (
+        "new  arithmetic/sum-list@1.0.0" in locked.stdout and "added 1 version(s)" in locked.stdout
+    )
+    task = tmp_path / "arithmetic" / "sum-list" / "task.yaml"
+    task.write_text(task.read_text().replace("count: 8", "count: 9"))
+    changed = skillgym(
+        "validate", "--tasks-dir", str(tmp_path), "--seeds", "1", "--update-lock", check=False
+    )
+    assert changed.returncode == 1
+    assert "changed since it was locked" in changed.stdout and "e.g. 1.0.1" in changed.stdout

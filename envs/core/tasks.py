@@ -100,12 +100,20 @@ class TaskSpec(BaseModel):
 
     @cached_property
     def content_hash(self) -> str:
-        """sha256 over the task definition and every file in its folder."""
-        digest = hashlib.sha256(self.model_dump_json().encode())
-        if self._folder is not None:
-            for path in sorted(p for p in self._folder.rglob("*") if p.is_file()):
-                digest.update(path.relative_to(self._folder).as_posix().encode())
-                digest.update(path.read_bytes())
+        """sha256 over every file of the task's folder, names and bytes.
+
+        A task built in code hashes its definition instead. Only the files count, not their parsed form, so upgrading SkillGym or pydantic
+        never changes a task's hash; ``__pycache__`` folders are skipped.
+        """
+        if self._folder is None:
+            return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        digest = hashlib.sha256()
+        for path in sorted(self._folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                name = path.relative_to(self._folder).as_posix().encode()
+                digest.update(len(name).to_bytes(4, "big") + name)
+                data = path.read_bytes()
+                digest.update(len(data).to_bytes(8, "big") + data)
         return digest.hexdigest()
 
     def render_instruction(self, variables: dict[str, Any]) -> str:

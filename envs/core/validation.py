@@ -1,0 +1,112 @@
+"""Checking tasks before they are released: what ``skillgym validate`` runs.
+
+Each task must load, its oracle must score 1.0 with success on every seed tried, a
+no-op must score 0 without success, and its content must match ``versions.lock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from skillgym.envs.core.episode import make_policy, run_episode
+from skillgym.envs.core.registry import env_class
+from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
+from skillgym.envs.core.versions_lock import VersionsLock
+
+from skillgym.errors import SkillGymError
+
+DEFAULT_SEEDS = (0, 1, 2)
+
+
+class TaskReport(BaseModel):
+    """One task version's validation: the scores seen and every problem found."""
+
+    ref: str
+    oracle_scores: list[float] = Field(default_factory=list)
+    noop_score: float | None = None
+    problems: list[str] = Field(default_factory=list)
+    lock: Literal["locked", "unlocked", "changed"] = "locked"
+    lock_message: str | None = None
+
+    @property
+    def episodes_ok(self) -> bool:
+        """Whether the oracle and the no-op scored as they must."""
+        return not self.problems
+
+    @property
+    def ok(self) -> bool:
+        """Whether the task passed every check, the lock included."""
+        return self.episodes_ok and self.lock == "locked"
+
+    @property
+    def all_problems(self) -> list[str]:
+        """Every problem, the lock's last."""
+        return self.problems + ([self.lock_message] if self.lock_message else [])
+
+
+def check_episodes(
+    spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int] = DEFAULT_SEEDS
+) -> TaskReport:
+    """Play the oracle on every seed and a no-op once; report what falls short."""
+    report = TaskReport(ref=spec.ref)
+    make_env = env_class(spec.family)
+    for seed in seeds:
+        try:
+            oracle = make_policy(
+                "oracle", family=spec.family, task=spec.ref, seed=seed, catalog=catalog
+            )
+            result = run_episode(make_env(catalog=catalog), oracle, task=spec.ref, seed=seed)
+        except SkillGymError as exc:
+            report.problems.append(f"oracle, seed {seed}: {exc.message}")
+            continue
+        report.oracle_scores.append(result.reward)
+        if result.reward != 1.0 or not result.success:
+            failed = [c["name"] for c in result.verification["checks"] if not c["passed"]]
+            report.problems.append(
+                f"oracle, seed {seed}: scored {result.reward:.3f}; failed checks: {failed}"
+            )
+    try:
+        noop = run_episode(
+            make_env(catalog=catalog),
+            make_policy("noop", family=spec.family, task=spec.ref, seed=0),
+            task=spec.ref,
+            seed=0,
+        )
+    except SkillGymError as exc:
+        report.problems.append(f"no-op: {exc.message}")
+    else:
+        report.noop_score = noop.reward
+        if noop.reward != 0.0 or noop.success:
+            report.problems.append(
+                f"no-op scored {noop.reward:.3f} (expects 0): the task rewards doing nothing"
+            )
+    return report
+
+
+def validate(
+    catalog: TaskCatalog,
+    lock: VersionsLock,
+    task_ids: Sequence[str] = (),
+    seeds: Sequence[int] = DEFAULT_SEEDS,
+) -> Iterator[TaskReport]:
+    """Validate every version of the given tasks (all tasks when none are given), one by one."""
+    ids = list(task_ids) or catalog.ids()
+    for task_id in ids:
+        for spec in catalog.versions(task_id):
+            report = check_episodes(spec, catalog, seeds)
+            report.lock_message = lock.problem(spec)
+            if report.lock_message is not None:
+                report.lock = (
+                    "unlocked" if lock.hash_of(spec.id, spec.version) is None else "changed"
+                )
+            yield report
+
+
+def lock_new_versions(
+    lock: VersionsLock, reports: Sequence[TaskReport], catalog: TaskCatalog
+) -> VersionsLock:
+    """``lock`` plus every unlocked version whose episodes passed; changed ones stay refused."""
+    ready = [catalog.resolve(r.ref) for r in reports if r.lock == "unlocked" and r.episodes_ok]
+    return lock.adding(ready)

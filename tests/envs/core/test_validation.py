@@ -1,0 +1,48 @@
+import shutil
+
+from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
+from skillgym.envs.core.validation import check_episodes, lock_new_versions, validate
+from skillgym.envs.core.versions_lock import VersionsLock
+
+
+def copy_task(tmp_path, name="sum-list"):
+    target = tmp_path / "arithmetic" / name
+    shutil.copytree(default_tasks_dir() / "arithmetic" / name, target)
+    return target / "task.yaml"
+
+
+def test_a_bundled_task_passes_its_episode_checks():
+    catalog = TaskCatalog.load()
+    report = check_episodes(catalog.resolve("arithmetic/shopping-receipt"), catalog, seeds=range(3))
+    assert report.episodes_ok
+    assert (report.oracle_scores, report.noop_score) == ([1.0, 1.0, 1.0], 0.0)
+
+
+def test_a_task_whose_generator_does_not_exist_is_reported_not_raised(tmp_path):
+    path = copy_task(tmp_path)
+    path.write_text(path.read_text().replace("generator: sum_list", "generator: sum_lists"))
+    catalog = TaskCatalog.load(tmp_path)
+    report = check_episodes(catalog.resolve("arithmetic/sum-list"), catalog, seeds=[0])
+    assert not report.ok
+    assert "unknown generator 'sum_lists'" in report.problems[0]
+
+
+def test_validate_marks_unlocked_and_changed_versions(tmp_path):
+    copy_task(tmp_path)
+    catalog = TaskCatalog.load(tmp_path)
+    [unlocked] = validate(catalog, VersionsLock({}), seeds=[0])
+    assert (unlocked.episodes_ok, unlocked.lock, unlocked.ok) == (True, "unlocked", False)
+    [changed] = validate(
+        catalog, VersionsLock({("arithmetic/sum-list", "1.0.0"): "0" * 64}), seeds=[0]
+    )
+    assert changed.lock == "changed" and "changed since it was locked" in changed.all_problems[-1]
+
+
+def test_only_unlocked_versions_whose_episodes_pass_are_locked(tmp_path):
+    copy_task(tmp_path, "sum-list")
+    broken = copy_task(tmp_path, "order-of-operations")
+    broken.write_text(broken.read_text().replace("operands: 6", "operands: 99"))
+    catalog = TaskCatalog.load(tmp_path)
+    reports = list(validate(catalog, VersionsLock({}), seeds=[0]))
+    lock = lock_new_versions(VersionsLock({}), reports, catalog)
+    assert list(lock.entries) == [("arithmetic/sum-list", "1.0.0")]
