@@ -126,13 +126,9 @@ class AsyncRemoteEnv(RemoteEnvBase):
                     "DELETE", self._session_path(), retry=self.retry, expect_body=False
                 )
         except (SessionNotFoundError, SessionClosedError):
-            pass
+            pass  # already gone: closing is idempotent
         except (RemoteConnectionError, RemoteTimeoutError) as exc:
-            logger.warning(
-                "could not close session %s (the server reaps it when idle): %s",
-                self.session_id,
-                exc,
-            )
+            self._close_failed(exc)
         finally:
             if self._owns_http and self._http is not None:
                 await self._http.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +21,7 @@ from skillgym.errors import (
     error_class_for_code,
 )
 
+logger = logging.getLogger(__name__)
 Transport = Literal["http", "websocket"]
 StepResult = tuple[dict[str, str], float, bool, bool, dict[str, Any]]
 
@@ -142,6 +144,11 @@ class RemoteEnvBase:
         not_retried = "" if retryable else " (not retried: it may have been applied)"
         return RemoteConnectionError(
             f"{what} on {self.base_url} failed: {type(exc).__name__}: {exc}{not_retried}"
+        )
+
+    def _close_failed(self, exc: Exception) -> None:
+        logger.warning(
+            "could not close session %s (the server reaps it when idle): %s", self.session_id, exc
         )
 
     def _check_open(self) -> None:

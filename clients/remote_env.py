@@ -126,13 +126,9 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             self._ws_stack.close()
             self._request("DELETE", self._session_path(), retry=self.retry, expect_body=False)
         except (SessionNotFoundError, SessionClosedError):
-            pass
+            pass  # already gone: closing is idempotent
         except (RemoteConnectionError, RemoteTimeoutError) as exc:
-            logger.warning(
-                "could not close session %s (the server reaps it when idle): %s",
-                self.session_id,
-                exc,
-            )
+            self._close_failed(exc)
         finally:
             self._http.close()
 
