@@ -31,13 +31,14 @@ def open_count(base_url):
     return httpx.get(f"{base_url}/v1/sessions").json()["count"]
 
 
+@pytest.mark.filterwarnings("error")  # Gymnasium reports soft failures as warnings
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_check_env_passes_on_remote_env(base_url, transport):
     env = gym.make(
         "skillgym/Arithmetic-v0", task="arithmetic/sum-list", base_url=base_url, transport=transport
     )
     assert isinstance(env.unwrapped, RemoteEnv)
-    check_env(env.unwrapped, skip_render_check=True)
+    check_env(env.unwrapped)
     env.close()
 
 

@@ -16,6 +16,7 @@ SUBMIT_NOTHING = json.dumps({"tool": "submit", "args": {}})
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "1 + 1"}})
 
 
+@pytest.mark.filterwarnings("error")  # Gymnasium reports soft failures as warnings
 def test_check_env_passes_in_process():
     check_env(gym.make("skillgym/Arithmetic-v0", task="arithmetic/sum-list").unwrapped)
 
