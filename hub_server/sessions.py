@@ -71,6 +71,7 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}
         self._closed: OrderedDict[str, str] = OrderedDict()
         self._reserved = 0
+        self._warned_slow_inline: set[type[SkillGymEnv]] = set()
         self._executor = ThreadPoolExecutor(settings.env_threads, thread_name_prefix="skillgym-env")
 
     @property
@@ -201,9 +202,21 @@ class SessionManager:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _call(self, cls: type[SkillGymEnv], call: Callable[[], T]) -> T:
-        if not cls.blocking:
+        if cls.blocking:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        started = time.perf_counter()
+        try:
             return call()
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        finally:
+            elapsed = time.perf_counter() - started
+            if elapsed > self.settings.inline_budget_s and cls not in self._warned_slow_inline:
+                self._warned_slow_inline.add(cls)
+                logger.warning(
+                    "%s declares blocking=False but a call took %.1f ms on the event loop, "
+                    "stalling every session on this server; declare blocking=True.",
+                    cls.__name__,
+                    elapsed * 1000,
+                )
 
     def _remember_closed(self, session_id: str, reason: str) -> None:
         self._closed[session_id] = reason

@@ -41,6 +41,11 @@ class ServerSettings(BaseSettings):
         description="Idle HTTP keep-alive; longer than clients' pool expiry, so a pooled "
         "connection is never closed under a request being sent.",
     )
+    inline_budget_s: float = Field(
+        default=0.02,
+        gt=0,
+        description="A non-blocking env's call longer than this is logged: it stalls the loop.",
+    )
     retry_after_s: int = Field(default=2, gt=0, description="Retry-After sent with 503 when full.")
     tasks_dir: Path | None = Field(
         default=None, description="Tasks folder; default: the bundled tasks."

@@ -10,7 +10,10 @@ import httpx
 import pytest
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core import registry
+from skillgym.envs.core.protocol import SessionCreate
+from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.runner import BackgroundServer
+from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -142,3 +145,30 @@ def test_shutdown_closes_every_session():
     server.stop()
     assert manager.count == 0
     assert all(env._closed for env in envs)
+
+
+class FakeSlowInlineEnv(ArithmeticEnv):
+    """A fake family that wrongly declares itself non-blocking."""
+
+    blocking: ClassVar[bool] = False
+
+    def step(self, action: str) -> Any:
+        time.sleep(0.05)
+        return super().step(action)
+
+
+async def test_a_slow_non_blocking_env_is_reported_once(monkeypatch, caplog):
+    spec = registry.FamilySpec(
+        "arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeSlowInlineEnv", "fake"
+    )
+    monkeypatch.setitem(registry.FAMILIES, "arithmetic", spec)
+    manager = SessionManager(ServerSettings(inline_budget_s=0.01), TaskCatalog.load())
+    session = await manager.create(SessionCreate(env="arithmetic"))
+    await manager.reset(session, 0, {})
+    with caplog.at_level("WARNING", logger="skillgym.hub_server.sessions"):
+        for _ in range(3):
+            await manager.step(session, CALCULATE)
+    await manager.close_all()
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "FakeSlowInlineEnv declares blocking=False but a call took" in warnings[0]
