@@ -1,15 +1,19 @@
 """Checking tasks before they are released: what ``skillgym validate`` runs.
 
 Each task must load, its oracle must score 1.0 with success on every seed tried, a
-no-op must score 0 without success, and its content must match ``versions.lock``.
+no-op must score 0 without success, and both its files and its episodes (seeds 0-2)
+must match ``versions.lock``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from skillgym.envs.core.env import Policy
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
@@ -18,6 +22,7 @@ from skillgym.envs.core.versions_lock import VersionsLock
 from skillgym.errors import SkillGymError
 
 DEFAULT_SEEDS = (0, 1, 2)
+FINGERPRINT_SEEDS = (0, 1, 2)
 
 
 class TaskReport(BaseModel):
@@ -26,6 +31,7 @@ class TaskReport(BaseModel):
     ref: str
     oracle_scores: list[float] = Field(default_factory=list)
     noop_score: float | None = None
+    episodes: str | None = None
     problems: list[str] = Field(default_factory=list)
     lock: Literal["locked", "unlocked", "changed"] = "locked"
     lock_message: str | None = None
@@ -46,34 +52,60 @@ class TaskReport(BaseModel):
         return self.problems + ([self.lock_message] if self.lock_message else [])
 
 
+class FirstObservation:
+    """A policy passed through, keeping the first observation it sees (the reset's)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.first: dict[str, str] | None = None
+
+    def __call__(self, observation: dict[str, str]) -> str:
+        """Record the observation if it is the first, then ask the policy."""
+        if self.first is None:
+            self.first = observation
+        return self.policy(observation)
+
+
+def fingerprint(pinned: list[tuple[int, dict[str, str], dict[str, Any]]]) -> str:
+    """sha256 over (seed, first observation, oracle verification) for the pinned seeds."""
+    payload = json.dumps(
+        [list(item) for item in sorted(pinned, key=lambda i: i[0])], sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def check_episodes(
     spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int] = DEFAULT_SEEDS
 ) -> TaskReport:
-    """Play the oracle on every seed and a no-op once; report what falls short."""
+    """Play the oracle on every seed (seeds 0-2 always) and a no-op once; report what falls short."""
     report = TaskReport(ref=spec.ref)
     make_env = env_class(spec.family)
-    for seed in seeds:
+    pinned: list[tuple[int, dict[str, str], dict[str, Any]]] = []
+    for seed in sorted(set(seeds) | set(FINGERPRINT_SEEDS)):
         try:
             oracle = make_policy(
                 "oracle", family=spec.family, task=spec.ref, seed=seed, catalog=catalog
             )
-            result = run_episode(make_env(catalog=catalog), oracle, task=spec.ref, seed=seed)
+            recording = FirstObservation(oracle)
+            result = run_episode(make_env(catalog=catalog), recording, task=spec.ref, seed=seed)
         except SkillGymError as exc:
             report.problems.append(f"oracle, seed {seed}: {exc.message}")
             continue
         report.oracle_scores.append(result.reward)
+        if seed in FINGERPRINT_SEEDS:
+            pinned.append((seed, recording.first or {}, result.verification))
         if result.reward != 1.0 or not result.success:
             failed = [c["name"] for c in result.verification["checks"] if not c["passed"]]
             report.problems.append(
                 f"oracle, seed {seed}: scored {result.reward:.3f}; failed checks: {failed}"
             )
+    if len(pinned) == len(FINGERPRINT_SEEDS):
+        report.episodes = fingerprint(pinned)
     try:
-        noop = run_episode(
-            make_env(catalog=catalog),
-            make_policy("noop", family=spec.family, task=spec.ref, seed=0),
-            task=spec.ref,
-            seed=0,
+        noop_policy = make_policy(
+            "noop", family=spec.family, task=spec.ref, seed=0, catalog=catalog
         )
+        noop = run_episode(make_env(catalog=catalog), noop_policy, task=spec.ref, seed=0)
     except SkillGymError as exc:
         report.problems.append(f"no-op: {exc.message}")
     else:
@@ -96,11 +128,9 @@ def validate(
     for task_id in ids:
         for spec in catalog.versions(task_id):
             report = check_episodes(spec, catalog, seeds)
-            report.lock_message = lock.problem(spec)
+            report.lock_message = lock.problem(spec, report.episodes)
             if report.lock_message is not None:
-                report.lock = (
-                    "unlocked" if lock.hash_of(spec.id, spec.version) is None else "changed"
-                )
+                report.lock = "unlocked" if lock.entry(spec.id, spec.version) is None else "changed"
             yield report
 
 
@@ -108,5 +138,9 @@ def lock_new_versions(
     lock: VersionsLock, reports: Sequence[TaskReport], catalog: TaskCatalog
 ) -> VersionsLock:
     """``lock`` plus every unlocked version whose episodes passed; changed ones stay refused."""
-    ready = [catalog.resolve(r.ref) for r in reports if r.lock == "unlocked" and r.episodes_ok]
+    ready = [
+        (catalog.resolve(r.ref), r.episodes)
+        for r in reports
+        if r.lock == "unlocked" and r.episodes_ok and r.episodes is not None
+    ]
     return lock.adding(ready)

@@ -1,12 +1,17 @@
-"""``tasks/versions.lock``: the content hash of every released task version.
+"""``tasks/versions.lock``: what every released task version is, pinned.
 
-One line per version, ``<id> <version> sha256:<hex>``, sorted, so a pull request shows
-exactly which versions it adds. A version's content never changes once locked: a
-change needs a new version, which keeps every pinned suite and leaderboard honest.
+One line per version: ``<id> <version> sha256:<files> episodes:<fingerprint>``, sorted,
+so a pull request shows exactly which versions it adds. ``sha256`` covers the task
+folder's files; ``episodes`` covers what the family's code makes of them (the first
+observation and the oracle's verification for seeds 0-2), so a change to a family's
+generator or verifier cannot silently alter a locked version either. A locked
+version never changes: a change needs a new version, which keeps every pinned suite
+and leaderboard comparable.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +20,11 @@ from skillgym.envs.core.tasks import SEMVER, TASK_ID, TaskSpec
 from skillgym.errors import TaskFormatError
 
 LOCK_NAME = "versions.lock"
+_LINE = re.compile(r"^(\S+) (\S+) sha256:([0-9a-f]{64}) episodes:([0-9a-f]{64})$")
 _HEADER = (
-    "# SkillGym task versions and their content hashes (sha256 over the task folder's files).\n"
-    "# Written by `skillgym validate --update-lock`; a locked version's content never changes.\n"
+    "# SkillGym task versions: sha256 of the task folder's files, and a fingerprint of the\n"
+    "# episodes the family makes of them (seeds 0-2). Written by `skillgym validate --update-lock`;\n"
+    "# a locked version never changes.\n"
 )
 
 
@@ -28,16 +35,24 @@ def next_patch(version: str) -> str:
 
 
 @dataclass(frozen=True)
+class LockEntry:
+    """One locked version: the hash of its files and the fingerprint of its episodes."""
+
+    content: str
+    episodes: str
+
+
+@dataclass(frozen=True)
 class VersionsLock:
-    """The locked ``(id, version) -> hash`` pairs.
+    """The locked versions.
 
     Example:
-        >>> lock = VersionsLock({("arithmetic/sum-list", "1.0.0"): "ab" * 32})
-        >>> lock.hash_of("arithmetic/sum-list", "1.0.0")[:4]
+        >>> lock = VersionsLock({("arithmetic/sum-list", "1.0.0"): LockEntry("ab" * 32, "cd" * 32)})
+        >>> lock.entry("arithmetic/sum-list", "1.0.0").content[:4]
         'abab'
     """
 
-    entries: dict[tuple[str, str], str]
+    entries: dict[tuple[str, str], LockEntry]
 
     @classmethod
     def load(cls, path: Path) -> VersionsLock:
@@ -48,40 +63,41 @@ class VersionsLock:
         """
         if not path.exists():
             return cls({})
-        entries: dict[tuple[str, str], str] = {}
+        entries: dict[tuple[str, str], LockEntry] = {}
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
-            parts = line.split()
-            valid = (
-                len(parts) == 3
-                and TASK_ID.match(parts[0])
-                and SEMVER.match(parts[1])
-                and parts[2].startswith("sha256:")
-                and len(parts[2]) == 71
-            )
-            if not valid:
+            match = _LINE.match(line)
+            if not match or not TASK_ID.match(match[1]) or not SEMVER.match(match[2]):
                 raise TaskFormatError(
-                    f"{path}:{number}: expects '<family/name> <1.0.0> sha256:<64 hex digits>', actual line: {line!r}"
+                    f"{path}:{number}: expects '<family/name> <1.0.0> sha256:<64 hex> episodes:<64 hex>', "
+                    f"actual line: {line!r}"
                 )
-            entries[(parts[0], parts[1])] = parts[2].removeprefix("sha256:")
+            entries[(match[1], match[2])] = LockEntry(match[3], match[4])
         return cls(entries)
 
-    def hash_of(self, task_id: str, version: str) -> str | None:
-        """The locked hash of one version, or None if it is not locked."""
+    def entry(self, task_id: str, version: str) -> LockEntry | None:
+        """The locked entry of one version, or None if it is not locked."""
         return self.entries.get((task_id, version))
 
-    def problem(self, spec: TaskSpec) -> str | None:
-        """What is wrong with ``spec`` against the lock, or None."""
-        locked = self.hash_of(spec.id, spec.version)
+    def problem(self, spec: TaskSpec, episodes: str | None = None) -> str | None:
+        """What is wrong with ``spec`` (and its episode fingerprint, if given) against the lock."""
+        locked = self.entry(spec.id, spec.version)
         if locked is None:
             return f"{spec.ref} is not in {LOCK_NAME}: run `skillgym validate --update-lock` to add it."
-        if locked != spec.content_hash:
+        if locked.content != spec.content_hash:
             return (
-                f"{spec.ref} changed since it was locked (sha256 {locked[:12]}... is now "
+                f"{spec.ref} changed since it was locked (sha256 {locked.content[:12]}... is now "
                 f"{spec.content_hash[:12]}...): give the change a new version, e.g. "
                 f"{next_patch(spec.version)}, keeping the old one as {spec.id.split('/')[1]}@{spec.version}/ "
                 "if a suite pins it."
+            )
+        if episodes is not None and locked.episodes != episodes:
+            return (
+                f"{spec.ref}'s episodes changed while its files did not: the {spec.family} family's "
+                "code now generates or verifies them differently (seeds 0-2), so results pinned to this "
+                "version would no longer compare. Restore the old behaviour, or release the task as "
+                f"{next_patch(spec.version)}."
             )
         return None
 
@@ -95,20 +111,23 @@ class VersionsLock:
             if (task_id, version) not in present
         ]
 
-    def adding(self, specs: list[TaskSpec]) -> VersionsLock:
-        """This lock plus the versions it does not hold yet (locked ones never change)."""
+    def adding(self, versions: list[tuple[TaskSpec, str]]) -> VersionsLock:
+        """This lock plus the ``(spec, episodes)`` it does not hold yet (locked ones never change)."""
         entries = dict(self.entries)
-        for spec in specs:
-            entries.setdefault((spec.id, spec.version), spec.content_hash)
+        for spec, episodes in versions:
+            entries.setdefault((spec.id, spec.version), LockEntry(spec.content_hash, episodes))
         return VersionsLock(entries)
 
     def write(self, path: Path) -> None:
         """Write the lock, sorted by id and version."""
+
+        def order(key: tuple[str, str]) -> tuple[str, tuple[int, ...]]:
+            return key[0], tuple(int(part) for part in key[1].split("."))
+
         lines = [
-            f"{task_id} {version} sha256:{digest}"
-            for (task_id, version), digest in sorted(
-                self.entries.items(),
-                key=lambda item: (item[0][0], tuple(map(int, item[0][1].split(".")))),
+            f"{task_id} {version} sha256:{entry.content} episodes:{entry.episodes}"
+            for (task_id, version), entry in sorted(
+                self.entries.items(), key=lambda item: order(item[0])
             )
         ]
         path.write_text(_HEADER + "\n".join(lines) + "\n", encoding="utf-8")

@@ -1,8 +1,9 @@
 import shutil
 
+from skillgym.envs.arithmetic import problems
 from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.core.validation import check_episodes, lock_new_versions, validate
-from skillgym.envs.core.versions_lock import VersionsLock
+from skillgym.envs.core.versions_lock import LockEntry, VersionsLock
 
 
 def copy_task(tmp_path, name="sum-list"):
@@ -33,7 +34,9 @@ def test_validate_marks_unlocked_and_changed_versions(tmp_path):
     [unlocked] = validate(catalog, VersionsLock({}), seeds=[0])
     assert (unlocked.episodes_ok, unlocked.lock, unlocked.ok) == (True, "unlocked", False)
     [changed] = validate(
-        catalog, VersionsLock({("arithmetic/sum-list", "1.0.0"): "0" * 64}), seeds=[0]
+        catalog,
+        VersionsLock({("arithmetic/sum-list", "1.0.0"): LockEntry("0" * 64, "0" * 64)}),
+        seeds=[0],
     )
     assert changed.lock == "changed" and "changed since it was locked" in changed.all_problems[-1]
 
@@ -46,3 +49,28 @@ def test_only_unlocked_versions_whose_episodes_pass_are_locked(tmp_path):
     reports = list(validate(catalog, VersionsLock({}), seeds=[0]))
     lock = lock_new_versions(VersionsLock({}), reports, catalog)
     assert list(lock.entries) == [("arithmetic/sum-list", "1.0.0")]
+
+
+def test_the_episode_fingerprint_pins_what_the_family_makes_of_a_task(tmp_path, monkeypatch):
+    copy_task(tmp_path)
+    catalog = TaskCatalog.load(tmp_path)
+    [before] = validate(catalog, VersionsLock({}), seeds=[0])
+    assert before.episodes is not None and before.oracle_scores == [
+        1.0,
+        1.0,
+        1.0,
+    ]  # seeds 0-2 always
+    lock = lock_new_versions(VersionsLock({}), [before], catalog)
+
+    real = problems.sum_list
+    monkeypatch.setitem(
+        problems._GENERATORS,
+        "sum_list",
+        (
+            problems.SumListParams,
+            lambda p, rng: real(p.model_copy(update={"count": p.count + 1}), rng),
+        ),
+    )
+    [after] = validate(catalog, lock, seeds=[0])
+    assert after.episodes_ok and after.lock == "changed"
+    assert "episodes changed while its files did not" in after.lock_message
