@@ -168,10 +168,18 @@ class SessionManager:
                 raise SessionNotFoundError(f"No session {session_id!r} on this server.")
             return
         self._remember_closed(session_id, reason)
-        async with session.lock:
-            await self._call(type(session.env), session.env.close)
+        # The session is gone whatever happens below: a family whose close() fails, or a
+        # socket that is already broken, must not fail the DELETE or stop the reaper.
+        try:
+            async with session.lock:
+                await self._call(type(session.env), session.env.close)
+        except Exception:
+            logger.exception("closing the environment of session %s failed", session_id)
         for callback in session.on_close:
-            await callback()
+            try:
+                await callback()
+            except Exception:
+                logger.exception("a close callback of session %s failed", session_id)
         logger.debug("session %s closed: %s", session_id, reason)
 
     async def reap_idle(self) -> int:

@@ -172,3 +172,50 @@ async def test_a_slow_non_blocking_env_is_reported_once(monkeypatch, caplog):
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "FakeSlowInlineEnv declares blocking=False but a call took" in warnings[0]
+
+
+class FakeEnvWhoseCloseFails(ArithmeticEnv):
+    """A fake family whose close() raises, as a crashed browser's might."""
+
+    def close(self) -> None:
+        raise RuntimeError("browser already dead")
+
+
+async def test_a_failing_env_close_still_closes_the_session(monkeypatch, caplog):
+    spec = registry.FamilySpec(
+        "arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeEnvWhoseCloseFails", "fake"
+    )
+    monkeypatch.setitem(registry.FAMILIES, "arithmetic", spec)
+    manager = SessionManager(ServerSettings(), TaskCatalog.load())
+    session = await manager.create(SessionCreate(env="arithmetic"))
+    with caplog.at_level("ERROR", logger="skillgym.hub_server.sessions"):
+        await manager.close(session.id)
+    assert manager.count == 0
+    assert "closing the environment of session" in caplog.records[0].getMessage()
+    await manager.close(session.id)  # still idempotent
+
+
+class FakeEnvWithABug(ArithmeticEnv):
+    """A fake family whose step has a bug (raises something that is not a SkillGym error)."""
+
+    def step(self, action: str) -> Any:
+        raise KeyError("a bug in the family")
+
+
+def test_a_family_bug_is_a_json_500_and_the_server_keeps_serving(monkeypatch):
+    spec = registry.FamilySpec(
+        "arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeEnvWithABug", "fake"
+    )
+    monkeypatch.setitem(registry.FAMILIES, "arithmetic", spec)
+    with (
+        BackgroundServer(ServerSettings(port=0), log_level="critical") as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
+        session = http.post("/v1/sessions", json={"env": "arithmetic"}).json()["session_id"]
+        http.post(f"/v1/sessions/{session}/reset", json={})
+        crashed = http.post(f"/v1/sessions/{session}/step", json={"action": CALCULATE})
+        assert crashed.status_code == 500
+        assert crashed.json()["error"]["code"] == "internal_error"
+        assert "KeyError" in crashed.json()["error"]["message"]
+        assert http.get("/healthz").status_code == 200
+        assert http.delete(f"/v1/sessions/{session}").status_code == 204
