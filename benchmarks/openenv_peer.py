@@ -24,6 +24,7 @@ from typing import Any
 from harness import HOST, free_port, percentile_ms, stop_process, wait_healthy
 from openenv.core import GenericEnvClient
 from openenv.core.env_server import Action, Environment, Observation, State, create_app
+
 from skillgym.envs.arithmetic import ArithmeticEnv
 
 TASK = "arithmetic/sum-list@1.0.0"

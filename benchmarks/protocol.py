@@ -78,6 +78,7 @@ from protocol_report import (
     print_targets,
     write_json,
 )
+
 from skillgym.clients import AsyncRemoteEnv, RemoteEnv, Timeout
 from skillgym.envs.arithmetic import ArithmeticEnv
 

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
+
 from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, NO_RETRY, RetryPolicy, Timeout
-
 from skillgym.errors import (
     RemoteConnectionError,
     RemoteTimeoutError,

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from skillgym.clients.config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
 from skillgym.envs.core.spaces import space_from_json
-
 from skillgym.errors import (
     ClientClosedError,
     EnvNotFoundError,

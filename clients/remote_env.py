@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import gymnasium as gym
 import httpx
+
 from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
 from skillgym.clients.config import (
     DEFAULT_RETRY,
@@ -20,7 +21,6 @@ from skillgym.clients.config import (
     Timeout,
     default_ssl_context,
 )
-
 from skillgym.errors import (
     RemoteConnectionError,
     RemoteTimeoutError,

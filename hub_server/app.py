@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+
+import skillgym
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
@@ -15,8 +17,6 @@ from skillgym.hub_server.fast_path import SessionCallsFastPath
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
-
-import skillgym
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from skillgym.hub_server.sessions import SessionManager
 
 from skillgym.errors import RequestError
+from skillgym.hub_server.sessions import SessionManager
 
 
 def decode(raw: bytes | str) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
+from starlette.requests import HTTPConnection
+
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
-from starlette.requests import HTTPConnection
 
 
 # async so FastAPI calls them on the loop: a plain def costs a thread-pool hop per request.

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
+from skillgym.errors import ServerFullError, SkillGymError
 from skillgym.hub_server import calls
 from skillgym.hub_server.errors import error_body, status_for
 from skillgym.hub_server.sessions import SessionManager
-
-from skillgym.errors import ServerFullError, SkillGymError
 
 Message = dict[str, Any]
 _PREFIX = "/v1/sessions/"

@@ -9,6 +9,7 @@ from types import TracebackType
 
 import uvicorn
 from fastapi import FastAPI
+
 from skillgym.hub_server.app import create_app
 from skillgym.hub_server.settings import ServerSettings
 

@@ -24,9 +24,8 @@ from skillgym.envs.core.env import SkillGymEnv
 from skillgym.envs.core.protocol import SessionCreate, SessionPublic
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
-from skillgym.hub_server.settings import ServerSettings
-
 from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
+from skillgym.hub_server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 import pytest
+
 from skillgym.hub_server.runner import BackgroundServer
 from skillgym.hub_server.settings import ServerSettings
 

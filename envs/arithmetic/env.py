@@ -12,13 +12,13 @@ from random import Random
 from typing import Any, ClassVar
 
 from pydantic import Field
+
 from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number
 from skillgym.envs.arithmetic.problems import Problem, generate
 from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Check, Verification
-
 from skillgym.errors import RequestError
 
 

@@ -14,8 +14,8 @@ from random import Random
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from skillgym.envs.arithmetic.calculator import evaluate, round_half_up
 
+from skillgym.envs.arithmetic.calculator import evaluate, round_half_up
 from skillgym.errors import TaskFormatError
 
 

@@ -20,11 +20,11 @@ from random import Random
 from typing import Any, ClassVar
 
 import gymnasium as gym
+
 from skillgym.envs.core.spaces import UnicodeText, text_fields
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
 from skillgym.envs.core.verification import Verification
-
 from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
 
 Observation = dict[str, str]

@@ -6,6 +6,7 @@ from typing import Any
 
 import gymnasium as gym
 from pydantic import BaseModel
+
 from skillgym.envs.core.env import Policy
 from skillgym.envs.core.policies import RandomToolPolicy, noop_policy
 from skillgym.envs.core.registry import env_class

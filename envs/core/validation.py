@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
 from skillgym.envs.core.env import Policy
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.versions_lock import VersionsLock
-
 from skillgym.errors import SkillGymError
 
 DEFAULT_SEEDS = (0, 1, 2)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillgym.envs.core.tasks import SEMVER, TASK_ID, TaskSpec
-
 from skillgym.errors import TaskFormatError
 
 LOCK_NAME = "versions.lock"

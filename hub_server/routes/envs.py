@@ -1,6 +1,7 @@
 """``GET /v1/envs``: the environment families this server runs."""
 
 from fastapi import APIRouter
+
 from skillgym.envs.core.protocol import EnvPublic, EnvsPublic
 from skillgym.envs.core.registry import FAMILIES, env_class
 from skillgym.envs.core.spaces import space_to_json

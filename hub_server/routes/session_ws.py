@@ -12,13 +12,13 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from skillgym.errors import RequestError, SkillGymError
 from skillgym.hub_server import calls
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import error_body
 from skillgym.hub_server.sessions import Session, SessionManager
-from starlette.websockets import WebSocketState
-
-from skillgym.errors import RequestError, SkillGymError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["sessions"])

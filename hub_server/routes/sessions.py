@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
+
 from skillgym.envs.core.protocol import (
     ResetRequest,
     ResetResponse,

@@ -1,6 +1,7 @@
 """``GET /v1/tasks`` and ``GET /v1/tasks/{id}/versions``."""
 
 from fastapi import APIRouter
+
 from skillgym.envs.core.protocol import TaskPublic, TasksPublic
 from skillgym.envs.core.registry import get_family
 from skillgym.envs.core.tasks import TaskSpec

@@ -6,10 +6,10 @@ import re
 
 import httpx
 import pytest
+
 from skillgym.clients import AsyncRemoteEnv, RetryPolicy, Timeout
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core.tasks import TaskCatalog
-
 from skillgym.errors import (
     ClientClosedError,
     EnvNotFoundError,

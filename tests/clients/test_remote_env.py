@@ -7,10 +7,10 @@ import gymnasium as gym
 import httpx
 import pytest
 from gymnasium.utils.env_checker import check_env
+
 from skillgym.clients import RemoteEnv, RetryPolicy, Timeout
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core.tasks import TaskCatalog
-
 from skillgym.errors import (
     ClientClosedError,
     EnvNotFoundError,

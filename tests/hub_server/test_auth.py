@@ -5,13 +5,13 @@ import re
 import httpx
 import pytest
 from pydantic import ValidationError
-from skillgym.clients import AsyncRemoteEnv, RemoteEnv
-from skillgym.hub_server.runner import BackgroundServer
-from skillgym.hub_server.settings import ServerSettings
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from skillgym.clients import AsyncRemoteEnv, RemoteEnv
 from skillgym.errors import ForbiddenError, UnauthorizedError
+from skillgym.hub_server.runner import BackgroundServer
+from skillgym.hub_server.settings import ServerSettings
 
 TOKEN = "s3cret-token"
 

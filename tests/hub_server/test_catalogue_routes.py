@@ -1,4 +1,5 @@
 import httpx
+
 from skillgym.envs.core.spaces import space_from_json
 
 

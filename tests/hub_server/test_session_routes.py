@@ -4,12 +4,13 @@ import json
 
 import httpx
 import pytest
+from starlette.requests import Request
+
 from skillgym.envs.core.protocol import SessionCreate
 from skillgym.hub_server.app import create_app
 from skillgym.hub_server.fast_path import SessionCallsFastPath
 from skillgym.hub_server.routes import sessions as sessions_routes
 from skillgym.hub_server.settings import ServerSettings
-from starlette.requests import Request
 
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "2 * 21"}})
 SUBMIT = json.dumps({"tool": "submit", "args": {"answer": "0"}})

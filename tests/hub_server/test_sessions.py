@@ -8,6 +8,9 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core import registry
 from skillgym.envs.core.protocol import SessionCreate
@@ -15,8 +18,6 @@ from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.runner import BackgroundServer
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "1 + 1"}})
 

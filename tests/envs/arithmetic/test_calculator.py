@@ -2,6 +2,7 @@ import re
 from decimal import Decimal
 
 import pytest
+
 from skillgym.envs.arithmetic.calculator import (
     CalculatorError,
     evaluate,

@@ -2,6 +2,7 @@ import json
 from decimal import Decimal
 
 import pytest
+
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.arithmetic.env import parse_answer
 

@@ -1,6 +1,7 @@
 """Every bundled arithmetic task: its oracle scores 1.0 and a no-op scores 0."""
 
 import pytest
+
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.tasks import TaskCatalog

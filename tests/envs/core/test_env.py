@@ -6,10 +6,10 @@ import re
 import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
-from skillgym.envs.arithmetic import ArithmeticEnv
-from skillgym.envs.core.tasks import TaskCatalog, TaskLimits
 
 import skillgym
+from skillgym.envs.arithmetic import ArithmeticEnv
+from skillgym.envs.core.tasks import TaskCatalog, TaskLimits
 from skillgym.errors import EpisodeStateError, RequestError, TaskNotFoundError
 
 SUBMIT_NOTHING = json.dumps({"tool": "submit", "args": {}})

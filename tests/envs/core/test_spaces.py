@@ -1,5 +1,6 @@
 import pytest
 from gymnasium import spaces
+
 from skillgym.envs.core.spaces import UnicodeText, space_from_json, space_to_json, text_fields
 
 

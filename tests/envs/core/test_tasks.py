@@ -3,8 +3,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from skillgym.envs.core.tasks import TaskCatalog, load_task_file, split_ref
 
+from skillgym.envs.core.tasks import TaskCatalog, load_task_file, split_ref
 from skillgym.errors import TaskFormatError, TaskNotFoundError
 
 VALID = """\

@@ -2,6 +2,7 @@ import json
 import re
 
 import pytest
+
 from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
 
 

@@ -1,5 +1,6 @@
 import pytest
 from pydantic import ValidationError
+
 from skillgym.envs.core.verification import Check, Verification
 
 

@@ -1,9 +1,9 @@
 import re
 
 import pytest
+
 from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.core.versions_lock import LOCK_NAME, LockEntry, VersionsLock, next_patch
-
 from skillgym.errors import TaskFormatError
 
 HASH = "0" * 64
