@@ -12,7 +12,7 @@ import skillgym
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
-from skillgym.hub_server.errors import install_error_handlers
+from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
 from skillgym.hub_server.fast_path import SessionCallsFastPath
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
@@ -57,4 +57,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())
+    app.add_middleware(InternalErrorMiddleware)  # last added: outermost of ours
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -99,8 +101,46 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
-        message = f"Internal error ({type(exc).__name__}); the server keeps serving other sessions."
-        return JSONResponse(error_body("internal_error", message), status_code=500)
+
+def internal_error_body(exc: BaseException) -> dict[str, dict[str, str]]:
+    """The body of a 500: the exception's type, never its details."""
+    message = f"Internal error ({type(exc).__name__}); the server keeps serving other sessions."
+    return error_body("internal_error", message)
+
+
+class InternalErrorMiddleware:
+    """Answer an unexpected exception with a JSON 500 and keep the connection open.
+
+    Starlette's own outermost handler re-raises after answering, and uvicorn then drops
+    the keep-alive connection, so a client's next call on it fails with a reset. This
+    middleware, just inside it, answers, logs and stops the exception there.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Run the app; turn an exception into a 500 if no response has started."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: only closing the connection is honest
+            body = json.dumps(internal_error_body(exc)).encode()
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})

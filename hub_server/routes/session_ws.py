@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketState
 from skillgym.errors import RequestError, SkillGymError
 from skillgym.hub_server import calls
 from skillgym.hub_server.deps import SessionsDep
-from skillgym.hub_server.errors import error_body
+from skillgym.hub_server.errors import error_body, internal_error_body
 from skillgym.hub_server.sessions import Session, SessionManager
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
             answer = error_body(exc.code, exc.message)
         except Exception as exc:
             logger.exception("websocket call failed on session %s", session.id)
-            answer = error_body("internal_error", f"Internal error ({type(exc).__name__}).")
+            answer = internal_error_body(exc)
         await websocket.send_text(orjson.dumps(answer).decode())
 
 
