@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import cast
 
 import uvicorn
 from fastapi import FastAPI
@@ -59,7 +60,6 @@ class BackgroundServer:
         self.settings = settings
         self.base_url = f"http://{settings.host}:{settings.port}"
         self._server = uvicorn.Server(uvicorn_config(settings, log_level=log_level))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(
             target=self._server.run, name="skillgym-server", daemon=True
         )
@@ -67,7 +67,7 @@ class BackgroundServer:
     @property
     def app(self) -> FastAPI:
         """The FastAPI app being served."""
-        return self._server.config.app
+        return cast(FastAPI, self._server.config.app)
 
     def start(self, timeout_s: float = 30.0) -> BackgroundServer:
         """Start serving and wait until the server accepts connections."""

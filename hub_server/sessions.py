@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from skillgym.envs.core.env import SkillGymEnv
 from skillgym.envs.core.protocol import SessionCreate, SessionPublic
@@ -29,6 +29,7 @@ from skillgym.hub_server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+SessionState = Literal["created", "running", "ended", "closed"]
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Session:
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     reset_once: bool = False
 
-    def public(self, state: str | None = None) -> SessionPublic:
+    def public(self, state: SessionState | None = None) -> SessionPublic:
         """The session as ``GET /v1/sessions/{id}`` describes it."""
         episode = self.env.episode
         if state is None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, SupportsFloat
 
-if TYPE_CHECKING:
-    import gymnasium as gym
+import gymnasium as gym
 
 try:
     import typer
@@ -61,7 +60,7 @@ def build_app() -> typer.Typer:
         ] = False,
     ) -> None:
         """Serve every environment family over HTTP and WebSocket."""
-        from pydantic import ValidationError
+        from pydantic import SecretStr, ValidationError
 
         from skillgym.hub_server.runner import serve as run_server
         from skillgym.hub_server.settings import ServerSettings
@@ -72,7 +71,7 @@ def build_app() -> typer.Typer:
                 port=port,
                 max_sessions=max_sessions,
                 idle_timeout_s=idle_timeout,
-                api_token=token,
+                api_token=SecretStr(token) if token else None,
                 allow_unauthenticated=allow_unauthenticated,
             )
         except ValidationError as exc:
@@ -128,7 +127,8 @@ def build_app() -> typer.Typer:
         kwargs = {"transport": transport.value, "token": token} if base_url else {}
         chosen = make_policy(policy.value, family=spec.family, task=spec.ref, seed=seed)
         with make_env(spec.family, task=spec.ref, base_url=base_url, **kwargs) as env:
-            result = run_episode(_Echo(env, enabled=not as_json), chosen, task=spec.ref, seed=seed)
+            played = env if as_json else EchoSteps(env)
+            result = run_episode(played, chosen, task=spec.ref, seed=seed)
         if as_json:
             typer.echo(result.model_dump_json())
             return
@@ -201,27 +201,22 @@ def build_app() -> typer.Typer:
     return app
 
 
-class _Echo:
-    """Prints each step of an episode as it is played (a thin pass-through of the env)."""
+class EchoSteps(gym.Wrapper):
+    """Prints each step of an episode as it is played."""
 
-    def __init__(self, env: gym.Env, *, enabled: bool) -> None:
-        self.env, self.enabled = env, enabled
-
-    def reset(self, **kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
-        observation, info = self.env.reset(**kwargs)
-        if self.enabled:
-            typer.echo(
-                f"# {info['task']} seed {info['seed']}\n{observation['instruction'].strip()}\n"
-            )
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """Reset, and print the task and its instruction."""
+        observation, info = super().reset(**kwargs)
+        typer.echo(f"# {info['task']} seed {info['seed']}\n{observation['instruction'].strip()}\n")
         return observation, info
 
-    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        if self.enabled:
-            typer.echo(f"> {action}")
-            for name, value in observation.items():
-                if name != "instruction" and value:
-                    typer.echo(f"  {name}: {value.strip()[:500]}")
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Step, and print the action and what the observation shows now."""
+        observation, reward, terminated, truncated, info = super().step(action)
+        typer.echo(f"> {action}")
+        for name, value in observation.items():
+            if name != "instruction" and value:
+                typer.echo(f"  {name}: {value.strip()[:500]}")
         return observation, reward, terminated, truncated, info
 
 

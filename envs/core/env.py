@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import gymnasium as gym
 
@@ -84,7 +84,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
     max_field_chars: ClassVar[int] = 100_000
     blocking: ClassVar[bool] = True
     """Whether reset/step may block (I/O, a browser, a sandbox): servers then run them in a thread."""
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
         self,
@@ -99,7 +99,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
             )
         self.render_mode = render_mode
         self.toolset = Toolset.collect(type(self))
-        self.observation_space = self.make_observation_space()
+        self.observation_space = cast(gym.spaces.Space[Observation], self.make_observation_space())
         self.action_space = self.make_action_space()
         self.catalog = catalog if catalog is not None else default_catalog()
         self.default_task = self.catalog.resolve(task, family=self.family).ref if task else None
