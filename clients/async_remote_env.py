@@ -28,13 +28,28 @@ T = TypeVar("T")
 
 
 class AsyncRemoteEnv(RemoteEnvBase):
-    """An environment served by a SkillGym server, for asyncio code.
+    """An environment served by a SkillGym server, for asyncio code (the twin of ``RemoteEnv``).
 
-    Example:
-        >>> async def main():  # doctest: +SKIP
-        ...     async with AsyncRemoteEnv("http://127.0.0.1:8000", env="arithmetic") as env:
-        ...         obs, info = await env.reset(seed=7)
-        ...         obs, reward, terminated, truncated, info = await env.step('{"tool": "submit", "args": {}}')
+    Nothing is sent until ``open()``, ``async with`` or the first ``reset``.
+
+    Args:
+        base_url: The server, e.g. ``http://127.0.0.1:8000``.
+        env: The environment family, e.g. ``"arithmetic"`` (``GET /v1/envs`` lists them).
+        task: The default task, ``"family/name"`` or ``"family/name@1.0.0"``; a reset's
+            ``options={"task": ...}`` overrides it. None: the family's first task.
+        timeout: Seconds to connect and to wait for each answer.
+        retry: How create, reset and close retry on connection errors (a step never does).
+        transport: ``"http"`` (one request per call) or ``"websocket"`` (one socket per
+            session; ~3x less latency per step).
+        token: Bearer token for a server that requires one; default ``$SKILLGYM_API_TOKEN``.
+        http_session: An ``aiohttp.ClientSession`` to share between many envs (it is
+            not closed with the env); default: one of its own.
+
+    Example::
+
+        async with AsyncRemoteEnv("http://127.0.0.1:8000", env="arithmetic") as env:
+            obs, info = await env.reset(seed=7)
+            obs, reward, terminated, truncated, info = await env.step('{"tool": "submit", "args": {}}')
     """
 
     def __init__(

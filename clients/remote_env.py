@@ -33,14 +33,27 @@ T = TypeVar("T")
 
 
 class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
-    """An environment served by a SkillGym server, over HTTP (or a WebSocket).
+    """An environment served by a SkillGym server, as a real ``gymnasium.Env``.
 
-    Example:
-        >>> env = RemoteEnv("http://127.0.0.1:8000", env="arithmetic", task="arithmetic/sum-list")
-        ... # doctest: +SKIP
-        >>> with env:  # doctest: +SKIP
-        ...     obs, info = env.reset(seed=7)
-        ...     obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {}}')
+    The session is created on construction (the spaces and tools come from the
+    server) and closed by ``close()`` or the ``with`` block.
+
+    Args:
+        base_url: The server, e.g. ``http://127.0.0.1:8000``.
+        env: The environment family, e.g. ``"arithmetic"`` (``GET /v1/envs`` lists them).
+        task: The default task, ``"family/name"`` or ``"family/name@1.0.0"``; a reset's
+            ``options={"task": ...}`` overrides it. None: the family's first task.
+        timeout: Seconds to connect and to wait for each answer.
+        retry: How create, reset and close retry on connection errors (a step never does).
+        transport: ``"http"`` (one request per call) or ``"websocket"`` (one socket per
+            session; ~3x less latency per step).
+        token: Bearer token for a server that requires one; default ``$SKILLGYM_API_TOKEN``.
+
+    Example::
+
+        with RemoteEnv("http://127.0.0.1:8000", env="arithmetic", task="arithmetic/sum-list") as env:
+            obs, info = env.reset(seed=7)
+            obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {}}')
     """
 
     metadata = {"render_modes": []}

@@ -143,3 +143,16 @@ async def test_200_concurrent_sessions_all_succeed_and_none_leak(base_url, trans
     results = await asyncio.gather(*(one(seed) for seed in range(200)))
     assert sorted(results) == [(seed, 3, "") for seed in range(200)]
     assert open_count(base_url) == before
+
+
+async def test_envs_can_share_one_http_session_which_they_leave_open(base_url):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as shared:
+        envs = [AsyncRemoteEnv(base_url, env="arithmetic", http_session=shared) for _ in range(3)]
+        for seed, env in enumerate(envs):
+            assert (await env.reset(seed=seed))[1]["seed"] == seed
+            await env.close()
+        assert not shared.closed
+        async with AsyncRemoteEnv(base_url, env="arithmetic", http_session=shared) as again:
+            await again.reset(seed=9)
