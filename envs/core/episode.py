@@ -68,10 +68,10 @@ def make_policy(
     """
     if name == "noop":
         return noop_policy
-    twin = env_class(family)(catalog=catalog)
     if name == "random":
-        return RandomToolPolicy(twin.tools, seed=seed)
+        return RandomToolPolicy(env_class(family).toolset_schemas(), seed=seed)
     if name == "oracle":
+        twin = env_class(family)(catalog=catalog)
         twin.reset(seed=seed, options={"task": task})
         return twin.oracle()
     raise ValueError(f"Expects a policy in {POLICIES}, actual value: {name!r}")
