@@ -8,6 +8,7 @@ table is printed with where to look next.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillgym.clients.async_remote_env import AsyncRemoteEnv
+from skillgym.clients.base import Transport
 from skillgym.envs.core.episode import EpisodeResult, episode_result, make_policy
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.runner import BackgroundServer
@@ -28,7 +30,7 @@ class DemoConfig:
     family: str = "arithmetic"
     policies: tuple[str, ...] = ("oracle", "random")
     seeds: int = 5
-    transport: str = "http"
+    transport: Transport = "http"
     out: Path = Path("runs/demo/episodes.jsonl")
 
 
@@ -37,7 +39,7 @@ async def play(
 ) -> EpisodeResult:
     """One episode of ``task`` over the wire."""
     policy = make_policy(policy_name, family=config.family, task=task, seed=seed)
-    async with AsyncRemoteEnv(base_url, env=config.family, transport=config.transport) as env:  # type: ignore[arg-type]
+    async with AsyncRemoteEnv(base_url, env=config.family, transport=config.transport) as env:
         observation, _ = await env.reset(seed=seed, options={"task": task})
         while True:
             observation, reward, terminated, truncated, info = await env.step(policy(observation))
@@ -78,7 +80,7 @@ def run_demo(
     config.out.parent.mkdir(parents=True, exist_ok=True)
     with config.out.open("w", encoding="utf-8") as out:
         for policy, result in results:
-            out.write(f'{{"policy": "{policy}", "episode": {result.model_dump_json()}}}\n')
+            out.write(json.dumps({"policy": policy, "episode": result.model_dump()}) + "\n")
     steps = sum(r.steps for _, r in results)
     echo(
         f"\nPlayed {len(results)} episodes ({steps} steps) of the {config.family} family over "
