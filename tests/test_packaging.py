@@ -79,5 +79,10 @@ def test_bare_install_ships_every_task_file(light_venv):
     assert shipped == in_repo
 
 
+def test_bare_install_marks_the_package_as_typed(light_venv):
+    code = "import pathlib, skillgym; print((pathlib.Path(skillgym.__file__).parent / 'py.typed').exists())"
+    assert run_light(light_venv, "-c", code).stdout.strip() == "True"
+
+
 def test_running_python_is_311_or_newer():
     assert sys.version_info >= (3, 11)
