@@ -38,13 +38,21 @@ def build_app() -> typer.Typer:
 
     @app.command()
     def serve(
-        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        host: Annotated[
+            str, typer.Option(envvar="SKILLGYM_HOST", help="Interface to listen on.")
+        ] = "127.0.0.1",
+        port: Annotated[int, typer.Option(envvar="SKILLGYM_PORT", help="TCP port.")] = 8000,
         max_sessions: Annotated[
-            int, typer.Option(help="Sessions held at once; more get 503.")
+            int,
+            typer.Option(
+                envvar="SKILLGYM_MAX_SESSIONS", help="Sessions held at once; more get 503."
+            ),
         ] = 1024,
         idle_timeout: Annotated[
-            float, typer.Option(help="Seconds before an idle session is reaped.")
+            float,
+            typer.Option(
+                envvar="SKILLGYM_IDLE_TIMEOUT_S", help="Seconds before an idle session is reaped."
+            ),
         ] = 300.0,
         token: Annotated[
             str | None,
@@ -55,7 +63,8 @@ def build_app() -> typer.Typer:
         allow_unauthenticated: Annotated[
             bool,
             typer.Option(
-                help="Serve off loopback without a token (anyone reachable can run envs)."
+                envvar="SKILLGYM_ALLOW_UNAUTHENTICATED",
+                help="Serve off loopback without a token (anyone reachable can run envs).",
             ),
         ] = False,
     ) -> None:

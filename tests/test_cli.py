@@ -1,6 +1,7 @@
 """The skillgym command line, run as a user runs it."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,9 +12,15 @@ import pytest
 TASKS = Path(__file__).resolve().parents[1] / "tasks"
 
 
-def skillgym(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def skillgym(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "skillgym.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "skillgym.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -91,6 +98,12 @@ def test_unknown_policy_is_a_usage_error():
 
 def test_serve_refuses_an_open_server_off_loopback():
     result = skillgym("serve", "--host", "0.0.0.0", "--port", "1", check=False)
+    assert result.returncode == 2
+    assert "without an API token" in result.stderr
+
+
+def test_serve_reads_its_options_from_skillgym_environment_variables():
+    result = skillgym("serve", check=False, env={"SKILLGYM_HOST": "0.0.0.0", "SKILLGYM_PORT": "1"})
     assert result.returncode == 2
     assert "without an API token" in result.stderr
 

@@ -42,3 +42,19 @@ def test_the_remote_examples_run_against_a_server(base_url, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in {"True", "False"}
+
+
+def test_the_server_settings_table_lists_every_setting_with_its_default():
+    from skillgym.hub_server.settings import ServerSettings
+
+    text = README.read_text()
+    for name, field in ServerSettings.model_fields.items():
+        row = re.search(rf"^\| `SKILLGYM_{name.upper()}` \| `([^`]*)` \|", text, flags=re.M)
+        assert row, f"SKILLGYM_{name.upper()} is missing from the README's settings table"
+        default = field.default
+        shown = (
+            "unset"
+            if default is None
+            else str(int(default) if isinstance(default, bool) else default)
+        )
+        assert row.group(1) == shown
