@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from skillgym.errors import (
     BodyTooLargeError,
+    EngineError,
     EnvNotFoundError,
     EpisodeStateError,
     ForbiddenError,
@@ -44,6 +45,7 @@ STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     BodyTooLargeError: 413,
     ServerFullError: 503,
     SandboxError: 500,
+    EngineError: 503,
     SkillGymError: 500,
 }
 

@@ -19,6 +19,7 @@ a stable ``code`` (the ``error.code`` of the wire protocol)::
     ├── RequestError                    a request body the server cannot use (422)
     │   └── BodyTooLargeError           the body is over the limit       (413)
     ├── SandboxError                    an episode's sandbox failed       (500)
+    ├── EngineError                     a spreadsheet engine is missing or died (503)
     └── ClientError                     raised only by the clients
         ├── RemoteError                 the server answered with an error it has no class for
         ├── RemoteConnectionError       the server could not be reached
@@ -131,6 +132,12 @@ class BodyTooLargeError(RequestError):
     """A request body over the server's size limit."""
 
     code = "body_too_large"
+
+
+class EngineError(SkillGymError):
+    """The spreadsheet formula engine (LibreOffice) is not installed, or failed to answer."""
+
+    code = "engine_error"
 
 
 class SandboxError(SkillGymError):

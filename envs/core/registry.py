@@ -39,6 +39,12 @@ FAMILIES: dict[str, FamilySpec] = {
             "skillgym.envs.arithmetic:ArithmeticEnv",
             "Seeded arithmetic problems with a calculator tool: the reference family.",
         ),
+        FamilySpec(
+            "spreadsheet",
+            "skillgym/Spreadsheet-v0",
+            "skillgym.envs.spreadsheet:SpreadsheetEnv",
+            "Build or repair financial models in .xlsx workbooks, verified by recalculation.",
+        ),
     )
 }
 

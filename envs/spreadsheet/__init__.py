@@ -1,0 +1,5 @@
+"""The spreadsheet family: financial models in .xlsx workbooks, verified by recalculation."""
+
+from skillgym.envs.spreadsheet.env import SpreadsheetEnv
+
+__all__ = ["SpreadsheetEnv"]

@@ -1,0 +1,374 @@
+"""SkillGym's spreadsheet operations, run inside LibreOffice's own process.
+
+``calc_worker.py`` installs this file as a Python macro of the LibreOffice profile it
+starts and calls :func:`handle` through the script provider: one bridge call per
+request, and every UNO call here is in-process (microseconds instead of the ~1 ms a
+call across the bridge costs). Standard library and ``uno`` only: it runs in
+LibreOffice's Python, not SkillGym's.
+
+Requests and replies are JSON strings: ``{"op": "open", "path": "/tmp/x.xlsx"}`` ->
+``{"ok": {"doc": 1}}`` or ``{"error": {"type": ..., "message": ...}}``. Formulas cross
+this boundary in Excel's A1 grammar (``=SUM(Inputs!B2:B6)``, commas between
+arguments); values are numbers, strings or None; formula errors are LibreOffice's
+numeric codes, which the caller maps to Excel's names.
+"""
+
+from __future__ import annotations
+
+import json
+
+import uno  # type: ignore[import-not-found]
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+
+FORMULA_RESULT_ERROR = 4  # com.sun.star.sheet.FormulaResult.ERROR
+FORMULA_RESULT_STRING = 2
+KEEP_FORMATS = 1023 & ~(1 << 3 | 1 << 4)  # CellFlags: everything but attributes and styles
+XL_A1 = 1  # com.sun.star.sheet.AddressConvention.XL_A1
+XL_ENGLISH = 4  # com.sun.star.sheet.FormulaLanguage.XL_ENGLISH
+ALL_EXCEPT_SPECIAL = 0x7FFFFFFF & ~0x40000000  # FormulaMapGroup.ALL_EXCEPT_SPECIAL
+XLSX_FILTER = "Calc Office Open XML"
+SYNTAX_ERRORS = range(501, 513)
+
+DOCUMENTS: dict[int, Document] = {}
+COUNTER = [0]
+
+
+def _prop(name: str, value: object) -> PropertyValue:
+    prop = PropertyValue()
+    prop.Name = name
+    prop.Value = value
+    return prop
+
+
+class Document:
+    """One open workbook and the Excel-grammar formula parser bound to it."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        mapper = model.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
+        opcodes = mapper.getAvailableMappings(XL_ENGLISH, ALL_EXCEPT_SPECIAL)
+        self.parser = model.createInstance("com.sun.star.sheet.FormulaParser")
+        self.parser.setPropertyValue("CompileEnglish", True)
+        self.parser.setPropertyValue("FormulaConvention", XL_A1)
+        uno.invoke(
+            self.parser,
+            "setPropertyValue",
+            ("OpCodeMap", uno.Any("[]com.sun.star.sheet.FormulaOpCodeMapEntry", tuple(opcodes))),
+        )
+        # A parser with Calc's own grammar, for named-range contents.
+        self.calc_parser = model.createInstance("com.sun.star.sheet.FormulaParser")
+        self.last_snapshot: dict[str, list[list[object]]] | None = None
+        self.excel_of_api: dict[str, str] = {}
+
+    def sheet(self, name: str) -> object:
+        sheets = self.model.Sheets
+        if not sheets.hasByName(name):
+            raise KeyError(f"no sheet {name!r}")
+        return sheets.getByName(name)
+
+    def formula_of(self, cell: object) -> str:
+        return "=" + self.parser.printFormula(cell.getTokens(), cell.getCellAddress())
+
+    @staticmethod
+    def value_of(cell: object) -> object:
+        """A cell's shown value: a number, a string, None (empty), or ``["#", code]``."""
+        kind = cell.getType().value
+        if kind == "EMPTY":
+            return None
+        if kind == "FORMULA":
+            code = cell.getError()
+            if code:
+                return ["#", code]
+            if cell.FormulaResultType2 == FORMULA_RESULT_STRING:
+                return cell.getString()
+            return cell.getValue()
+        if kind == "TEXT":
+            return cell.getString()
+        return cell.getValue()
+
+    # ---- reading ----------------------------------------------------------------
+    def read(self, sheet_name: str, area: str) -> dict[str, object]:
+        """Contents (formula or constant) and shown values of a range, row by row."""
+        cells = self.sheet(sheet_name).getCellRangeByName(area)
+        contents = cells.getFormulaArray()
+        values = [list(row) for row in cells.getDataArray()]
+        self._mark_errors(cells, values)
+        rows = []
+        for r, row in enumerate(contents):
+            out: list[object] = []
+            for c, text in enumerate(row):
+                if text == "":
+                    out.append(None)
+                elif text.startswith("="):
+                    out.append([self._excel_formula(cells, r, c, text), values[r][c]])
+                else:
+                    out.append([text, values[r][c]])
+            rows.append(out)
+        base = cells.getRangeAddress()
+        return {"first_row": base.StartRow, "first_column": base.StartColumn, "cells": rows}
+
+    def _excel_formula(self, cells: object, row: int, column: int, api_text: str) -> str:
+        # Calc's own text of a formula names cells in A1 just as Excel's does, so its
+        # Excel form does not depend on where it stands: convert each text once.
+        excel = self.excel_of_api.get(api_text)
+        if excel is None:
+            excel = self.formula_of(cells.getCellByPosition(column, row))
+            self.excel_of_api[api_text] = excel
+        return excel
+
+    @staticmethod
+    def _mark_errors(cells: object, grid: list[list[object]]) -> None:
+        """Replace the shown value of every formula cell in error by ``["#", code]``."""
+        origin = cells.getRangeAddress()
+        for block in cells.queryFormulaCells(FORMULA_RESULT_ERROR).getRangeAddresses():
+            for row in range(block.StartRow, block.EndRow + 1):
+                for col in range(block.StartColumn, block.EndColumn + 1):
+                    cell = cells.getCellByPosition(col - origin.StartColumn, row - origin.StartRow)
+                    grid[row - origin.StartRow][col - origin.StartColumn] = ["#", cell.getError()]
+
+    def used_area(self, sheet: object) -> tuple[int, int]:
+        cursor = sheet.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        end = cursor.getRangeAddress()
+        return end.EndRow, end.EndColumn
+
+    def snapshot(self) -> dict[str, list[list[object]]]:
+        """Every sheet's used area as shown values."""
+        shot: dict[str, list[list[object]]] = {}
+        for name in self.model.Sheets.getElementNames():
+            sheet = self.model.Sheets.getByName(name)
+            last_row, last_column = self.used_area(sheet)
+            cells = sheet.getCellRangeByPosition(0, 0, last_column, last_row)
+            grid = [list(row) for row in cells.getDataArray()]
+            self._mark_errors(cells, grid)
+            shot[name] = grid
+        return shot
+
+    def changes(self) -> list[list[object]]:
+        """``[sheet, row, column, value]`` of every shown value that differs from the last call."""
+        before, after = self.last_snapshot, self.snapshot()
+        self.last_snapshot = after
+        if before is None:
+            return []
+        changed = []
+        for name, grid in after.items():
+            old = before.get(name, [])
+            for r, row in enumerate(grid):
+                for c, value in enumerate(row):
+                    previous = old[r][c] if r < len(old) and c < len(old[r]) else ""
+                    if value != previous:
+                        changed.append([name, r, c, value])
+        return changed
+
+    def sheets(self) -> list[dict[str, object]]:
+        result = []
+        for name in self.model.Sheets.getElementNames():
+            last_row, last_column = self.used_area(self.model.Sheets.getByName(name))
+            result.append({"name": name, "last_row": last_row, "last_column": last_column})
+        return result
+
+    def names(self) -> list[dict[str, str]]:
+        named = self.model.NamedRanges
+        result = []
+        for name in named.getElementNames():
+            item = named.getByName(name)
+            text = self.parser.printFormula(item.getTokens(), item.getReferencePosition())
+            result.append({"name": name, "refers_to": "=" + text})
+        return result
+
+    def named_cells(self, names: list[str]) -> dict[str, object]:
+        """For each name: its cells' values and whether each is a formula (None if it is gone)."""
+        named = self.model.NamedRanges
+        result: dict[str, object] = {}
+        for name in names:
+            if not named.hasByName(name):
+                result[name] = None
+                continue
+            try:
+                cells = named.getByName(name).getReferredCells()
+            except Exception:
+                cells = None
+            if cells is None:  # the name's cells were deleted: it refers to #REF!
+                result[name] = None
+                continue
+            address = cells.getRangeAddress()
+            values, formulas = [], []
+            for r in range(address.EndRow - address.StartRow + 1):
+                for c in range(address.EndColumn - address.StartColumn + 1):
+                    cell = cells.getCellByPosition(c, r)
+                    values.append(self.value_of(cell))
+                    formulas.append(cell.getType().value == "FORMULA")
+            result[name] = {"values": values, "formulas": formulas}
+        return result
+
+    # ---- writing ----------------------------------------------------------------
+    def write(self, sheet_name: str, cells: list[list[object]]) -> dict[str, object]:
+        """Set cells: ``[address or range, content]``; content starting with "=" is a formula.
+
+        A formula written to a range is filled across it as Excel fills (relative
+        references move with each cell). A formula LibreOffice cannot compile (error
+        codes 501-512: a syntax error) is not kept: its cells get their old contents
+        back, and the reply lists it.
+        """
+        if self.last_snapshot is None:
+            self.changes()
+        sheet = self.sheet(sheet_name)
+        refused = []
+        for target, content in cells:
+            block = sheet.getCellRangeByName(target)
+            if isinstance(content, str) and content.startswith("="):
+                code = self._fill_formula(block, content)
+                if code:
+                    refused.append({"target": target, "code": code})
+                continue
+            address = block.getRangeAddress()
+            for r in range(address.EndRow - address.StartRow + 1):
+                for c in range(address.EndColumn - address.StartColumn + 1):
+                    cell = block.getCellByPosition(c, r)
+                    if content is None:
+                        cell.clearContents(KEEP_FORMATS)
+                    elif isinstance(content, bool):
+                        cell.setValue(1.0 if content else 0.0)
+                    elif isinstance(content, (int, float)):
+                        cell.setValue(float(content))
+                    else:
+                        cell.setString(str(content))
+        return {"refused": refused, "changed": self.changes()}
+
+    def _fill_formula(self, block: object, formula: str) -> int:
+        address = block.getRangeAddress()
+        first = block.getCellByPosition(0, 0)
+        tokens = self.parser.parseFormula(formula, first.getCellAddress())
+        saved = []
+        for r in range(address.EndRow - address.StartRow + 1):
+            for c in range(address.EndColumn - address.StartColumn + 1):
+                cell = block.getCellByPosition(c, r)
+                is_formula = cell.getType().value == "FORMULA"
+                saved.append((cell, cell.getTokens() if is_formula else None, cell.getFormula()))
+                cell.setTokens(tokens)
+        code = first.getError()
+        if code in SYNTAX_ERRORS:
+            for cell, old_tokens, old_formula in saved:
+                if old_tokens is not None:
+                    cell.setTokens(old_tokens)
+                else:
+                    cell.setFormula(old_formula)
+            return code
+        return 0
+
+    def define_name(self, name: str, refers_to: str) -> None:
+        """Name a reference given in Excel's grammar (``Inputs!$B$2``)."""
+        origin = self.model.Sheets.getByIndex(0).getCellByPosition(0, 0).getCellAddress()
+        tokens = self.parser.parseFormula(refers_to, origin)
+        content = self.calc_parser.printFormula(tokens, origin)
+        named = self.model.NamedRanges
+        if named.hasByName(name):
+            named.removeByName(name)
+        named.addNewByName(name, content, origin, 0)
+
+    def set_number_format(self, sheet_name: str, area: str, code: str) -> None:
+        formats = self.model.NumberFormats
+        locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+        locale.Language, locale.Country = "en", "US"
+        key = formats.queryKey(code, locale, False)
+        if key == -1:
+            key = formats.addNew(code, locale)
+        self.sheet(sheet_name).getCellRangeByName(area).NumberFormat = key
+
+    def evaluate_with(self, changes: dict[str, float], names: list[str]) -> dict[str, object]:
+        """Set named input cells, recalculate everything, read named outputs, restore inputs."""
+        named = self.model.NamedRanges
+        saved = []
+        for name, value in changes.items():
+            cell = named.getByName(name).getReferredCells().getCellByPosition(0, 0)
+            saved.append((cell, cell.getFormula()))
+            cell.setValue(float(value))
+        try:
+            self.model.calculateAll()
+            return self.named_cells(names)
+        finally:
+            for cell, old in saved:
+                cell.setFormula(old)
+            self.model.calculateAll()
+            self.last_snapshot = None
+
+
+def _open(path: str) -> dict[str, int]:
+    desktop = XSCRIPTCONTEXT.getDesktop()  # type: ignore[name-defined]  # noqa: F821
+    model = desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(path),
+        "_blank",
+        0,
+        (
+            _prop("Hidden", True),
+            _prop("MacroExecutionMode", 0),  # never run a document's macros
+            _prop("UpdateDocMode", 0),  # never update links
+        ),
+    )
+    if model is None:
+        raise ValueError(f"LibreOffice could not load {path}")
+    model.calculateAll()  # never trust cached values in a file
+    COUNTER[0] += 1
+    DOCUMENTS[COUNTER[0]] = Document(model)
+    return {"doc": COUNTER[0]}
+
+
+def _dispatch(request: dict[str, object]) -> object:
+    op = request["op"]
+    if op == "open":
+        return _open(str(request["path"]))
+    if op == "ping":
+        return {"documents": len(DOCUMENTS)}
+    number = request["doc"]
+    if number not in DOCUMENTS:
+        raise KeyError(f"no open document {number}")
+    doc = DOCUMENTS[number]  # type: ignore[index]
+    if op == "close":
+        del DOCUMENTS[number]  # type: ignore[arg-type]
+        doc.model.close(True)
+        return None
+    if op == "save":
+        doc.model.storeToURL(
+            uno.systemPathToFileUrl(str(request["path"])), (_prop("FilterName", XLSX_FILTER),)
+        )
+        return None
+    if op == "recalculate":
+        doc.model.calculateAll()
+        doc.last_snapshot = None
+        return None
+    if op == "add_sheet":
+        doc.model.Sheets.insertNewByName(request["name"], request["position"])
+        return None
+    if op in ("insert_rows", "delete_rows"):
+        rows = doc.sheet(request["sheet"]).Rows
+        move = rows.insertByIndex if op == "insert_rows" else rows.removeByIndex
+        move(request["index"], request["count"])
+        doc.last_snapshot = None  # positions moved: a diff would be noise
+        return None
+    handlers = {
+        "read": lambda: doc.read(request["sheet"], request["area"]),
+        "sheets": doc.sheets,
+        "names": doc.names,
+        "named_cells": lambda: doc.named_cells(request["names"]),
+        "write": lambda: doc.write(request["sheet"], request["cells"]),
+        "define_name": lambda: doc.define_name(request["name"], request["refers_to"]),
+        "set_number_format": lambda: doc.set_number_format(
+            request["sheet"], request["area"], request["format"]
+        ),
+        "evaluate_with": lambda: doc.evaluate_with(request["changes"], request["names"]),
+    }
+    if op not in handlers:
+        raise KeyError(f"unknown op {op!r}")
+    return handlers[op]()
+
+
+def handle(request: str) -> str:
+    """Answer one JSON request with one JSON reply; every failure is answered, not raised."""
+    try:
+        reply: dict[str, object] = {"ok": _dispatch(json.loads(request))}
+    except Exception as exc:  # the caller decides what a failure means
+        reply = {"error": {"type": type(exc).__name__, "message": str(exc)}}
+    return json.dumps(reply)
+
+
+g_exportedScripts = (handle,)

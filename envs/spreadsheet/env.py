@@ -1,0 +1,358 @@
+"""The spreadsheet family: build or repair financial models in real ``.xlsx`` workbooks.
+
+Each episode's workbook is generated from the task and seed (openpyxl), opened in the
+formula engine (LibreOffice, kept running), and edited through tools; after every
+write the agent sees the recalculated values that changed, as in a spreadsheet
+program. At ``submit`` the workbook is recalculated and verified (``checks.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from random import Random
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.tasks import TaskSpec
+from skillgym.envs.core.tools import ActionError, NoArgs, ToolArgs, tool
+from skillgym.envs.core.verification import Verification
+from skillgym.envs.spreadsheet.addresses import (
+    MAX_ROWS,
+    AddressError,
+    Area,
+    check_sheet_name,
+    parse_area,
+    parse_cell,
+    quote_sheet,
+    split_sheet,
+)
+from skillgym.envs.spreadsheet.checks import verify_workbook
+from skillgym.envs.spreadsheet.engine import EngineRequestError, Workbook
+from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
+from skillgym.envs.spreadsheet.grid import render_changes, render_read
+from skillgym.envs.spreadsheet.scenario import Scenario
+from skillgym.envs.spreadsheet.scenarios import generate
+from skillgym.errors import RequestError
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_READ_CELLS = 5_000
+MAX_WRITE_CELLS = 10_000
+VIEW_BUDGET = 6_000
+RESULT_BUDGET = 4_000
+NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]{0,254}$")
+Content = str | float | int | bool | None
+
+
+class ReadRangeArgs(ToolArgs):
+    """Arguments of ``read_range``."""
+
+    range: str = Field(description="Sheet and range, e.g. 'Model!A1:H40' or 'Inputs!B3'.")
+
+
+class WriteCellsArgs(ToolArgs):
+    """Arguments of ``write_cells``."""
+
+    sheet: str = Field(description="The sheet to write on.")
+    cells: dict[str, Content] = Field(
+        description="Cell or range -> content. A string starting with '=' is a formula, written "
+        "to a range it fills across it with relative references moving, as in Excel; "
+        "null clears the cell. E.g. {'B2': 1200, 'C2:G2': '=B2*(1+Inputs!$B$3)'}.",
+        min_length=1,
+        max_length=2_000,
+    )
+
+
+class RowsArgs(ToolArgs):
+    """Arguments of ``insert_rows`` and ``delete_rows``."""
+
+    sheet: str
+    row: int = Field(
+        ge=1, le=MAX_ROWS, description="1-based row: insert before it / delete from it."
+    )
+    count: int = Field(default=1, ge=1, le=1_000)
+
+
+class AddSheetArgs(ToolArgs):
+    """Arguments of ``add_sheet``."""
+
+    name: str
+    position: int | None = Field(default=None, ge=0, description="0-based; default: last.")
+
+
+class DefineNameArgs(ToolArgs):
+    """Arguments of ``define_name``."""
+
+    name: str = Field(description="e.g. 'WACC'.")
+    refers_to: str = Field(description="e.g. 'Inputs!$B$4' or 'Model!$C$10:$G$10'.")
+
+
+class NumberFormatArgs(ToolArgs):
+    """Arguments of ``set_number_format``."""
+
+    range: str = Field(description="e.g. 'Model!B2:G20'.")
+    format: str = Field(description="Excel format code, e.g. '#,##0.00' or '0.0%'.", max_length=100)
+
+
+class SpreadsheetEnv(SkillGymEnv):
+    """Financial models in ``.xlsx`` workbooks, recalculated by a real formula engine.
+
+    Example:
+        >>> env = SpreadsheetEnv(task="spreadsheet/loan-amortization")  # doctest: +SKIP
+        >>> obs, info = env.reset(seed=0)  # doctest: +SKIP
+    """
+
+    family: ClassVar[str] = "spreadsheet"
+    observation_fields: ClassVar[tuple[str, ...]] = ("sheets", "result", "view")
+    max_field_chars: ClassVar[int] = 16_000
+    artifact_types: ClassVar[dict[str, str]] = {"workbook.xlsx": XLSX_MEDIA_TYPE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._scenario: Scenario | None = None
+        self._workbook: Workbook | None = None
+        self._result = ""
+        self._view: tuple[str, str] | None = None
+
+    # ---- the family's hooks -------------------------------------------------------
+    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
+        """Generate the workbook and open it in the engine."""
+        if options:
+            raise RequestError(
+                f"Unknown reset options {sorted(options)}; the spreadsheet family takes only 'task'."
+            )
+        scenario = generate(spec.generator, rng, spec.params)
+        self._workbook = Workbook(scenario.xlsx_bytes())
+        self._scenario = scenario
+        self._result = "Opened the workbook."
+        first = scenario.first_view or f"{scenario.workbook.sheetnames[0]}!A1:H30"
+        sheet, area = split_sheet(first)
+        self._view = (sheet or scenario.workbook.sheetnames[0], area)
+        return scenario.variables
+
+    def observe(self) -> dict[str, str]:
+        """The sheets and names, the last tool's result, and the range last looked at."""
+        if self._workbook is None:
+            return {"sheets": "", "result": self._result, "view": ""}
+        return {"sheets": self._sheets_text(), "result": self._result, "view": self._view_text()}
+
+    def verify(self) -> Verification:
+        """Recalculate and check outputs, formulas, sensitivity, errors and structure."""
+        assert self._workbook is not None and self._scenario is not None
+        verification = verify_workbook(self._workbook, self._scenario)
+        self._result = (
+            "Submitted." if self.episode and self.episode.submitted else "Step limit reached."
+        )
+        return verification
+
+    def oracle(self) -> Policy:
+        """Write the scenario's model with formulas, then submit."""
+        assert self._scenario is not None
+        plan = iter(self._scenario.solution_actions())
+        submit = json.dumps({"tool": "submit", "args": {}})
+        return lambda _observation: next(plan, submit)
+
+    def cheats(self) -> dict[str, Policy]:
+        """Policies that must score below 0.5: pasting the right numbers as constants."""
+        assert self._scenario is not None
+        calls = []
+        expected = self._scenario.expected()
+        for name, (sheet, area) in self._scenario.output_cells().items():
+            cells = parse_area(area).cells()
+            values = dict(zip((c.a1 for c in cells), expected[name], strict=True))
+            calls.append(
+                json.dumps({"tool": "write_cells", "args": {"sheet": sheet, "cells": values}})
+            )
+        plan = iter(calls)
+        submit = json.dumps({"tool": "submit", "args": {}})
+        return {"paste-constants": lambda _observation: next(plan, submit)}
+
+    def artifact(self, name: str) -> bytes:
+        """``workbook.xlsx``: the episode's workbook as it is now."""
+        if name not in self.artifact_types:
+            raise RequestError(
+                f"Unknown artifact {name!r}; expects one of {sorted(self.artifact_types)}."
+            )
+        if self._workbook is None:
+            raise RequestError("No workbook yet: reset the environment first.")
+        return self._workbook.to_bytes()
+
+    def end_episode(self) -> None:
+        """Close the episode's workbook in the engine."""
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
+
+    # ---- tools --------------------------------------------------------------------
+    @tool("list_sheets", "List the sheets with their used ranges, and the defined names.", NoArgs)
+    def _list_sheets(self, _args: NoArgs) -> None:
+        self._result = self._sheets_text()
+
+    @tool(
+        "read_range",
+        "Show a range's contents and values (formulas as '=...' -> value) and make it the view.",
+        ReadRangeArgs,
+    )
+    def _read_range(self, args: ReadRangeArgs) -> None:
+        sheet, area = self._sheet_area(args.range)
+        if area.size > MAX_READ_CELLS:
+            raise ActionError(
+                f"Expects a range of at most {MAX_READ_CELLS:,} cells, actual size: {area.size:,} "
+                f"({area.rows:,} rows x {area.columns:,} columns); read it in parts."
+            )
+        self._view = (sheet, area.a1)
+        self._result = f"Showing {sheet}!{area.a1} in the view."
+
+    @tool(
+        "write_cells",
+        "Write values or formulas into cells of one sheet; shows the recalculated values that changed.",
+        WriteCellsArgs,
+    )
+    def _write_cells(self, args: WriteCellsArgs) -> None:
+        sheet = self._existing_sheet(args.sheet)
+        sheets = self._sheet_names()
+        total = 0
+        cells: list[list[Any]] = []
+        for target, content in args.cells.items():
+            try:
+                area = parse_area(target)
+            except AddressError as exc:
+                raise ActionError(f"{exc} (in write_cells on {sheet})") from None
+            total += area.size
+            if total > MAX_WRITE_CELLS:
+                raise ActionError(
+                    f"Expects at most {MAX_WRITE_CELLS:,} cells per write_cells call; "
+                    f"this one covers more. Nothing was written."
+                )
+            if isinstance(content, str) and content.startswith("="):
+                try:
+                    screen_formula(content, sheets)
+                except FormulaError as exc:
+                    raise ActionError(f"{exc} Nothing was written.") from None
+            elif isinstance(content, str) and len(content) > 32_767:
+                raise ActionError(
+                    "Expects text of at most 32,767 characters per cell. Nothing was written."
+                )
+            elif isinstance(content, float) and not math.isfinite(content):
+                raise ActionError("Expects finite numbers. Nothing was written.")
+            cells.append([area.a1, content])
+        reply = self._call("write", sheet=sheet, cells=cells)
+        lines = [f"Wrote {len(cells)} entr{'y' if len(cells) == 1 else 'ies'} on {sheet}."]
+        for refused in reply["refused"]:
+            lines.append(
+                f"Refused {refused['target']}: the formula has a syntax error "
+                f"(engine code {refused['code']}); the cell keeps its old content."
+            )
+        lines.append(render_changes(reply["changed"], RESULT_BUDGET))
+        self._result = "\n".join(lines)
+        if reply["refused"]:
+            targets = ", ".join(r["target"] for r in reply["refused"])
+            raise ActionError(f"Syntax error in the formula for {targets}; it was not written.")
+
+    @tool("insert_rows", "Insert empty rows before a row; formulas and names adjust.", RowsArgs)
+    def _insert_rows(self, args: RowsArgs) -> None:
+        sheet = self._existing_sheet(args.sheet)
+        self._call("insert_rows", sheet=sheet, index=args.row - 1, count=args.count)
+        self._result = f"Inserted {args.count} row(s) before row {args.row} on {sheet}."
+
+    @tool("delete_rows", "Delete rows; formulas that referred to them show #REF!.", RowsArgs)
+    def _delete_rows(self, args: RowsArgs) -> None:
+        sheet = self._existing_sheet(args.sheet)
+        self._call("delete_rows", sheet=sheet, index=args.row - 1, count=args.count)
+        self._result = f"Deleted {args.count} row(s) from row {args.row} on {sheet}."
+
+    @tool("add_sheet", "Add an empty sheet.", AddSheetArgs)
+    def _add_sheet(self, args: AddSheetArgs) -> None:
+        try:
+            name = check_sheet_name(args.name)
+        except AddressError as exc:
+            raise ActionError(str(exc)) from None
+        names = self._sheet_names()
+        if name.lower() in (n.lower() for n in names):
+            raise ActionError(f"A sheet named {name!r} exists already; sheets: {', '.join(names)}.")
+        position = len(names) if args.position is None else min(args.position, len(names))
+        self._call("add_sheet", name=name, position=position)
+        self._result = f"Added sheet {name}."
+
+    @tool("define_name", "Name a cell or range, e.g. WACC -> Inputs!$B$4.", DefineNameArgs)
+    def _define_name(self, args: DefineNameArgs) -> None:
+        if not NAME.match(args.name) or _looks_like_cell(args.name):
+            raise ActionError(
+                "Expects a name that starts with a letter or '_', holds letters, digits, '_' "
+                f"or '.', and is not a cell address; actual value: {args.name!r}"
+            )
+        sheet, area = self._sheet_area(args.refers_to)
+        self._call("define_name", name=args.name, refers_to=f"{quote_sheet(sheet)}!{area.absolute}")
+        self._result = f"Defined {args.name} -> {quote_sheet(sheet)}!{area.absolute}."
+
+    @tool(
+        "set_number_format",
+        "Set the number format of a range, e.g. '#,##0.00' or '0.0%'.",
+        NumberFormatArgs,
+    )
+    def _set_number_format(self, args: NumberFormatArgs) -> None:
+        sheet, area = self._sheet_area(args.range)
+        self._call("set_number_format", sheet=sheet, area=area.a1, format=args.format)
+        self._result = f"Formatted {sheet}!{area.a1} as {args.format!r}."
+
+    # ---- internals ----------------------------------------------------------------
+    def _call(self, op: str, **arguments: Any) -> Any:
+        assert self._workbook is not None
+        try:
+            return self._workbook.call(op, **arguments)
+        except EngineRequestError as exc:
+            raise ActionError(f"The spreadsheet refused {op}: {exc}") from None
+
+    def _sheet_names(self) -> list[str]:
+        return [s["name"] for s in self._call("sheets")]
+
+    def _existing_sheet(self, name: str) -> str:
+        names = self._sheet_names()
+        if name not in names:
+            raise ActionError(f"Unknown sheet {name!r}; sheets: {', '.join(names)}.")
+        return name
+
+    def _sheet_area(self, text: str) -> tuple[str, Area]:
+        try:
+            sheet, area_text = split_sheet(text)
+            if sheet is None:
+                raise AddressError(
+                    f"Expects a sheet and a range like 'Model!A1:H40', actual value: {text!r}"
+                )
+            area = parse_area(area_text)
+        except AddressError as exc:
+            raise ActionError(str(exc)) from None
+        return self._existing_sheet(sheet), area
+
+    def _sheets_text(self) -> str:
+        lines = []
+        for item in self._call("sheets"):
+            used = Area(0, 0, item["last_row"], item["last_column"]).a1
+            lines.append(f"{item['name']} (used A1:{used.split(':')[-1]})")
+        names = self._call("names")
+        if names:
+            lines.append("Names: " + ", ".join(f"{n['name']} {n['refers_to']}" for n in names))
+        return "\n".join(lines)
+
+    def _view_text(self) -> str:
+        if self._view is None:
+            return ""
+        sheet, area = self._view
+        if sheet not in self._sheet_names():
+            return f"(the sheet {sheet} no longer exists)"
+        reply = self._call("read", sheet=sheet, area=area)
+        return render_read(sheet, reply, VIEW_BUDGET)[0]
+
+
+def _looks_like_cell(name: str) -> bool:
+    try:
+        parse_cell(name)
+    except AddressError:
+        return False
+    return True
+
+
+__all__ = ["XLSX_MEDIA_TYPE", "SpreadsheetEnv"]

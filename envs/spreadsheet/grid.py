@@ -1,0 +1,112 @@
+"""Cells as text for the agent: compact grids with A1 addresses, paginated, never cut silently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skillgym.envs.spreadsheet.addresses import Area, Cell, column_letters
+
+# LibreOffice's error codes, shown as Excel shows them.
+ERROR_NAMES: dict[int, str] = {
+    502: "#NUM!",
+    503: "#NUM!",
+    504: "#VALUE!",
+    519: "#VALUE!",
+    521: "#NULL!",
+    522: "#CIRCULAR!",
+    523: "#NUM!",
+    524: "#REF!",
+    525: "#NAME?",
+    532: "#DIV/0!",
+    32767: "#N/A",
+}
+CIRCULAR = 522
+
+
+def error_name(code: int) -> str:
+    """Excel's name for an engine error code (``#VALUE!`` for the rare ones Excel lacks)."""
+    return ERROR_NAMES.get(code, "#VALUE!")
+
+
+def is_error(value: Any) -> bool:
+    """Whether a shown value is an error marker ``["#", code]``."""
+    return isinstance(value, list) and len(value) == 2 and value[0] == "#"
+
+
+def show_value(value: Any) -> str:
+    """A shown value as text: numbers to 12 significant digits, errors by name."""
+    if is_error(value):
+        return error_name(int(value[1]))
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.12g}"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def show_cell(address: str, content: str, value: Any) -> str:
+    """``B3=1200`` for a constant; ``C3: =B3*1.05 -> 1260`` for a formula."""
+    if content.startswith("="):
+        return f"{address}: {content} -> {show_value(value)}"
+    return f"{address}={content}"
+
+
+def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, int]:
+    """The non-empty cells of a ``read`` reply, one row per line, within ``budget`` characters.
+
+    Returns the text and how many rows it shows; when rows are left out the text ends
+    with the exact range to read next, so nothing is cut silently.
+    """
+    first_row, first_column = reply["first_row"], reply["first_column"]
+    rows = reply["cells"]
+    lines: list[str] = []
+    used = 0
+    shown = 0
+    for r, row in enumerate(rows):
+        parts = [
+            show_cell(Cell(first_row + r, first_column + c).a1, item[0], item[1])
+            for c, item in enumerate(row)
+            if item is not None
+        ]
+        line = f"{first_row + r + 1}| " + " | ".join(parts) if parts else ""
+        if used + len(line) + 1 > budget and shown:
+            break
+        if line:
+            lines.append(line)
+            used += len(line) + 1
+        shown += 1
+    last_column = first_column + (len(rows[0]) if rows else 1) - 1
+    area = Area(first_row, first_column, first_row + len(rows) - 1, last_column)
+    header = f"{sheet}!{area.a1}"
+    if not lines:
+        header += " is empty."
+    if shown < len(rows):
+        rest = Area(first_row + shown, first_column, area.last_row, last_column)
+        lines.append(
+            f"(rows {first_row + 1}-{first_row + shown} of {first_row + 1}-{area.last_row + 1} "
+            f"shown; read {sheet}!{rest.a1} for the rest)"
+        )
+    return "\n".join([header, *lines]), shown
+
+
+def render_changes(changed: list[list[Any]], budget: int) -> str:
+    """The cells whose shown values a write changed (its own and its dependents)."""
+    if not changed:
+        return "No shown value changed."
+    lines: list[str] = []
+    used = 0
+    circular = [c for c in changed if is_error(c[3]) and int(c[3][1]) == CIRCULAR]
+    for index, (sheet, row, column, value) in enumerate(changed):
+        line = f"{sheet}!{column_letters(column)}{row + 1} -> {show_value(value)}"
+        if used + len(line) + 1 > budget:
+            lines.append(f"... and {len(changed) - index} more changed cells (read them to see).")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    text = "Recalculated values that changed:\n" + "\n".join(lines)
+    if circular:
+        where = ", ".join(f"{s}!{column_letters(c)}{r + 1}" for s, r, c, _ in circular[:5])
+        text += f"\nWarning: circular reference in {where}: a formula depends on its own result."
+    return text

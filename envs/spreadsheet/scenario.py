@@ -1,0 +1,97 @@
+"""What a spreadsheet task's generator makes: the workbook, the truth, and the answer.
+
+A generator (one module per task under ``scenarios/``) draws assumptions from the
+episode's seed and returns a :class:`Scenario`: the starting workbook (openpyxl), the
+inputs and outputs as *defined names* (names move with inserted or deleted rows, so
+the verifier finds the agent's outputs wherever the model grew), an independent
+Python computation of every output from the inputs, the input changes the
+sensitivity check applies, and the oracle's tool calls.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook as XlsxWorkbook
+from openpyxl.workbook.defined_name import DefinedName
+
+from skillgym.envs.spreadsheet.addresses import quote_sheet, split_sheet
+
+FIXED_TIME = datetime(2026, 1, 1)  # document properties never carry the generation time
+
+Truth = Callable[[Mapping[str, float]], dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One required output: a defined name over its cells, and how close it must be."""
+
+    name: str
+    label: str
+    rel_tol: float = 1e-6
+    abs_tol: float = 1e-6
+
+
+@dataclass
+class Scenario:
+    """One episode of a spreadsheet task, made from its seed."""
+
+    workbook: XlsxWorkbook
+    variables: dict[str, Any]
+    inputs: dict[str, float]
+    outputs: list[Output]
+    truth: Truth
+    perturbations: list[dict[str, float]]
+    solution: list[dict[str, Any]]
+    model_sheets: list[str]
+    required_names: dict[str, str] = field(default_factory=dict)
+    required_sheets: list[str] = field(default_factory=list)
+    first_view: str | None = None
+
+    def expected(self, changes: Mapping[str, float] | None = None) -> dict[str, list[float]]:
+        """The outputs the truth gives for the seeded inputs, with ``changes`` applied."""
+        return self.truth({**self.inputs, **(changes or {})})
+
+    def xlsx_bytes(self) -> bytes:
+        """The starting workbook as ``.xlsx``."""
+        self.workbook.properties.created = FIXED_TIME
+        self.workbook.properties.modified = FIXED_TIME
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        return buffer.getvalue()
+
+    def output_cells(self) -> dict[str, tuple[str, str]]:
+        """Each output's ``(sheet, area)`` in the starting workbook."""
+        found = {}
+        for output in self.outputs:
+            sheet, area = split_sheet(self.workbook.defined_names[output.name].attr_text)
+            found[output.name] = (sheet or "", area.replace("$", ""))
+        return found
+
+    def solution_actions(self) -> list[str]:
+        """The oracle's tool calls as action strings."""
+        return [json.dumps(call) for call in self.solution]
+
+
+def define_name(workbook: XlsxWorkbook, name: str, sheet: str, area: str) -> None:
+    """Give ``sheet!area`` a workbook-level name (absolute, as Excel writes names)."""
+    first, _, last = area.partition(":")
+    absolute = "$" + "$".join(_split_letters(first))
+    if last:
+        absolute += ":$" + "$".join(_split_letters(last))
+    workbook.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheet(sheet)}!{absolute}")
+
+
+def _split_letters(cell: str) -> tuple[str, str]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    return letters, cell[len(letters) :]
+
+
+def write_call(sheet: str, cells: dict[str, Any]) -> dict[str, Any]:
+    """A ``write_cells`` tool call."""
+    return {"tool": "write_cells", "args": {"sheet": sheet, "cells": cells}}

@@ -1,0 +1,88 @@
+"""Financial functions in plain Python, for computing task truths independently of the engine.
+
+Conventions follow Excel's (cash paid out is negative; ``type`` 0 = payments at the
+end of each period), so a truth reads like the formula an analyst would write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+
+def npv(rate: float, flows: Sequence[float]) -> float:
+    """Excel's NPV: the first flow is discounted one period."""
+    return sum(f / (1 + rate) ** (t + 1) for t, f in enumerate(flows))
+
+
+def irr(flows: Sequence[float], *, low: float = -0.99, high: float = 10.0) -> float:
+    """The rate at which the flows' NPV (first flow undiscounted) is zero, by bisection.
+
+    Raises:
+        ValueError: If the NPV does not change sign between ``low`` and ``high``.
+    """
+
+    def value(rate: float) -> float:
+        return sum(f / (1 + rate) ** t for t, f in enumerate(flows))
+
+    f_low, f_high = value(low), value(high)
+    if f_low * f_high > 0:
+        raise ValueError("Expects flows whose NPV changes sign; they have no IRR in range.")
+    for _ in range(200):
+        mid = (low + high) / 2
+        f_mid = value(mid)
+        if f_low * f_mid <= 0:
+            high = mid
+        else:
+            low, f_low = mid, f_mid
+    return (low + high) / 2
+
+
+def xnpv(rate: float, flows: Sequence[float], dates: Sequence[date]) -> float:
+    """Excel's XNPV: each flow discounted by its days from the first date over 365."""
+    start = dates[0]
+    return sum(
+        f / (1 + rate) ** ((d - start).days / 365) for f, d in zip(flows, dates, strict=True)
+    )
+
+
+def xirr(flows: Sequence[float], dates: Sequence[date]) -> float:
+    """The rate at which XNPV is zero, by bisection."""
+    low, high = -0.99, 10.0
+    f_low = xnpv(low, flows, dates)
+    for _ in range(200):
+        mid = (low + high) / 2
+        f_mid = xnpv(mid, flows, dates)
+        if f_low * f_mid <= 0:
+            high = mid
+        else:
+            low, f_low = mid, f_mid
+    return (low + high) / 2
+
+
+def pmt(rate: float, periods: int, pv: float, fv: float = 0.0) -> float:
+    """Excel's PMT (end-of-period payments)."""
+    if rate == 0:
+        return -(pv + fv) / periods
+    growth = (1 + rate) ** periods
+    return -(pv * growth + fv) * rate / (growth - 1)
+
+
+def fv(rate: float, periods: int, payment: float, pv: float = 0.0) -> float:
+    """Excel's FV (end-of-period payments)."""
+    if rate == 0:
+        return -(pv + payment * periods)
+    growth = (1 + rate) ** periods
+    return -(pv * growth + payment * (growth - 1) / rate)
+
+
+def ipmt(rate: float, period: int, periods: int, pv: float, fv_: float = 0.0) -> float:
+    """Excel's IPMT: the interest part of payment ``period`` (1-based)."""
+    payment = pmt(rate, periods, pv, fv_)
+    balance_before = -fv(rate, period - 1, payment, pv)
+    return -balance_before * rate
+
+
+def ppmt(rate: float, period: int, periods: int, pv: float, fv_: float = 0.0) -> float:
+    """Excel's PPMT: the principal part of payment ``period`` (1-based)."""
+    return pmt(rate, periods, pv, fv_) - ipmt(rate, period, periods, pv, fv_)
