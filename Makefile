@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # Re-install when pyproject.toml changes (the stamp carries its hash).
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-# Debian packages the suite and the families need (none yet beyond Python itself).
+# Debian packages the suite and the families need beyond Python itself.
 APT_PACKAGES :=
 
 .PHONY: setup system demo serve test bench lint clean
@@ -16,6 +16,7 @@ setup: system $(STAMP)
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+	@sh envs/spreadsheet/install-engine.sh
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SkillGym needs Python 3.11+"' \
 	  || { echo "Python 3.11+ is required (found $$($(PYTHON) --version))"; exit 1; }
 

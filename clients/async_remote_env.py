@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 
@@ -128,6 +129,18 @@ class AsyncRemoteEnv(RemoteEnvBase):
             )
         )
 
+    async def artifact(self, name: str) -> bytes:
+        """A file of the episode as it is now, e.g. ``await env.artifact("workbook.xlsx")``."""
+        self._check_open()
+        if self.session_id is None:
+            await self.open()
+        return await self._request(  # type: ignore[no-any-return]
+            "GET",
+            self._session_path(f"/artifacts/{quote(name, safe='')}"),
+            retry=self.retry,
+            raw=True,
+        )
+
     async def close(self) -> None:
         """Close the session on the server and the connection; safe to call twice."""
         if self._closed:
@@ -164,6 +177,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
         body: Any = None,
         idempotent: bool = True,
         expect_body: bool = True,
+        raw: bool = False,
     ) -> Any:
         """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
         assert self._http is not None
@@ -178,6 +192,8 @@ class AsyncRemoteEnv(RemoteEnvBase):
                         return response.status, await response.json(content_type=None)
                     except ValueError:
                         return response.status, await response.text()
+                if raw:
+                    return response.status, await response.read()
                 return response.status, (
                     await response.json(content_type=None) if expect_body else None
                 )

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import gymnasium as gym
 import httpx
@@ -130,6 +131,16 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             )
         )
 
+    def artifact(self, name: str) -> bytes:
+        """A file of the episode as it is now, e.g. ``env.artifact("workbook.xlsx")``."""
+        self._check_open()
+        return self._request(  # type: ignore[no-any-return]
+            "GET",
+            self._session_path(f"/artifacts/{quote(name, safe='')}"),
+            retry=self.retry,
+            raw=True,
+        )
+
     def close(self) -> None:
         """Close the session on the server and the connection; safe to call twice."""
         if self._closed:
@@ -155,6 +166,7 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
         body: Any = None,
         idempotent: bool = True,
         expect_body: bool = True,
+        raw: bool = False,
     ) -> Any:
         """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
         # An absolute URL built once per path and a pre-encoded body skip httpx's URL
@@ -177,6 +189,8 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
             except ValueError:
                 error = response.text
             raise self._error_from(response.status_code, error)
+        if raw:
+            return response.content
         return json.loads(response.content) if expect_body else None
 
     def _with_retries(

@@ -164,7 +164,7 @@ def build_app() -> typer.Typer:
             Path | None, typer.Option(help="Tasks folder (default: the bundled tasks).")
         ] = None,
     ) -> None:
-        """Check tasks: oracle scores 1.0, a no-op scores 0, content matches versions.lock."""
+        """Check tasks: oracle scores 1.0, a no-op 0, cheats < 0.5, content matches versions.lock."""
         from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
         from skillgym.envs.core.validation import lock_new_versions
         from skillgym.envs.core.validation import validate as run_validation
@@ -181,7 +181,8 @@ def build_app() -> typer.Typer:
             noop = "-" if report.noop_score is None else f"{report.noop_score:.2f}"
             adding = update_lock and report.lock == "unlocked" and report.episodes_ok
             mark = "ok  " if report.ok else "new " if adding else "FAIL"
-            typer.echo(f"{mark} {report.ref:<40} oracle [{scores}]  no-op {noop}")
+            cheats = "".join(f"  {n} {v:.2f}" for n, v in report.cheat_scores.items())
+            typer.echo(f"{mark} {report.ref:<40} oracle [{scores}]  no-op {noop}{cheats}")
             for problem in report.problems if adding else report.all_problems:
                 typer.echo(f"       {problem}")
         if update_lock:
@@ -201,11 +202,21 @@ def build_app() -> typer.Typer:
         typer.echo("\nEvery task version checked is valid.")
 
     @app.command()
-    def demo(seeds: Annotated[int, typer.Option(help="Seeds per task and policy.")] = 5) -> None:
+    def demo(
+        seeds: Annotated[
+            int | None, typer.Option(help="Seeds per task and policy (default: per family).")
+        ] = None,
+    ) -> None:
         """Serve locally and play the oracle and a random policy on every task over HTTP."""
+        from dataclasses import replace
+
         from skillgym.demo import DemoConfig, run_demo
 
-        run_demo(DemoConfig(seeds=seeds), echo=typer.echo)
+        config = DemoConfig()
+        if seeds is not None:
+            families = tuple(replace(f, seeds=seeds) for f in config.families)
+            config = replace(config, families=families)
+        run_demo(config, echo=typer.echo)
 
     return app
 

@@ -1,8 +1,9 @@
 """The demo ``make demo`` runs: a local server, then oracle and random policies over HTTP.
 
-Every arithmetic task is played over several seeds by both policies, concurrently,
-through ``AsyncRemoteEnv``; each episode is written as one JSON line, and a score
-table is printed with where to look next.
+Every task of every demo family is played over several seeds by both policies,
+concurrently, through ``AsyncRemoteEnv``; each episode is written as one JSON line,
+each episode's files (the spreadsheet's workbook) are downloaded through the API, and
+a score table is printed with where to look next.
 """
 
 from __future__ import annotations
@@ -24,35 +25,63 @@ from skillgym.hub_server.settings import ServerSettings
 
 
 @dataclass(frozen=True)
+class FamilyDemo:
+    """One family in the demo: how many seeds per task, and which episode files to keep."""
+
+    name: str
+    seeds: int
+    artifacts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     """What the demo plays, and where it writes."""
 
-    family: str = "arithmetic"
+    families: tuple[FamilyDemo, ...] = (
+        FamilyDemo("arithmetic", seeds=5),
+        FamilyDemo("spreadsheet", seeds=2, artifacts=("workbook.xlsx",)),
+    )
     policies: tuple[str, ...] = ("oracle", "random")
-    seeds: int = 5
     transport: Transport = "http"
     out: Path = Path("runs/demo/episodes.jsonl")
 
+    @property
+    def files(self) -> Path:
+        """Where episodes' files go."""
+        return self.out.parent / "files"
+
 
 async def play(
-    base_url: str, policy_name: str, task: str, seed: int, config: DemoConfig
+    base_url: str, policy_name: str, task: str, seed: int, family: FamilyDemo, config: DemoConfig
 ) -> EpisodeResult:
-    """One episode of ``task`` over the wire."""
-    policy = make_policy(policy_name, family=config.family, task=task, seed=seed)
-    async with AsyncRemoteEnv(base_url, env=config.family, transport=config.transport) as env:
+    """One episode of ``task`` over the wire; its files are downloaded when it ends."""
+    policy = make_policy(policy_name, family=family.name, task=task, seed=seed)
+    async with AsyncRemoteEnv(base_url, env=family.name, transport=config.transport) as env:
         observation, _ = await env.reset(seed=seed, options={"task": task})
         while True:
             observation, reward, terminated, truncated, info = await env.step(policy(observation))
             if terminated or truncated:
-                return episode_result(info, reward, terminated, truncated)
+                break
+        for name in family.artifacts:
+            stem = task.split("/", 1)[1].replace("@", "-")
+            target = config.files / f"{stem}-seed{seed}-{policy_name}-{name}"
+            target.write_bytes(await env.artifact(name))
+    return episode_result(info, reward, terminated, truncated)
 
 
 async def play_all(base_url: str, config: DemoConfig) -> list[tuple[str, EpisodeResult]]:
     """Every (policy, task, seed) of the demo, concurrently."""
-    tasks = [spec.ref for spec in TaskCatalog.load().latest(config.family)]
-    jobs = [(p, t, s) for p in config.policies for t in tasks for s in range(config.seeds)]
-    results = await asyncio.gather(*(play(base_url, p, t, s, config) for p, t, s in jobs))
-    return [(p, r) for (p, _, _), r in zip(jobs, results, strict=True)]
+    catalog = TaskCatalog.load()
+    jobs = [
+        (p, t.ref, s, family)
+        for family in config.families
+        for p in config.policies
+        for t in catalog.latest(family.name)
+        for s in range(family.seeds)
+    ]
+    config.files.mkdir(parents=True, exist_ok=True)
+    results = await asyncio.gather(*(play(base_url, p, t, s, f, config) for p, t, s, f in jobs))
+    return [(job[0], r) for job, r in zip(jobs, results, strict=True)]
 
 
 def score_table(results: list[tuple[str, EpisodeResult]]) -> str:
@@ -82,14 +111,20 @@ def run_demo(
         for policy, result in results:
             out.write(json.dumps({"policy": policy, "episode": result.model_dump()}) + "\n")
     steps = sum(r.steps for _, r in results)
+    families = ", ".join(f"{f.name} ({f.seeds} seeds per task)" for f in config.families)
     echo(
-        f"\nPlayed {len(results)} episodes ({steps} steps) of the {config.family} family over "
-        f"{config.transport.upper()} in {elapsed:.2f} s, {len(config.policies)} policies x {config.seeds} seeds:\n"
+        f"\nPlayed {len(results)} episodes ({steps} steps) over {config.transport.upper()} in "
+        f"{elapsed:.2f} s: {families}; policies {', '.join(config.policies)}.\n"
     )
     echo(score_table(results))
     echo(f"\nEvery episode, with its verification breakdown: {config.out}")
+    if any(f.artifacts for f in config.families):
+        echo(
+            f"Each spreadsheet episode's final workbook (open it in a spreadsheet): {config.files}/"
+        )
     echo(
         "Keep a server up with `make serve` (API docs at http://127.0.0.1:8000/docs), then e.g.\n"
-        "  .venv/bin/skillgym run arithmetic/shopping-receipt --policy oracle --base-url http://127.0.0.1:8000"
+        "  .venv/bin/skillgym run spreadsheet/dcf-valuation --policy oracle --base-url http://127.0.0.1:8000\n"
+        "and download a session's workbook from /v1/sessions/<id>/artifacts/workbook.xlsx"
     )
     return results

@@ -2,19 +2,26 @@
 
 import json
 
+import openpyxl
 import pytest
 
-from skillgym.demo import DemoConfig, run_demo
+from skillgym.demo import DemoConfig, FamilyDemo, run_demo
 from skillgym.envs.core.tasks import TaskCatalog
 
-TASKS = {spec.ref for spec in TaskCatalog.load().latest("arithmetic")}
+CATALOG = TaskCatalog.load()
+TASKS = {spec.ref for family in ("arithmetic", "spreadsheet") for spec in CATALOG.latest(family)}
+FAMILIES = (
+    FamilyDemo("arithmetic", seeds=2),
+    FamilyDemo("spreadsheet", seeds=2, artifacts=("workbook.xlsx",)),
+)
 
 
 @pytest.mark.parametrize("transport", ["http", "websocket"])
 def test_the_demo_plays_every_task_and_writes_every_episode(tmp_path, transport):
     printed: list[str] = []
     out = tmp_path / "episodes.jsonl"
-    results = run_demo(DemoConfig(seeds=2, transport=transport, out=out), echo=printed.append)
+    config = DemoConfig(families=FAMILIES, transport=transport, out=out)
+    results = run_demo(config, echo=printed.append)
     assert len(results) == len(TASKS) * 2 * 2
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert {
@@ -26,3 +33,7 @@ def test_the_demo_plays_every_task_and_writes_every_episode(tmp_path, transport)
     rows = [line.split() for line in table.splitlines()]
     assert ["arithmetic/sum-list@1.0.0", "oracle", "2", "1.00", "100%"] in rows
     assert str(out) in table
+    workbooks = sorted(config.files.glob("*.xlsx"))
+    assert len(workbooks) == len(CATALOG.latest("spreadsheet")) * 2 * 2
+    oracle_book = config.files / "dcf-valuation-1.0.0-seed0-oracle-workbook.xlsx"
+    assert openpyxl.load_workbook(oracle_book)["Model"]["C16"].value.startswith("=")

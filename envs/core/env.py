@@ -84,6 +84,8 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
     max_field_chars: ClassVar[int] = 100_000
     blocking: ClassVar[bool] = True
     """Whether reset/step may block (I/O, a browser, a sandbox): servers then run them in a thread."""
+    artifact_types: ClassVar[dict[str, str]] = {}
+    """Files an episode hands out, name -> media type (the spreadsheet's ``workbook.xlsx``)."""
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
@@ -140,6 +142,25 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
 
     def end_episode(self) -> None:
         """Release what the episode holds (a browser context, a sandbox); default: nothing."""
+
+    def cheats(self) -> dict[str, Policy]:
+        """Scripted exploits of the current episode, by name, that must score below 0.5.
+
+        ``skillgym validate`` plays each; a family lists the shortcuts its verifier must
+        catch (the spreadsheet family: pasting the right numbers as constants). Default: none.
+        """
+        return {}
+
+    def artifact(self, name: str) -> bytes:
+        """One of the episode's files named in ``artifact_types``, as bytes.
+
+        Raises:
+            RequestError: For a name the family does not hand out, or before a reset.
+        """
+        raise RequestError(
+            f"Unknown artifact {name!r}; {type(self).__name__} hands out: "
+            f"{', '.join(sorted(self.artifact_types)) or 'nothing'}."
+        )
 
     # ---- the Gymnasium API ---------------------------------------------------------
     @property

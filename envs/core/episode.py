@@ -72,6 +72,9 @@ def make_policy(
         return RandomToolPolicy(env_class(family).toolset_schemas(), seed=seed)
     if name == "oracle":
         twin = env_class(family)(catalog=catalog)
-        twin.reset(seed=seed, options={"task": task})
-        return twin.oracle()
+        try:
+            twin.reset(seed=seed, options={"task": task})
+            return twin.oracle()
+        finally:
+            twin.close()  # the oracle carries what it needs; the twin's resources go now
     raise ValueError(f"Expects a policy in {POLICIES}, actual value: {name!r}")

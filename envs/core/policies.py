@@ -44,6 +44,9 @@ class RandomToolPolicy:
             return round(self._rng.uniform(-100, 1_000), 2)
         if kind == "boolean":
             return self._rng.random() < 0.5
+        if kind == "object":  # e.g. cells -> content: one random cell
+            cell = f"{chr(65 + self._rng.randint(0, 7))}{self._rng.randint(1, 30)}"
+            return {cell: self._value({"type": self._rng.choice(["number", "string"])})}
         if kind == "string":
             return self._rng.choice(
                 [

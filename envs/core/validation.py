@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from skillgym.envs.core.env import Policy
+from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
@@ -31,6 +31,7 @@ class TaskReport(BaseModel):
     ref: str
     oracle_scores: list[float] = Field(default_factory=list)
     noop_score: float | None = None
+    cheat_scores: dict[str, float] = Field(default_factory=dict)
     episodes: str | None = None
     problems: list[str] = Field(default_factory=list)
     lock: Literal["locked", "unlocked", "changed"] = "locked"
@@ -78,8 +79,17 @@ def check_episodes(
     spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int] = DEFAULT_SEEDS
 ) -> TaskReport:
     """Play the oracle on every seed (seeds 0-2 always) and a no-op once; report what falls short."""
+    env = env_class(spec.family)(catalog=catalog)
+    try:
+        return _check_episodes(env, spec, catalog, seeds)
+    finally:
+        env.close()
+
+
+def _check_episodes(
+    env: SkillGymEnv, spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int]
+) -> TaskReport:
     report = TaskReport(ref=spec.ref)
-    make_env = env_class(spec.family)
     pinned: list[tuple[int, dict[str, str], dict[str, Any]]] = []
     for seed in sorted(set(seeds) | set(FINGERPRINT_SEEDS)):
         try:
@@ -87,7 +97,7 @@ def check_episodes(
                 "oracle", family=spec.family, task=spec.ref, seed=seed, catalog=catalog
             )
             recording = FirstObservation(oracle)
-            result = run_episode(make_env(catalog=catalog), recording, task=spec.ref, seed=seed)
+            result = run_episode(env, recording, task=spec.ref, seed=seed)
         except SkillGymError as exc:
             report.problems.append(f"oracle, seed {seed}: {exc.message}")
             continue
@@ -105,7 +115,7 @@ def check_episodes(
         noop_policy = make_policy(
             "noop", family=spec.family, task=spec.ref, seed=0, catalog=catalog
         )
-        noop = run_episode(make_env(catalog=catalog), noop_policy, task=spec.ref, seed=0)
+        noop = run_episode(env, noop_policy, task=spec.ref, seed=0)
     except SkillGymError as exc:
         report.problems.append(f"no-op: {exc.message}")
     else:
@@ -114,7 +124,29 @@ def check_episodes(
             report.problems.append(
                 f"no-op scored {noop.reward:.3f} (expects 0): the task rewards doing nothing"
             )
+    _check_cheats(env, spec, report)
     return report
+
+
+def _check_cheats(env: SkillGymEnv, spec: TaskSpec, report: TaskReport) -> None:
+    """Play every cheat the family lists for seed 0; each must score below 0.5."""
+    try:
+        env.reset(seed=0, options={"task": spec.ref})
+        cheats = env.cheats()
+    except SkillGymError as exc:
+        report.problems.append(f"cheats: {exc.message}")
+        return
+    for name, cheat in cheats.items():
+        try:
+            result = run_episode(env, cheat, task=spec.ref, seed=0)
+        except SkillGymError as exc:
+            report.problems.append(f"cheat {name}: {exc.message}")
+            continue
+        report.cheat_scores[name] = result.reward
+        if result.reward >= 0.5 or result.success:
+            report.problems.append(
+                f"cheat {name!r} scored {result.reward:.3f} (expects < 0.5): the verifier misses it"
+            )
 
 
 def validate(

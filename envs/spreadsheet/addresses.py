@@ -149,7 +149,7 @@ def quote_sheet(name: str) -> str:
 
 
 def check_sheet_name(name: str) -> str:
-    """A valid new sheet name (1-31 characters, none of ``[]*?/\\:'``).
+    """A valid new sheet name: 1-31 characters, none of the characters Excel forbids.
 
     Raises:
         AddressError: Saying what is wrong with it.

@@ -16,6 +16,7 @@ numeric codes, which the caller maps to Excel's names.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
@@ -33,7 +34,7 @@ DOCUMENTS: dict[int, Document] = {}
 COUNTER = [0]
 
 
-def _prop(name: str, value: object) -> PropertyValue:
+def _prop(name: str, value: Any) -> PropertyValue:
     prop = PropertyValue()
     prop.Name = name
     prop.Value = value
@@ -43,7 +44,7 @@ def _prop(name: str, value: object) -> PropertyValue:
 class Document:
     """One open workbook and the Excel-grammar formula parser bound to it."""
 
-    def __init__(self, model: object) -> None:
+    def __init__(self, model: Any) -> None:
         self.model = model
         mapper = model.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
         opcodes = mapper.getAvailableMappings(XL_ENGLISH, ALL_EXCEPT_SPECIAL)
@@ -57,20 +58,22 @@ class Document:
         )
         # A parser with Calc's own grammar, for named-range contents.
         self.calc_parser = model.createInstance("com.sun.star.sheet.FormulaParser")
-        self.last_snapshot: dict[str, list[list[object]]] | None = None
+        self.last_snapshot: dict[str, list[list[Any]]] | None = None
         self.excel_of_api: dict[str, str] = {}
 
-    def sheet(self, name: str) -> object:
+    def sheet(self, name: str) -> Any:
+        """The sheet called ``name``."""
         sheets = self.model.Sheets
         if not sheets.hasByName(name):
             raise KeyError(f"no sheet {name!r}")
         return sheets.getByName(name)
 
-    def formula_of(self, cell: object) -> str:
+    def formula_of(self, cell: Any) -> str:
+        """A formula cell's formula in Excel's grammar."""
         return "=" + self.parser.printFormula(cell.getTokens(), cell.getCellAddress())
 
     @staticmethod
-    def value_of(cell: object) -> object:
+    def value_of(cell: Any) -> Any:
         """A cell's shown value: a number, a string, None (empty), or ``["#", code]``."""
         kind = cell.getType().value
         if kind == "EMPTY":
@@ -87,7 +90,7 @@ class Document:
         return cell.getValue()
 
     # ---- reading ----------------------------------------------------------------
-    def read(self, sheet_name: str, area: str) -> dict[str, object]:
+    def read(self, sheet_name: str, area: str) -> dict[str, Any]:
         """Contents (formula or constant) and shown values of a range, row by row."""
         cells = self.sheet(sheet_name).getCellRangeByName(area)
         contents = cells.getFormulaArray()
@@ -95,7 +98,7 @@ class Document:
         self._mark_errors(cells, values)
         rows = []
         for r, row in enumerate(contents):
-            out: list[object] = []
+            out: list[Any] = []
             for c, text in enumerate(row):
                 if text == "":
                     out.append(None)
@@ -107,7 +110,7 @@ class Document:
         base = cells.getRangeAddress()
         return {"first_row": base.StartRow, "first_column": base.StartColumn, "cells": rows}
 
-    def _excel_formula(self, cells: object, row: int, column: int, api_text: str) -> str:
+    def _excel_formula(self, cells: Any, row: int, column: int, api_text: str) -> str:
         # Calc's own text of a formula names cells in A1 just as Excel's does, so its
         # Excel form does not depend on where it stands: convert each text once.
         excel = self.excel_of_api.get(api_text)
@@ -117,7 +120,7 @@ class Document:
         return excel
 
     @staticmethod
-    def _mark_errors(cells: object, grid: list[list[object]]) -> None:
+    def _mark_errors(cells: Any, grid: list[list[Any]]) -> None:
         """Replace the shown value of every formula cell in error by ``["#", code]``."""
         origin = cells.getRangeAddress()
         for block in cells.queryFormulaCells(FORMULA_RESULT_ERROR).getRangeAddresses():
@@ -126,15 +129,16 @@ class Document:
                     cell = cells.getCellByPosition(col - origin.StartColumn, row - origin.StartRow)
                     grid[row - origin.StartRow][col - origin.StartColumn] = ["#", cell.getError()]
 
-    def used_area(self, sheet: object) -> tuple[int, int]:
+    def used_area(self, sheet: Any) -> tuple[int, int]:
+        """The last used row and column (0-based) of a sheet."""
         cursor = sheet.createCursor()
         cursor.gotoEndOfUsedArea(False)
         end = cursor.getRangeAddress()
         return end.EndRow, end.EndColumn
 
-    def snapshot(self) -> dict[str, list[list[object]]]:
+    def snapshot(self) -> dict[str, list[list[Any]]]:
         """Every sheet's used area as shown values."""
-        shot: dict[str, list[list[object]]] = {}
+        shot: dict[str, list[list[Any]]] = {}
         for name in self.model.Sheets.getElementNames():
             sheet = self.model.Sheets.getByName(name)
             last_row, last_column = self.used_area(sheet)
@@ -144,7 +148,7 @@ class Document:
             shot[name] = grid
         return shot
 
-    def changes(self) -> list[list[object]]:
+    def changes(self) -> list[list[Any]]:
         """``[sheet, row, column, value]`` of every shown value that differs from the last call."""
         before, after = self.last_snapshot, self.snapshot()
         self.last_snapshot = after
@@ -160,7 +164,8 @@ class Document:
                         changed.append([name, r, c, value])
         return changed
 
-    def sheets(self) -> list[dict[str, object]]:
+    def sheets(self) -> list[dict[str, Any]]:
+        """Every sheet with its last used row and column."""
         result = []
         for name in self.model.Sheets.getElementNames():
             last_row, last_column = self.used_area(self.model.Sheets.getByName(name))
@@ -168,6 +173,7 @@ class Document:
         return result
 
     def names(self) -> list[dict[str, str]]:
+        """Every defined name and what it refers to, in Excel's grammar."""
         named = self.model.NamedRanges
         result = []
         for name in named.getElementNames():
@@ -176,10 +182,10 @@ class Document:
             result.append({"name": name, "refers_to": "=" + text})
         return result
 
-    def named_cells(self, names: list[str]) -> dict[str, object]:
+    def named_cells(self, names: list[str]) -> dict[str, Any]:
         """For each name: its cells' values and whether each is a formula (None if it is gone)."""
         named = self.model.NamedRanges
-        result: dict[str, object] = {}
+        result: dict[str, Any] = {}
         for name in names:
             if not named.hasByName(name):
                 result[name] = None
@@ -202,7 +208,7 @@ class Document:
         return result
 
     # ---- writing ----------------------------------------------------------------
-    def write(self, sheet_name: str, cells: list[list[object]]) -> dict[str, object]:
+    def write(self, sheet_name: str, cells: list[list[Any]]) -> dict[str, Any]:
         """Set cells: ``[address or range, content]``; content starting with "=" is a formula.
 
         A formula written to a range is filled across it as Excel fills (relative
@@ -235,7 +241,7 @@ class Document:
                         cell.setString(str(content))
         return {"refused": refused, "changed": self.changes()}
 
-    def _fill_formula(self, block: object, formula: str) -> int:
+    def _fill_formula(self, block: Any, formula: str) -> int:
         address = block.getRangeAddress()
         first = block.getCellByPosition(0, 0)
         tokens = self.parser.parseFormula(formula, first.getCellAddress())
@@ -267,6 +273,7 @@ class Document:
         named.addNewByName(name, content, origin, 0)
 
     def set_number_format(self, sheet_name: str, area: str, code: str) -> None:
+        """Give a range a number format (a format code as Excel writes it)."""
         formats = self.model.NumberFormats
         locale = uno.createUnoStruct("com.sun.star.lang.Locale")
         locale.Language, locale.Country = "en", "US"
@@ -275,7 +282,7 @@ class Document:
             key = formats.addNew(code, locale)
         self.sheet(sheet_name).getCellRangeByName(area).NumberFormat = key
 
-    def evaluate_with(self, changes: dict[str, float], names: list[str]) -> dict[str, object]:
+    def evaluate_with(self, changes: dict[str, float], names: list[str]) -> dict[str, Any]:
         """Set named input cells, recalculate everything, read named outputs, restore inputs."""
         named = self.model.NamedRanges
         saved = []
@@ -313,7 +320,7 @@ def _open(path: str) -> dict[str, int]:
     return {"doc": COUNTER[0]}
 
 
-def _dispatch(request: dict[str, object]) -> object:
+def _dispatch(request: dict[str, Any]) -> Any:
     op = request["op"]
     if op == "open":
         return _open(str(request["path"]))
@@ -365,7 +372,7 @@ def _dispatch(request: dict[str, object]) -> object:
 def handle(request: str) -> str:
     """Answer one JSON request with one JSON reply; every failure is answered, not raised."""
     try:
-        reply: dict[str, object] = {"ok": _dispatch(json.loads(request))}
+        reply: dict[str, Any] = {"ok": _dispatch(json.loads(request))}
     except Exception as exc:  # the caller decides what a failure means
         reply = {"error": {"type": type(exc).__name__, "message": str(exc)}}
     return json.dumps(reply)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+from typing import Any
 import os
 import shutil
 import signal
@@ -68,7 +69,7 @@ class Office:
             preexec_fn=_die_with_parent,
         )
 
-    def _start(self, timeout: float = 60.0) -> object:
+    def _start(self, timeout: float = 60.0) -> Any:
         self.process = self._launch()
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
@@ -97,13 +98,15 @@ class Office:
             "com.sun.star.frame.Desktop", context
         )
 
-    def script_provider(self) -> object:
+    def script_provider(self) -> Any:
+        """The provider of the profile's macros."""
         factory = self.context.ServiceManager.createInstanceWithContext(
             "com.sun.star.script.provider.MasterScriptProviderFactory", self.context
         )
         return factory.createScriptProvider("")
 
     def stop(self) -> None:
+        """Kill LibreOffice and remove its profile."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -118,8 +121,10 @@ class Worker:
         url = f"vnd.sun.star.script:{MACRO_NAME}$handle?language=Python&location=user"
         self.script = self.office.script_provider().getScript(url)
 
-    def serve(self, stdin: object, stdout: object) -> None:
-        stdout.write(json.dumps({"ready": True, "pid": self.office.process.pid}) + "\n")
+    def serve(self, stdin: Any, stdout: Any) -> None:
+        """Say ready, then answer each request line until stdin ends."""
+        pid = self.office.process.pid if self.office.process else None
+        stdout.write(json.dumps({"ready": True, "pid": pid}) + "\n")
         stdout.flush()
         for line in stdin:
             # A failing bridge (LibreOffice died) raises out of here: the worker exits,
@@ -130,6 +135,7 @@ class Worker:
 
 
 def main() -> None:
+    """Run the worker on stdin/stdout."""
     protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the protocol
     worker = Worker()

@@ -72,6 +72,20 @@ async def step_session(session_id: str, request: Request) -> FastJSONResponse:
     )
 
 
+@router.get(
+    "/{session_id}/artifacts/{name}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def get_artifact(session_id: str, name: str, sessions: SessionsDep) -> Response:
+    """A file of the session's episode as it is now, e.g. the spreadsheet's ``workbook.xlsx``."""
+    session = sessions.get(session_id)
+    data = await sessions.run(session, lambda: session.env.artifact(name))
+    media_type = type(session.env).artifact_types.get(name, "application/octet-stream")
+    disposition = f'attachment; filename="{session_id}-{name}"'
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
 @router.delete("/{session_id}", status_code=204)
 async def close_session(session_id: str, sessions: SessionsDep) -> Response:
     """Close a session: 204, again 204 once closed, 404 if it never existed."""
