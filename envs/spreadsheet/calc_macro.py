@@ -29,6 +29,7 @@ XL_ENGLISH = 4  # com.sun.star.sheet.FormulaLanguage.XL_ENGLISH
 ALL_EXCEPT_SPECIAL = 0x7FFFFFFF & ~0x40000000  # FormulaMapGroup.ALL_EXCEPT_SPECIAL
 XLSX_FILTER = "Calc Office Open XML"
 SYNTAX_ERRORS = range(501, 513)
+SNAPSHOT_LIMIT = 250_000  # cells per sheet; a bigger used area is not diffed
 
 DOCUMENTS: dict[int, Document] = {}
 COUNTER = [0]
@@ -142,11 +143,28 @@ class Document:
         for name in self.model.Sheets.getElementNames():
             sheet = self.model.Sheets.getByName(name)
             last_row, last_column = self.used_area(sheet)
+            if (last_row + 1) * (last_column + 1) > SNAPSHOT_LIMIT:
+                shot[name] = [["(too large to compare)"]]
+                continue
             cells = sheet.getCellRangeByPosition(0, 0, last_column, last_row)
             grid = [list(row) for row in cells.getDataArray()]
             self._mark_errors(cells, grid)
             shot[name] = grid
         return shot
+
+    def error_cells(self, sheet_name: str, limit: int) -> list[list[int]]:
+        """``[row, column, code]`` of up to ``limit`` formula cells showing an error."""
+        sheet = self.sheet(sheet_name)
+        last_row, last_column = self.used_area(sheet)
+        cells = sheet.getCellRangeByPosition(0, 0, last_column, last_row)
+        found: list[list[int]] = []
+        for block in cells.queryFormulaCells(FORMULA_RESULT_ERROR).getRangeAddresses():
+            for row in range(block.StartRow, block.EndRow + 1):
+                for col in range(block.StartColumn, block.EndColumn + 1):
+                    if len(found) >= limit:
+                        return found
+                    found.append([row, col, sheet.getCellByPosition(col, row).getError()])
+        return found
 
     def changes(self) -> list[list[Any]]:
         """``[sheet, row, column, value]`` of every shown value that differs from the last call."""
@@ -357,6 +375,7 @@ def _dispatch(request: dict[str, Any]) -> Any:
         "sheets": doc.sheets,
         "names": doc.names,
         "named_cells": lambda: doc.named_cells(request["names"]),
+        "error_cells": lambda: doc.error_cells(request["sheet"], request["limit"]),
         "write": lambda: doc.write(request["sheet"], request["cells"]),
         "define_name": lambda: doc.define_name(request["name"], request["refers_to"]),
         "set_number_format": lambda: doc.set_number_format(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import uno  # type: ignore[import-not-found]
 from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]

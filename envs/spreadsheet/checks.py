@@ -17,7 +17,7 @@ from typing import Any
 from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.spreadsheet.addresses import Area
 from skillgym.envs.spreadsheet.engine import Workbook
-from skillgym.envs.spreadsheet.grid import is_error, show_value
+from skillgym.envs.spreadsheet.grid import error_name, show_value
 from skillgym.envs.spreadsheet.scenario import Output, Scenario
 
 
@@ -101,24 +101,19 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
 
 def _no_errors(workbook: Workbook, sheets: list[str]) -> Check:
     found: list[str] = []
-    used = {s["name"]: s for s in workbook.call("sheets")}
+    present = {s["name"] for s in workbook.call("sheets")}
     for sheet in sheets:
-        if sheet not in used:
+        if sheet not in present:
             found.append(f"sheet {sheet} is missing")
             continue
-        area = Area(0, 0, used[sheet]["last_row"], used[sheet]["last_column"])
-        reply = workbook.call("read", sheet=sheet, area=area.a1)
-        for r, row in enumerate(reply["cells"]):
-            for c, item in enumerate(row):
-                if item is not None and is_error(item[1]):
-                    cell = Area(r, c, r, c).a1
-                    found.append(f"{sheet}!{cell} {show_value(item[1])}")
+        for row, column, code in workbook.call("error_cells", sheet=sheet, limit=11):
+            found.append(f"{sheet}!{Area(row, column, row, column).a1} {error_name(code)}")
+    shown = ", ".join(found[:10]) + (" and more" if len(found) > 10 else "")
     return Check(
         name="no error values in the model",
         passed=not found,
         expected="none",
-        actual=", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
-        or "none",
+        actual=shown or "none",
     )
 
 

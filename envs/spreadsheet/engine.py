@@ -47,6 +47,10 @@ class EngineCrashed(EngineError):
     """The worker or its LibreOffice died, or did not answer in time."""
 
 
+class ChangeLost(EngineError):
+    """A change crashed the engine; the workbook was restored to before it."""
+
+
 class EngineRequestError(Exception):
     """The engine refused one request (a bad address, an unknown sheet); it is still alive."""
 
@@ -70,7 +74,7 @@ class CalcEngine:
         {'pid': 12345}
     """
 
-    def __init__(self, *, start_timeout: float = 90.0, call_timeout: float = 30.0) -> None:
+    def __init__(self, *, start_timeout: float = 90.0, call_timeout: float = 20.0) -> None:
         self.start_timeout = start_timeout
         self.call_timeout = call_timeout
         self.generation = 0
@@ -230,11 +234,21 @@ class Workbook:
             raise
 
     def call(self, op: str, **arguments: Any) -> Any:
-        """Run one engine op on this workbook; a crashed engine is restarted and replayed once."""
+        """Run one engine op on this workbook; a crashed engine is restarted and replayed.
+
+        A read is then tried again. A change is not: the crash may have been its doing
+        (a formula the engine could not finish), so :class:`ChangeLost` says the
+        workbook is back as it was before the call.
+        """
         try:
             result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
-        except EngineCrashed:
+        except EngineCrashed as exc:
             self._recover()
+            if op in MUTATING_OPS:
+                raise ChangeLost(
+                    f"The spreadsheet engine failed while applying {op} ({exc.message}); the "
+                    "workbook is as it was before this call."
+                ) from None
             result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
         if op in MUTATING_OPS:
             self._journal.append((op, arguments))

@@ -31,7 +31,7 @@ from skillgym.envs.spreadsheet.addresses import (
     split_sheet,
 )
 from skillgym.envs.spreadsheet.checks import verify_workbook
-from skillgym.envs.spreadsheet.engine import EngineRequestError, Workbook
+from skillgym.envs.spreadsheet.engine import ChangeLost, EngineRequestError, Workbook
 from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
 from skillgym.envs.spreadsheet.scenario import Scenario
@@ -41,6 +41,8 @@ from skillgym.errors import RequestError
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_READ_CELLS = 5_000
 MAX_WRITE_CELLS = 10_000
+MODEL_ROWS = 10_000  # where a SkillGym workbook may be written: A1:ZZ10000
+MODEL_COLUMNS = 702
 VIEW_BUDGET = 6_000
 RESULT_BUDGET = 4_000
 NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]{0,254}$")
@@ -221,6 +223,11 @@ class SpreadsheetEnv(SkillGymEnv):
                 area = parse_area(target)
             except AddressError as exc:
                 raise ActionError(f"{exc} (in write_cells on {sheet})") from None
+            if area.last_row >= MODEL_ROWS or area.last_column >= MODEL_COLUMNS:
+                raise ActionError(
+                    f"Cannot write {target}: SkillGym workbooks are written within A1:ZZ{MODEL_ROWS} "
+                    f"({MODEL_ROWS:,} rows, {MODEL_COLUMNS} columns). Nothing was written."
+                )
             total += area.size
             if total > MAX_WRITE_CELLS:
                 raise ActionError(
@@ -305,6 +312,8 @@ class SpreadsheetEnv(SkillGymEnv):
             return self._workbook.call(op, **arguments)
         except EngineRequestError as exc:
             raise ActionError(f"The spreadsheet refused {op}: {exc}") from None
+        except ChangeLost as exc:
+            raise ActionError(exc.message) from None
 
     def _sheet_names(self) -> list[str]:
         return [s["name"] for s in self._call("sheets")]

@@ -21,6 +21,7 @@ ERROR_NAMES: dict[int, str] = {
     32767: "#N/A",
 }
 CIRCULAR = 522
+MAX_SHOWN_TEXT = 200
 
 
 def error_name(code: int) -> str:
@@ -43,7 +44,10 @@ def show_value(value: Any) -> str:
         return f"{value:.12g}"
     if value is None:
         return ""
-    return str(value)
+    text = str(value)
+    if len(text) > MAX_SHOWN_TEXT:
+        return f"{text[:MAX_SHOWN_TEXT]}... ({len(text):,} characters; the cell holds them all)"
+    return text
 
 
 def show_cell(address: str, content: str, value: Any) -> str:
