@@ -38,6 +38,7 @@ test: setup
 bench: setup
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) benchmarks/protocol.py
+	$(PY) benchmarks/spreadsheet.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
