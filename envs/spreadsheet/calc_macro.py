@@ -16,6 +16,7 @@ numeric codes, which the caller maps to Excel's names.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import uno  # type: ignore[import-not-found]
@@ -23,16 +24,91 @@ from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 
 FORMULA_RESULT_ERROR = 4  # com.sun.star.sheet.FormulaResult.ERROR
 FORMULA_RESULT_STRING = 2
-KEEP_FORMATS = 1023 & ~(1 << 3 | 1 << 4)  # CellFlags: everything but attributes and styles
+KEEP_FORMATS = 1 | 2 | 4 | 16  # CellFlags VALUE, DATETIME, STRING, FORMULA: contents, not formats
 XL_A1 = 1  # com.sun.star.sheet.AddressConvention.XL_A1
 XL_ENGLISH = 4  # com.sun.star.sheet.FormulaLanguage.XL_ENGLISH
 ALL_EXCEPT_SPECIAL = 0x7FFFFFFF & ~0x40000000  # FormulaMapGroup.ALL_EXCEPT_SPECIAL
 XLSX_FILTER = "Calc Office Open XML"
-SYNTAX_ERRORS = range(501, 513)
+# com.sun.star.sheet.ReferenceFlags
+COLUMN_RELATIVE, COLUMN_DELETED, ROW_RELATIVE, ROW_DELETED = 1, 2, 4, 8
+SENTINEL_COLUMN, SENTINEL_ROW = 16383, 1048575  # XFD1048576, the sheet's last cell
+SENTINEL_REFERENCE = re.compile(
+    r"(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$XFD\$1048576(?::\$XFD\$1048576)?"
+)
+# Codes LibreOffice's compiler gives a formula it cannot parse (formula/errorcodes.hxx:
+# illegal character, separator, missing pair/bracket/operator/variable/parameter,
+# overflow, unknown token). Runtime errors (#NUM! 502/503, #VALUE! 519, #REF! 524...)
+# are not among them: ``=SQRT(-1)`` is a formula that shows #NUM!, not a typo.
+SYNTAX_ERRORS = frozenset({501, 506, 507, 508, 509, 510, 511, 512, 516, 517, 518, 520})
 SNAPSHOT_LIMIT = 250_000  # cells per sheet; a bigger used area is not diffed
 
 DOCUMENTS: dict[int, Document] = {}
 COUNTER = [0]
+
+
+def _saved(cell: Any) -> tuple[Any, str, Any]:
+    """What a cell holds, exactly: formula tokens, a number to the last bit, or text."""
+    kind = cell.getType().value
+    if kind == "FORMULA":
+        return cell, kind, cell.getTokens()
+    if kind == "VALUE":
+        return cell, kind, cell.getValue()
+    return cell, kind, cell.getString()
+
+
+def _restore(saved: tuple[Any, str, Any]) -> None:
+    cell, kind, content = saved
+    if kind == "FORMULA":
+        cell.setTokens(content)
+    elif kind == "VALUE":
+        cell.setValue(content)
+    elif kind == "TEXT":
+        cell.setString(content)
+    else:
+        cell.clearContents(KEEP_FORMATS)
+
+
+def _mark_deleted(ref: Any) -> bool:
+    """Point a reference whose row or column was deleted at the sentinel cell; whether it was."""
+    if not ref.Flags & (COLUMN_DELETED | ROW_DELETED):
+        return False
+    ref.Flags &= ~(COLUMN_DELETED | ROW_DELETED | COLUMN_RELATIVE | ROW_RELATIVE)
+    ref.Column, ref.Row = SENTINEL_COLUMN, SENTINEL_ROW
+    return True
+
+
+def _with_deleted_marked(token: Any) -> tuple[Any, bool]:
+    """The token with deleted references pointed at the sentinel, and whether any was.
+
+    UNO's token conversion drops the "deleted" flags, so the parser would print the
+    cell a deleted reference slid onto (``=J1*2`` for a deleted ``J2``); the sentinel
+    is printed instead and then replaced by ``#REF!``, as Excel shows it.
+    """
+    data = token.Data
+    kind = getattr(data, "typeName", "") or type(data).__name__
+    marked = False
+    if "SingleReference" in kind:
+        marked = _mark_deleted(data)
+    elif "ComplexReference" in kind:
+        first, second = data.Reference1, data.Reference2
+        if _mark_deleted(first) | _mark_deleted(second):
+            _mark_deleted_anyway(first)
+            _mark_deleted_anyway(second)
+            data.Reference1, data.Reference2 = first, second
+            marked = True
+    if marked:
+        token.Data = data
+    return token, marked
+
+
+def _mark_deleted_anyway(ref: Any) -> None:
+    ref.Flags &= ~(COLUMN_RELATIVE | ROW_RELATIVE)
+    ref.Column, ref.Row = SENTINEL_COLUMN, SENTINEL_ROW
+
+
+def _at(grid: list[list[Any]], row: int, column: int) -> Any:
+    """A snapshot's shown value, "" (empty) outside its area."""
+    return grid[row][column] if row < len(grid) and column < len(grid[row]) else ""
 
 
 def _prop(name: str, value: Any) -> PropertyValue:
@@ -70,8 +146,14 @@ class Document:
         return sheets.getByName(name)
 
     def formula_of(self, cell: Any) -> str:
-        """A formula cell's formula in Excel's grammar."""
-        return "=" + self.parser.printFormula(cell.getTokens(), cell.getCellAddress())
+        """A formula cell's formula in Excel's grammar; a deleted reference prints as #REF!."""
+        tokens, deleted = [], False
+        for token in cell.getTokens():
+            token, marked = _with_deleted_marked(token)
+            tokens.append(token)
+            deleted = deleted or marked
+        text = "=" + self.parser.printFormula(tuple(tokens), cell.getCellAddress())
+        return SENTINEL_REFERENCE.sub("#REF!", text) if deleted else text
 
     @staticmethod
     def value_of(cell: Any) -> Any:
@@ -175,10 +257,13 @@ class Document:
         changed = []
         for name, grid in after.items():
             old = before.get(name, [])
-            for r, row in enumerate(grid):
-                for c, value in enumerate(row):
-                    previous = old[r][c] if r < len(old) and c < len(old[r]) else ""
-                    if value != previous:
+            # A cleared cell at the edge shrinks the used area: compare over both areas.
+            height = max(len(grid), len(old))
+            width = max(len(grid[0]) if grid else 0, len(old[0]) if old else 0)
+            for r in range(height):
+                for c in range(width):
+                    value = _at(grid, r, c)
+                    if value != _at(old, r, c):
                         changed.append([name, r, c, value])
         return changed
 
@@ -267,16 +352,12 @@ class Document:
         for r in range(address.EndRow - address.StartRow + 1):
             for c in range(address.EndColumn - address.StartColumn + 1):
                 cell = block.getCellByPosition(c, r)
-                is_formula = cell.getType().value == "FORMULA"
-                saved.append((cell, cell.getTokens() if is_formula else None, cell.getFormula()))
+                saved.append(_saved(cell))
                 cell.setTokens(tokens)
         code = first.getError()
         if code in SYNTAX_ERRORS:
-            for cell, old_tokens, old_formula in saved:
-                if old_tokens is not None:
-                    cell.setTokens(old_tokens)
-                else:
-                    cell.setFormula(old_formula)
+            for item in saved:
+                _restore(item)
             return code
         return 0
 
@@ -297,7 +378,13 @@ class Document:
         locale.Language, locale.Country = "en", "US"
         key = formats.queryKey(code, locale, False)
         if key == -1:
-            key = formats.addNew(code, locale)
+            try:
+                key = formats.addNew(code, locale)
+            except Exception:
+                raise ValueError(
+                    f"{code!r} is not a number format code LibreOffice can read "
+                    "(e.g. '#,##0.00', '0.0%', '$#,##0;($#,##0)', 'yyyy-mm-dd')"
+                ) from None
         self.sheet(sheet_name).getCellRangeByName(area).NumberFormat = key
 
     def evaluate_with(self, changes: dict[str, float], names: list[str]) -> dict[str, Any]:
@@ -306,14 +393,14 @@ class Document:
         saved = []
         for name, value in changes.items():
             cell = named.getByName(name).getReferredCells().getCellByPosition(0, 0)
-            saved.append((cell, cell.getFormula()))
+            saved.append(_saved(cell))
             cell.setValue(float(value))
         try:
             self.model.calculateAll()
             return self.named_cells(names)
         finally:
-            for cell, old in saved:
-                cell.setFormula(old)
+            for item in saved:
+                _restore(item)
             self.model.calculateAll()
             self.last_snapshot = None
 
@@ -393,7 +480,10 @@ def handle(request: str) -> str:
     try:
         reply: dict[str, Any] = {"ok": _dispatch(json.loads(request))}
     except Exception as exc:  # the caller decides what a failure means
-        reply = {"error": {"type": type(exc).__name__, "message": str(exc)}}
+        # UNO exceptions carry their text in .Message, and it is often empty.
+        message = str(exc).strip() or str(getattr(exc, "Message", "")).strip()
+        kind = type(exc).__name__
+        reply = {"error": {"type": kind, "message": message or f"{kind} (no reason given)"}}
     return json.dumps(reply)
 
 

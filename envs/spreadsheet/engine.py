@@ -47,6 +47,10 @@ class EngineCrashed(EngineError):
     """The worker or its LibreOffice died, or did not answer in time."""
 
 
+class RequestNotSent(EngineCrashed):
+    """The engine was restarted before the request went out: its document is gone, nothing was done."""
+
+
 class ChangeLost(EngineError):
     """A change crashed the engine; the workbook was restored to before it."""
 
@@ -104,7 +108,7 @@ class CalcEngine:
             if not self.alive:
                 self._start()
             if generation is not None and generation != self.generation:
-                raise EngineCrashed(
+                raise RequestNotSent(
                     f"The spreadsheet engine was restarted; {op!r} must be replayed."
                 )
             assert self._process is not None and self._process.stdin is not None
@@ -236,11 +240,17 @@ class Workbook:
     def call(self, op: str, **arguments: Any) -> Any:
         """Run one engine op on this workbook; a crashed engine is restarted and replayed.
 
-        A read is then tried again. A change is not: the crash may have been its doing
+        A read is then tried again, and so is a change the dead engine never received. A
+        change it did receive is not: the crash may have been its doing
         (a formula the engine could not finish), so :class:`ChangeLost` says the
         workbook is back as it was before the call.
         """
         try:
+            result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
+        except RequestNotSent:
+            # The engine died of something else before this call: nothing was applied,
+            # so replay the journal and apply the call as asked.
+            self._recover()
             result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
         except EngineCrashed as exc:
             self._recover()

@@ -243,8 +243,11 @@ class SpreadsheetEnv(SkillGymEnv):
                 raise ActionError(
                     "Expects text of at most 32,767 characters per cell. Nothing was written."
                 )
-            elif isinstance(content, float) and not math.isfinite(content):
-                raise ActionError("Expects finite numbers. Nothing was written.")
+            elif isinstance(content, (int, float)) and not _finite(content):
+                raise ActionError(
+                    f"Expects finite numbers within +/-1.8e308 (a cell holds a 64-bit float), "
+                    f"actual value in {target}: {_short(content)}. Nothing was written."
+                )
             cells.append([area.a1, content])
         reply = self._call("write", sheet=sheet, cells=cells)
         lines = [f"Wrote {len(cells)} entr{'y' if len(cells) == 1 else 'ies'} on {sheet}."]
@@ -262,6 +265,13 @@ class SpreadsheetEnv(SkillGymEnv):
     @tool("insert_rows", "Insert empty rows before a row; formulas and names adjust.", RowsArgs)
     def _insert_rows(self, args: RowsArgs) -> None:
         sheet = self._existing_sheet(args.sheet)
+        last_used = next(s["last_row"] for s in self._call("sheets") if s["name"] == sheet) + 1
+        if args.row <= last_used and last_used + args.count > MODEL_ROWS:
+            raise ActionError(
+                f"Cannot insert {args.count} row(s) before row {args.row} on {sheet}: rows down to "
+                f"{last_used:,} would move past row {MODEL_ROWS:,}, the last row SkillGym "
+                "workbooks use. Nothing was inserted."
+            )
         self._call("insert_rows", sheet=sheet, index=args.row - 1, count=args.count)
         self._result = f"Inserted {args.count} row(s) before row {args.row} on {sheet}."
 
@@ -354,6 +364,18 @@ class SpreadsheetEnv(SkillGymEnv):
             return f"(the sheet {sheet} no longer exists)"
         reply = self._call("read", sheet=sheet, area=area)
         return render_read(sheet, reply, VIEW_BUDGET)[0]
+
+
+def _finite(number: float | int) -> bool:
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:  # an int past the largest float
+        return False
+
+
+def _short(number: float | int) -> str:
+    text = str(number)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text):,} digits)"
 
 
 def _looks_like_cell(name: str) -> bool:

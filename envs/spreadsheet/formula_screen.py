@@ -93,7 +93,8 @@ def screen_formula(formula: str, sheets: Collection[str]) -> None:
 
 
 def _check_sheet(name: str, sheets: Collection[str]) -> str:
-    if name not in sheets:
+    # Sheet names are case-insensitive in formulas, as in Excel: =inputs!B2 is Inputs!B2.
+    if name.lower() not in {sheet.lower() for sheet in sheets}:
         known = ", ".join(sorted(sheets))
         raise FormulaError(
             f"Formula refers to sheet {name!r}, which does not exist; sheets: {known}."

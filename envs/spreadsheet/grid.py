@@ -44,7 +44,11 @@ def show_value(value: Any) -> str:
         return f"{value:.12g}"
     if value is None:
         return ""
-    text = str(value)
+    return shorten(str(value))
+
+
+def shorten(text: str) -> str:
+    """Text as shown in a grid: past ``MAX_SHOWN_TEXT`` characters, its start and its length."""
     if len(text) > MAX_SHOWN_TEXT:
         return f"{text[:MAX_SHOWN_TEXT]}... ({len(text):,} characters; the cell holds them all)"
     return text
@@ -54,7 +58,7 @@ def show_cell(address: str, content: str, value: Any) -> str:
     """``B3=1200`` for a constant; ``C3: =B3*1.05 -> 1260`` for a formula."""
     if content.startswith("="):
         return f"{address}: {content} -> {show_value(value)}"
-    return f"{address}={content}"
+    return f"{address}={shorten(content)}"
 
 
 def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, int]:
@@ -65,6 +69,8 @@ def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, in
     """
     first_row, first_column = reply["first_row"], reply["first_column"]
     rows = reply["cells"]
+    last_column = first_column + (len(rows[0]) if rows else 1) - 1
+    area = Area(first_row, first_column, first_row + len(rows) - 1, last_column)
     lines: list[str] = []
     used = 0
     shown = 0
@@ -77,12 +83,12 @@ def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, in
         line = f"{first_row + r + 1}| " + " | ".join(parts) if parts else ""
         if used + len(line) + 1 > budget and shown:
             break
+        if used + len(line) + 1 > budget:  # the first row alone is too wide: split it
+            return _render_wide_row(sheet, area, row, budget), 0
         if line:
             lines.append(line)
             used += len(line) + 1
         shown += 1
-    last_column = first_column + (len(rows[0]) if rows else 1) - 1
-    area = Area(first_row, first_column, first_row + len(rows) - 1, last_column)
     header = f"{sheet}!{area.a1}"
     if not lines:
         header += " is empty."
@@ -93,6 +99,33 @@ def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, in
             f"shown; read {sheet}!{rest.a1} for the rest)"
         )
     return "\n".join([header, *lines]), shown
+
+
+def _render_wide_row(sheet: str, area: Area, row: list[Any], budget: int) -> str:
+    """The first row of ``area`` up to the column that fills ``budget``, and where the rest is."""
+    line = f"{area.first_row + 1}|"
+    next_column = area.first_column
+    for c, item in enumerate(row):
+        column = area.first_column + c
+        if item is not None:
+            part = " " + show_cell(Cell(area.first_row, column).a1, item[0], item[1])
+            if len(line) + len(part) + 2 > budget and column > area.first_column:
+                break
+            line += part if line.endswith("|") else " |" + part
+        next_column = column + 1
+    rest = []
+    if next_column <= area.last_column:
+        rest.append(Area(area.first_row, next_column, area.first_row, area.last_column).a1)
+    if area.rows > 1:
+        below = Area(area.first_row + 1, area.first_column, area.last_row, area.last_column)
+        rest.append(below.a1)
+    shown_to = column_letters(next_column - 1)
+    if not rest:
+        return f"{sheet}!{area.a1}\n{line}"
+    return (
+        f"{sheet}!{area.a1}\n{line}\n(row {area.first_row + 1} shown to column {shown_to}; "
+        f"read {' then '.join(f'{sheet}!{a}' for a in rest)} for the rest)"
+    )
 
 
 def render_changes(changed: list[list[Any]], budget: int) -> str:

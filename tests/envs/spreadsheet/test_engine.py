@@ -88,10 +88,6 @@ def test_a_formula_with_a_syntax_error_is_refused_and_the_old_content_stays(work
     assert read(workbook, "Model", "A1:B1") == [[["=Inputs!B2*(1+Inputs!B1)", 1050.0], ["7", 7.0]]]
 
 
-@pytest.mark.xfail(
-    reason="calc_macro.SYNTAX_ERRORS is 501-512; an incomplete formula such as '=1+' gets code 520 and is kept",
-    strict=True,
-)
 def test_an_incomplete_formula_is_refused_like_any_other_syntax_error(workbook):
     reply = workbook.call("write", sheet="Model", cells=[["B1", "=1+"]])
     assert [r["target"] for r in reply["refused"]] == ["B1"]
@@ -111,10 +107,6 @@ def test_evaluate_with_moves_the_named_outputs_then_restores_the_inputs(workbook
     assert value(workbook, "Model", "A1") == 1050.0
 
 
-@pytest.mark.xfail(
-    reason="evaluate_with restores inputs through getFormula/setFormula, which rounds them to 15 digits",
-    strict=True,
-)
 def test_evaluate_with_restores_an_input_to_the_last_bit():
     with_thirds = Workbook(book_bytes(rate=1 / 3))
     try:
@@ -124,10 +116,6 @@ def test_evaluate_with_restores_an_input_to_the_last_bit():
         with_thirds.close()
 
 
-@pytest.mark.xfail(
-    reason="a refused formula restores a constant via getFormula/setFormula, rounding it to 15 digits",
-    strict=True,
-)
 def test_a_refused_formula_leaves_a_full_precision_number_exactly_as_it_was():
     with_thirds = Workbook(book_bytes(rate=1 / 3))
     try:
@@ -157,10 +145,6 @@ def test_a_killed_engine_refuses_requests_for_documents_of_its_old_start(workboo
     assert calc.generation == old_generation + 1
 
 
-@pytest.mark.xfail(
-    reason="Workbook.call raises ChangeLost for a change never sent because the engine had died before it",
-    strict=True,
-)
 def test_a_change_made_after_the_engine_died_of_something_else_is_applied(workbook):
     kill_engine(workbook)
     workbook.call("write", sheet="Model", cells=[["B1", 8]])

@@ -118,10 +118,6 @@ def test_strings_are_not_mistaken_for_formula_text(formula):
     screen_formula(formula, SHEETS)
 
 
-@pytest.mark.xfail(
-    reason="sheet names in formulas are matched case-sensitively; Excel and the engine accept =inputs!B2",
-    strict=True,
-)
 def test_a_sheet_reference_in_another_case_passes_as_in_excel():
     screen_formula("=inputs!B2*2", SHEETS)
 
