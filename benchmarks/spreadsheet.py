@@ -22,6 +22,7 @@ Run::
     python benchmarks/spreadsheet.py            # 5 seeds per task (~1 minute)
     python benchmarks/spreadsheet.py --quick    # 1 seed per task, smoke test
     python benchmarks/spreadsheet.py --json out.json
+    python benchmarks/spreadsheet.py --tasks spreadsheet/dcf-valuation
 """
 
 from __future__ import annotations
@@ -158,9 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one seed per task")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--tasks", nargs="+", metavar="TASK", help="only these task ids (default: every task)"
+    )
     args = parser.parse_args(argv)
     seeds = 1 if args.quick else 5
-    tasks = [spec.ref for spec in TaskCatalog.load().latest("spreadsheet")]
+    catalog = TaskCatalog.load()
+    if args.tasks:
+        tasks = [catalog.resolve(task, family="spreadsheet").ref for task in args.tasks]
+    else:
+        tasks = [spec.ref for spec in catalog.latest("spreadsheet")]
     env = SpreadsheetEnv()
     try:
         env.reset(seed=0, options={"task": tasks[0]})  # start the engine, untimed
