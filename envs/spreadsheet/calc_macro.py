@@ -31,10 +31,14 @@ ALL_EXCEPT_SPECIAL = 0x7FFFFFFF & ~0x40000000  # FormulaMapGroup.ALL_EXCEPT_SPEC
 XLSX_FILTER = "Calc Office Open XML"
 # com.sun.star.sheet.ReferenceFlags
 COLUMN_RELATIVE, COLUMN_DELETED, ROW_RELATIVE, ROW_DELETED = 1, 2, 4, 8
-SENTINEL_COLUMN, SENTINEL_ROW = 16383, 1048575  # XFD1048576, the sheet's last cell
-SENTINEL_REFERENCE = re.compile(
-    r"(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$XFD\$1048576(?::\$XFD\$1048576)?"
-)
+PUSH_OPCODE = 0  # a constant or reference pushed on the formula's stack
+# Sentinels: the sheet's last row, columns XFD (deleted references) and XFC (error constants).
+SENTINEL_ROW, DELETED_SENTINEL_COLUMN, ERROR_SENTINEL_COLUMN = 1048575, 16383, 16382
+SHEET_PREFIX = r"(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?"
+DELETED_SENTINEL = re.compile(SHEET_PREFIX + r"\$XFD\$1048576(?::\$XFD\$1048576)?")
+ERROR_SENTINEL = re.compile(SHEET_PREFIX + r"\$XFC\$1048576")
+ERROR_CONSTANT = re.compile(r"(?<![\w.$])#(?:REF!|N/A|NAME\?|DIV/0!|VALUE!|NUM!|NULL!)")
+STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 # Codes LibreOffice's compiler gives a formula it cannot parse (formula/errorcodes.hxx:
 # illegal character, separator, missing pair/bracket/operator/variable/parameter,
 # overflow, unknown token). Runtime errors (#NUM! 502/503, #VALUE! 519, #REF! 524...)
@@ -68,42 +72,33 @@ def _restore(saved: tuple[Any, str, Any]) -> None:
         cell.clearContents(KEEP_FORMATS)
 
 
-def _mark_deleted(ref: Any) -> bool:
-    """Point a reference whose row or column was deleted at the sentinel cell; whether it was."""
-    if not ref.Flags & (COLUMN_DELETED | ROW_DELETED):
-        return False
+def _point_at(ref: Any, column: int) -> None:
     ref.Flags &= ~(COLUMN_DELETED | ROW_DELETED | COLUMN_RELATIVE | ROW_RELATIVE)
-    ref.Column, ref.Row = SENTINEL_COLUMN, SENTINEL_ROW
-    return True
+    ref.Column, ref.Row = column, SENTINEL_ROW
 
 
-def _with_deleted_marked(token: Any) -> tuple[Any, bool]:
-    """The token with deleted references pointed at the sentinel, and whether any was.
-
-    UNO's token conversion drops the "deleted" flags, so the parser would print the
-    cell a deleted reference slid onto (``=J1*2`` for a deleted ``J2``); the sentinel
-    is printed instead and then replaced by ``#REF!``, as Excel shows it.
-    """
+def _with_sentinels(token: Any) -> tuple[Any, bool]:
+    """The token with deleted references and error constants made sentinels; whether any was."""
     data = token.Data
     kind = getattr(data, "typeName", "") or type(data).__name__
-    marked = False
-    if "SingleReference" in kind:
-        marked = _mark_deleted(data)
-    elif "ComplexReference" in kind:
-        first, second = data.Reference1, data.Reference2
-        if _mark_deleted(first) | _mark_deleted(second):
-            _mark_deleted_anyway(first)
-            _mark_deleted_anyway(second)
-            data.Reference1, data.Reference2 = first, second
-            marked = True
-    if marked:
+    if token.OpCode == PUSH_OPCODE and data is None:  # an error constant, its code lost
+        sentinel = uno.createUnoStruct("com.sun.star.sheet.SingleReference")
+        _point_at(sentinel, ERROR_SENTINEL_COLUMN)
+        token.Data = sentinel
+        return token, True
+    if "SingleReference" in kind and data.Flags & (COLUMN_DELETED | ROW_DELETED):
+        _point_at(data, DELETED_SENTINEL_COLUMN)
         token.Data = data
-    return token, marked
-
-
-def _mark_deleted_anyway(ref: Any) -> None:
-    ref.Flags &= ~(COLUMN_RELATIVE | ROW_RELATIVE)
-    ref.Column, ref.Row = SENTINEL_COLUMN, SENTINEL_ROW
+        return token, True
+    if "ComplexReference" in kind:
+        first, second = data.Reference1, data.Reference2
+        if (first.Flags | second.Flags) & (COLUMN_DELETED | ROW_DELETED):
+            _point_at(first, DELETED_SENTINEL_COLUMN)
+            _point_at(second, DELETED_SENTINEL_COLUMN)
+            data.Reference1, data.Reference2 = first, second
+            token.Data = data
+            return token, True
+    return token, False
 
 
 def _at(grid: list[list[Any]], row: int, column: int) -> Any:
@@ -146,14 +141,26 @@ class Document:
         return sheets.getByName(name)
 
     def formula_of(self, cell: Any) -> str:
-        """A formula cell's formula in Excel's grammar; a deleted reference prints as #REF!."""
-        tokens, deleted = [], False
+        """A formula cell's formula in Excel's grammar, with #REF! where Excel shows it.
+
+        UNO's token conversion drops two things the printer needs: the "deleted" flag of
+        a reference whose row went (it would print the cell the reference slid onto,
+        ``=J1*2`` for a deleted ``J2``) and the code of an error constant (``=C2-#REF!``
+        would print as ``=C2-``). Such tokens are pointed at sentinel cells, printed,
+        and the sentinels replaced: deleted references by ``#REF!``, error constants by
+        the constants Calc's own text of the formula holds, in order.
+        """
+        tokens, marked = [], False
         for token in cell.getTokens():
-            token, marked = _with_deleted_marked(token)
+            token, changed = _with_sentinels(token)
             tokens.append(token)
-            deleted = deleted or marked
+            marked = marked or changed
         text = "=" + self.parser.printFormula(tuple(tokens), cell.getCellAddress())
-        return SENTINEL_REFERENCE.sub("#REF!", text) if deleted else text
+        if not marked:
+            return text
+        text = DELETED_SENTINEL.sub("#REF!", text)
+        constants = iter(ERROR_CONSTANT.findall(STRING_LITERAL.sub('""', cell.getFormula())))
+        return ERROR_SENTINEL.sub(lambda _match: next(constants, "#REF!"), text)
 
     @staticmethod
     def value_of(cell: Any) -> Any:

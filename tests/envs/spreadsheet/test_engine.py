@@ -218,3 +218,24 @@ def test_a_pool_hands_out_the_least_busy_engine():
     pool.release(first)
     assert pool.acquire() is first
     pool.close()
+
+
+def test_error_constants_in_a_loaded_formula_read_back_as_written():
+    book = openpyxl.Workbook()
+    model = book.active
+    model.title = "Model"
+    model["C2"] = 5
+    model["C5"] = "=C2-#REF!"
+    model["C6"] = "=C2-#N/A+#DIV/0!"
+    model["C7"] = '=IFERROR(#REF!,"#N/A")'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    loaded = Workbook(buffer.getvalue())
+    try:
+        assert [row[0][0] for row in read(loaded, "Model", "C5:C7")] == [
+            "=C2-#REF!",
+            "=C2-#N/A+#DIV/0!",
+            '=IFERROR(#REF!,"#N/A")',
+        ]
+    finally:
+        loaded.close()

@@ -1,0 +1,325 @@
+"""Lease or buy an asset: dated after-tax cash flows, XNPV at the after-tax cost of debt, XIRR.
+
+Buying pays the price on the start date, claims straight-line tax depreciation each
+period (YEARFRAC, 30/360), pays escalating maintenance and sells the asset at its
+residual value at the end of the term (tax on the gain over tax book value). Leasing
+is a full-service lease: level payments in advance every period, tax-deductible when
+paid. Payment dates come from EDATE on a seeded start date; both options are valued
+with XNPV at the after-tax cost of debt, the lease-minus-buy flows get an XIRR (one
+sign change by construction: the price saved up front, then the costs of leasing),
+and the residual's present value is taken with PV over YEARFRAC's actual/365 years.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from datetime import date, timedelta
+from random import Random
+from typing import Any
+
+from openpyxl import Workbook
+
+from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.solvers import xirr, xnpv
+
+EXCEL_EPOCH = date(1899, 12, 30)
+ASSETS = (  # what, price range
+    ("a five-axis CNC machining centre", 350_000, 950_000),
+    ("a fleet of ten electric delivery vans", 450_000, 900_000),
+    ("a fleet of six refrigerated delivery trucks", 600_000, 1_500_000),
+    ("an automated packaging line", 300_000, 800_000),
+    ("a fleet of eight warehouse forklifts", 180_000, 420_000),
+)
+COMPANIES = (
+    "Halvorsen Precision",
+    "Greenway Grocers",
+    "Northgate Foods",
+    "Pinecrest Distribution",
+    "Keystone Components",
+    "Bramble & Finch Bakeries",
+)
+LESSORS = ("Atlas Equipment Finance", "Crestline Leasing", "Meridian Asset Finance")
+
+INPUTS = (  # name, label, row on Inputs
+    ("StartDate", "Start date (purchase date / first lease payment)", 2),
+    ("Price", "Purchase price ($)", 3),
+    ("ResidualValue", "Residual value: sale price at the end of the term ($)", 4),
+    ("TaxLife", "Tax depreciation life (years, straight-line to zero)", 5),
+    ("MaintenanceYear1", "Maintenance if bought, first 12 months ($ per year)", 6),
+    ("MaintenanceEscalation", "Maintenance escalation every 12 months", 7),
+    ("TermMonths", "Lease term = holding period (months)", 8),
+    ("PaymentMonths", "Months between lease payments", 9),
+    ("LeasePayment", "Lease payment per period, in advance ($)", 10),
+    ("TaxRate", "Tax rate", 11),
+    ("DebtRate", "Pre-tax cost of debt", 12),
+)
+SCHEDULE_HEADERS = (
+    "Period",
+    "Date",
+    "Tax depreciation",
+    "Maintenance",
+    "Buy: after-tax flow",
+    "Lease: after-tax flow",
+    "Lease - buy",
+)
+SUMMARY_LABELS = {
+    2: "After-tax cost of debt",
+    3: "XNPV of buying",
+    4: "XNPV of leasing",
+    5: "Net advantage to leasing (lease - buy)",
+    6: "XIRR of the lease - buy flows",
+    7: "PV of the after-tax residual proceeds",
+    9: "Tax book value at the end of the term",
+    10: "After-tax residual proceeds",
+}
+
+
+def to_date(serial: float) -> date:
+    """An Excel date serial as a date."""
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def to_serial(day: date) -> float:
+    """A date as an Excel date serial."""
+    return float((day - EXCEL_EPOCH).days)
+
+
+def edate(start: date, months: int) -> date:
+    """Excel's EDATE: the same day ``months`` later, clamped to the month's last day."""
+    years, month_index = divmod(start.month - 1 + months, 12)
+    year, month = start.year + years, month_index + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def yearfrac_30_360(start: date, end: date) -> float:
+    """YEARFRAC basis 0 (US 30/360) for start days 1-27 (no end-of-February rule applies)."""
+    day1, day2 = min(start.day, 30), end.day
+    if day1 == 30 and day2 == 31:
+        day2 = 30
+    days = (end.year - start.year) * 360 + (end.month - start.month) * 30 + (day2 - day1)
+    return days / 360
+
+
+def schedule(x: Mapping[str, float]) -> dict[str, Any]:
+    """The whole model, computed from the inputs as the formulas compute it."""
+    step = int(x["PaymentMonths"])
+    periods = int(x["TermMonths"]) // step
+    tax = x["TaxRate"]
+    start = to_date(x["StartDate"])
+    dates = [edate(start, step * k) for k in range(periods + 1)]
+    depreciation = [0.0]
+    maintenance = [0.0]
+    for k in range(1, periods + 1):
+        depreciation.append(x["Price"] / x["TaxLife"] * yearfrac_30_360(dates[k - 1], dates[k]))
+        contract_year = int(yearfrac_30_360(start, dates[k - 1]))
+        maintenance.append(
+            x["MaintenanceYear1"] * step / 12 * (1 + x["MaintenanceEscalation"]) ** contract_year
+        )
+    book_value = x["Price"] - sum(depreciation)
+    residual = x["ResidualValue"] - tax * (x["ResidualValue"] - book_value)
+    buy = [-x["Price"]]
+    for k in range(1, periods + 1):
+        buy.append(-maintenance[k] * (1 - tax) + tax * depreciation[k])
+    buy[-1] += residual
+    lease = [-x["LeasePayment"] * (1 - tax) if k < periods else 0.0 for k in range(periods + 1)]
+    incremental = [lf - bf for lf, bf in zip(lease, buy, strict=True)]
+    rate = x["DebtRate"] * (1 - tax)
+    return {
+        "dates": dates,
+        "buy": buy,
+        "lease": lease,
+        "incremental": incremental,
+        "rate": rate,
+        "residual": residual,
+    }
+
+
+def outputs_of(x: Mapping[str, float]) -> dict[str, list[float]]:
+    """The truth: dates, both options' flows, their XNPVs and NAL, the XIRR, the residual's PV."""
+    model = schedule(x)
+    dates, rate = model["dates"], model["rate"]
+    pv_buy = xnpv(rate, model["buy"], dates)
+    pv_lease = xnpv(rate, model["lease"], dates)
+    years = (dates[-1] - dates[0]).days / 365  # YEARFRAC basis 3, actual/365
+    return {
+        "PaymentDates": [to_serial(d) for d in dates],
+        "BuyFlows": model["buy"],
+        "LeaseFlows": model["lease"],
+        "Valuation": [pv_buy, pv_lease, pv_lease - pv_buy],
+        "IncrementalIrr": [xirr(model["incremental"], dates)],
+        "ResidualPv": [model["residual"] / (1 + rate) ** years],
+    }
+
+
+def well_posed(x: Mapping[str, float]) -> bool:
+    """One sign change in the lease - buy flows (+ then -), and a moderate XIRR."""
+    model = schedule(x)
+    flows = model["incremental"]
+    if flows[0] <= 0 or max(flows[1:]) >= -1.0:
+        return False
+    rate = xirr(flows, model["dates"])
+    return -0.2 < rate < 0.5
+
+
+def perturbations_of(x: Mapping[str, float]) -> list[dict[str, float]]:
+    """Three input changes; the first moves the start date (and so every date)."""
+    return [
+        {
+            "StartDate": to_serial(edate(to_date(x["StartDate"]), 2)),
+            "Price": float(round(x["Price"] * 1.05, -3)),
+        },
+        {
+            "DebtRate": x["DebtRate"] + 0.015,
+            "ResidualValue": float(round(x["ResidualValue"] * 0.8, -3)),
+            "TaxLife": x["TaxLife"] + 1,
+        },
+        {
+            "TaxRate": x["TaxRate"] + 0.04,
+            "LeasePayment": float(round(x["LeasePayment"] * 1.04)),
+            "MaintenanceYear1": float(round(x["MaintenanceYear1"] * 1.15, -2)),
+            "MaintenanceEscalation": x["MaintenanceEscalation"] + 0.01,
+        },
+    ]
+
+
+def draw_inputs(rng: Random, low: int, high: int) -> dict[str, float]:
+    """The deal: price, residual, tax and maintenance, and a lessor's quoted payment."""
+    step = rng.choice((1, 3))
+    term = rng.choice((36, 48, 60))
+    periods = term // step
+    start = date(rng.randrange(2025, 2028), rng.randrange(1, 13), rng.randrange(1, 28))
+    price = float(round(rng.uniform(low, high), -3))
+    residual = float(round(price * rng.uniform(0.12, 0.35), -3))
+    maintenance = float(round(price * rng.uniform(0.02, 0.05), -2))
+    escalation = rng.randrange(20, 51) / 1000
+    debt_rate = rng.randrange(50, 91) / 1000
+    # The lessor prices the payments (in advance) to earn its implicit rate on the price
+    # less the residual it expects, and adds a charge for the maintenance it takes on.
+    implicit = (debt_rate + rng.uniform(-0.02, 0.02)) * step / 12
+    lessor_residual = residual * rng.uniform(0.8, 1.1)
+    annuity_due = (1 - (1 + implicit) ** -periods) / implicit * (1 + implicit)
+    finance = (price - lessor_residual / (1 + implicit) ** periods) / annuity_due
+    service = maintenance * step / 12 * (1 + escalation) ** ((term / 12 - 1) / 2)
+    payment = float(round(finance + service * rng.uniform(0.85, 1.1), -1))
+    return {
+        "StartDate": to_serial(start),
+        "Price": price,
+        "ResidualValue": residual,
+        "TaxLife": float(term // 12 + rng.randrange(0, 4)),
+        "MaintenanceYear1": maintenance,
+        "MaintenanceEscalation": escalation,
+        "TermMonths": float(term),
+        "PaymentMonths": float(step),
+        "LeasePayment": payment,
+        "TaxRate": rng.randrange(21, 31) / 100,
+        "DebtRate": debt_rate,
+    }
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw the deal; lay out Inputs, an empty Schedule (periods given) and Summary."""
+    asset, low, high = rng.choice(ASSETS)
+    while True:
+        inputs = draw_inputs(rng, low, high)
+        perturbations = perturbations_of(inputs)
+        if all(well_posed({**inputs, **change}) for change in [{}, *perturbations]):
+            break
+    step = int(inputs["PaymentMonths"])
+    periods = int(inputs["TermMonths"]) // step
+    last = periods + 2  # row of the last date (period N); period 0 is on row 2
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Inputs"
+    sheet["A1"], sheet["B1"] = "Assumption", "Value"
+    for name, label, row in INPUTS:
+        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
+        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet["B2"].number_format = "yyyy-mm-dd"
+    sheet.column_dimensions["A"].width = 52
+
+    schedule_sheet = workbook.create_sheet("Schedule")
+    for index, header in enumerate(SCHEDULE_HEADERS):
+        schedule_sheet.cell(row=1, column=index + 1, value=header)
+    for k in range(periods + 1):
+        schedule_sheet[f"A{k + 2}"] = k
+    summary = workbook.create_sheet("Summary")
+    for row, label in SUMMARY_LABELS.items():
+        summary[f"A{row}"] = label
+    summary.column_dimensions["A"].width = 40
+
+    define_name(workbook, "PaymentDates", "Schedule", f"B2:B{last}")
+    define_name(workbook, "BuyFlows", "Schedule", f"E2:E{last}")
+    define_name(workbook, "LeaseFlows", "Schedule", f"F2:F{last}")
+    define_name(workbook, "Valuation", "Summary", "B3:B5")
+    define_name(workbook, "IncrementalIrr", "Summary", "B6")
+    define_name(workbook, "ResidualPv", "Summary", "B7")
+
+    dates = f"Schedule!B2:B{last}"
+    solution = [
+        write_call(
+            "Schedule",
+            {
+                f"B2:B{last}": "=EDATE(Inputs!$B$2,Inputs!$B$9*A2)",
+                "C2": 0,
+                f"C3:C{last}": "=Inputs!$B$3/Inputs!$B$5*YEARFRAC(B2,B3,0)",
+                "D2": 0,
+                f"D3:D{last}": (
+                    "=Inputs!$B$6*Inputs!$B$9/12*(1+Inputs!$B$7)^INT(YEARFRAC(Inputs!$B$2,B2,0))"
+                ),
+                "E2": "=-Inputs!$B$3",
+                f"E3:E{last - 1}": "=-D3*(1-Inputs!$B$11)+Inputs!$B$11*C3",
+                f"E{last}": (f"=-D{last}*(1-Inputs!$B$11)+Inputs!$B$11*C{last}+Summary!$B$10"),
+                f"F2:F{last}": "=IF(A2<Inputs!$B$8/Inputs!$B$9,-Inputs!$B$10*(1-Inputs!$B$11),0)",
+                f"G2:G{last}": "=F2-E2",
+            },
+        ),
+        write_call(
+            "Summary",
+            {
+                "B2": "=Inputs!B12*(1-Inputs!B11)",
+                "B3": f"=XNPV(B2,Schedule!E2:E{last},{dates})",
+                "B4": f"=XNPV(B2,Schedule!F2:F{last},{dates})",
+                "B5": "=B4-B3",
+                "B6": f"=XIRR(Schedule!G2:G{last},{dates})",
+                "B7": f"=PV(B2,YEARFRAC(Inputs!B2,Schedule!B{last},3),0,-B10)",
+                "B9": f"=Inputs!B3-SUM(Schedule!C2:C{last})",
+                "B10": "=Inputs!B4-Inputs!B11*(Inputs!B4-B9)",
+            },
+        ),
+        {
+            "tool": "set_number_format",
+            "args": {"range": f"Schedule!B2:B{last}", "format": "yyyy-mm-dd"},
+        },
+    ]
+    start = to_date(inputs["StartDate"])
+    return Scenario(
+        workbook=workbook,
+        variables={
+            "company": rng.choice(COMPANIES),
+            "asset": asset,
+            "lessor": rng.choice(LESSORS),
+            "start": f"{start.day} {start.strftime('%B %Y')}",
+            "frequency": "quarterly" if step == 3 else "monthly",
+            "period": "quarter" if step == 3 else "month",
+            "term_months": int(inputs["TermMonths"]),
+            "periods": periods,
+            "last_period": periods - 1,
+            "last_row": last,
+        },
+        inputs=inputs,
+        outputs=[
+            Output("PaymentDates", f"dates, periods 0-{periods} (Schedule!B2:B{last})"),
+            Output("BuyFlows", f"after-tax flows of buying (Schedule!E2:E{last})"),
+            Output("LeaseFlows", f"after-tax flows of leasing (Schedule!F2:F{last})"),
+            Output("Valuation", "XNPV of buying, of leasing, and the NAL (Summary!B3:B5)"),
+            Output("IncrementalIrr", "XIRR of the lease - buy flows (Summary!B6)"),
+            Output("ResidualPv", "PV of the after-tax residual proceeds (Summary!B7)"),
+        ],
+        truth=outputs_of,
+        perturbations=perturbations,
+        solution=solution,
+        model_sheets=["Schedule", "Summary"],
+        first_view="Inputs!A1:B12",
+    )

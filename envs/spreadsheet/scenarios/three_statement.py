@@ -1,0 +1,350 @@
+"""A 3-year linked three-statement model: income statement, balance sheet, cash flow.
+
+The opening balance sheet and the drivers are on Inputs; the agent builds the three
+statements on their own sheets (IS, BS, CF, years 1-3 in columns C:E), with cash the
+plug from the cash flow statement, and a balance check row that must be zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from random import Random
+from typing import Any
+
+from openpyxl import Workbook
+
+from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+
+YEARS = 3
+DAYS = 365
+COMPANIES = (
+    "Alder Components",
+    "Brightwater Foods",
+    "Copperline Packaging",
+    "Driftwood Apparel",
+    "Everhart Instruments",
+    "Foxglove Home",
+    "Granite Bay Supply",
+)
+
+DRIVERS = (  # name, label, row on Inputs
+    ("Revenue0", "Revenue, year 0 ($m)", 2),
+    ("Growth", "Revenue growth (per year)", 3),
+    ("GrossMargin", "Gross margin (% of revenue)", 4),
+    ("OpexPct", "Operating expenses (% of revenue)", 5),
+    ("DaPct", "D&A (% of opening PP&E)", 6),
+    ("CapexPct", "Capex (% of revenue)", 7),
+    ("ReceivableDays", "Receivable days (on revenue, 365-day year)", 8),
+    ("InventoryDays", "Inventory days (on COGS, 365-day year)", 9),
+    ("PayableDays", "Payable days (on COGS, 365-day year)", 10),
+    ("TaxRate", "Tax rate (on profit before tax)", 11),
+    ("Payout", "Dividend payout (% of net income)", 12),
+    ("DebtRepayment", "Debt repayment per year ($m)", 13),
+    ("InterestRate", "Interest rate (on opening debt)", 14),
+)
+OPENING = (  # name, label, row on Inputs, row on BS
+    ("Cash0", "Cash", 17, 2),
+    ("Receivables0", "Accounts receivable", 18, 3),
+    ("Inventory0", "Inventory", 19, 4),
+    ("Ppe0", "PP&E, net", 20, 5),
+    ("Payables0", "Accounts payable", 21, 7),
+    ("Debt0", "Debt", 22, 8),
+    ("ShareCapital0", "Share capital", 23, 10),
+    ("RetainedEarnings0", "Retained earnings", 24, 11),
+)
+IS_ROWS = (
+    "Year",
+    "Revenue",
+    "Cost of goods sold",
+    "Gross profit",
+    "Operating expenses",
+    "EBITDA",
+    "Depreciation & amortisation",
+    "EBIT",
+    "Interest expense",
+    "Profit before tax",
+    "Tax",
+    "Net income",
+    "Dividends",
+)
+BS_ROWS = (
+    "Year",
+    "Cash",
+    "Accounts receivable",
+    "Inventory",
+    "PP&E, net",
+    "Total assets",
+    "Accounts payable",
+    "Debt",
+    "Total liabilities",
+    "Share capital",
+    "Retained earnings",
+    "Total equity",
+    "Total liabilities and equity",
+    "Balance check (total assets - total liabilities and equity)",
+)
+CF_ROWS = (
+    "Year",
+    "Net income",
+    "Depreciation & amortisation",
+    "(Increase)/decrease in accounts receivable",
+    "(Increase)/decrease in inventory",
+    "Increase/(decrease) in accounts payable",
+    "Cash from operating activities",
+    "Capital expenditure",
+    "Cash from investing activities",
+    "Debt repayment",
+    "Dividends paid",
+    "Cash from financing activities",
+    "Net change in cash",
+    "Opening cash",
+    "Closing cash",
+)
+OPENING_BS = {  # BS column B (year 0): links to Inputs and the totals
+    "B2": "=Inputs!$B$17",
+    "B3": "=Inputs!$B$18",
+    "B4": "=Inputs!$B$19",
+    "B5": "=Inputs!$B$20",
+    "B6": "=SUM(B2:B5)",
+    "B7": "=Inputs!$B$21",
+    "B8": "=Inputs!$B$22",
+    "B9": "=B7+B8",
+    "B10": "=Inputs!$B$23",
+    "B11": "=Inputs!$B$24",
+    "B12": "=B10+B11",
+    "B13": "=B9+B12",
+    "B14": "=B6-B13",
+}
+
+
+def statements(x: Mapping[str, float]) -> dict[str, list[float]]:
+    """Every line of the three statements, years 1-3, from the inputs alone."""
+    lines: dict[str, list[float]] = {}
+
+    def put(name: str, value: float) -> None:
+        lines.setdefault(name, []).append(value)
+
+    revenue, cash, ppe, debt = x["Revenue0"], x["Cash0"], x["Ppe0"], x["Debt0"]
+    receivables, inventory, payables = x["Receivables0"], x["Inventory0"], x["Payables0"]
+    retained, share_capital = x["RetainedEarnings0"], x["ShareCapital0"]
+    for _ in range(YEARS):
+        revenue = revenue * (1 + x["Growth"])
+        cogs = revenue * (1 - x["GrossMargin"])
+        ebitda = (revenue - cogs) - revenue * x["OpexPct"]
+        da = ppe * x["DaPct"]
+        interest = debt * x["InterestRate"]
+        pbt = ebitda - da - interest
+        net_income = pbt - pbt * x["TaxRate"]
+        dividends = net_income * x["Payout"]
+        new_receivables = revenue * x["ReceivableDays"] / DAYS
+        new_inventory = cogs * x["InventoryDays"] / DAYS
+        new_payables = cogs * x["PayableDays"] / DAYS
+        capex = revenue * x["CapexPct"]
+        operating = (
+            net_income
+            + da
+            + (receivables - new_receivables)
+            + (inventory - new_inventory)
+            + (new_payables - payables)
+        )
+        cash = cash + operating - capex - x["DebtRepayment"] - dividends
+        receivables, inventory, payables = new_receivables, new_inventory, new_payables
+        ppe = ppe + capex - da
+        debt = debt - x["DebtRepayment"]
+        retained = retained + net_income - dividends
+        total_assets = cash + receivables + inventory + ppe
+        total_le = (payables + debt) + (share_capital + retained)
+        put("ProfitBeforeTax", pbt)
+        put("NetIncome", net_income)
+        put("EndingCash", cash)
+        put("TotalAssets", total_assets)
+        put("RetainedEarnings", retained)
+        put("BalanceCheck", total_assets - total_le)
+        put("Debt", debt)
+    return lines
+
+
+def model(x: Mapping[str, float]) -> dict[str, list[float]]:
+    """The truth: the required outputs."""
+    lines = statements(x)
+    return {
+        name: lines[name]
+        for name in ("NetIncome", "EndingCash", "TotalAssets", "RetainedEarnings", "BalanceCheck")
+    }
+
+
+def _draw(rng: Random) -> dict[str, float]:
+    revenue0 = float(rng.randrange(150, 1200))
+    gross_margin = rng.randrange(350, 550) / 1000
+    receivable_days = float(rng.randrange(30, 76))
+    inventory_days = float(rng.randrange(30, 91))
+    payable_days = float(rng.randrange(25, 61))
+    cogs0 = revenue0 * (1 - gross_margin)
+    debt0 = float(round(revenue0 * rng.uniform(0.15, 0.45)))
+    x = {
+        "Revenue0": revenue0,
+        "Growth": rng.randrange(30, 121) / 1000,
+        "GrossMargin": gross_margin,
+        "OpexPct": rng.randrange(120, 201) / 1000,
+        "DaPct": rng.randrange(80, 151) / 1000,
+        "CapexPct": rng.randrange(40, 91) / 1000,
+        "ReceivableDays": receivable_days,
+        "InventoryDays": inventory_days,
+        "PayableDays": payable_days,
+        "TaxRate": rng.randrange(21, 31) / 100,
+        "Payout": rng.randrange(20, 51) / 100,
+        "DebtRepayment": float(round(debt0 * rng.uniform(0.08, 0.2))),
+        "InterestRate": rng.randrange(50, 91) / 1000,
+        "Cash0": float(round(revenue0 * rng.uniform(0.05, 0.15))),
+        "Receivables0": float(round(revenue0 * receivable_days / DAYS * rng.uniform(0.9, 1.1))),
+        "Inventory0": float(round(cogs0 * inventory_days / DAYS * rng.uniform(0.9, 1.1))),
+        "Ppe0": float(round(revenue0 * rng.uniform(0.3, 0.6))),
+        "Payables0": float(round(cogs0 * payable_days / DAYS * rng.uniform(0.9, 1.1))),
+        "Debt0": debt0,
+        "ShareCapital0": float(round(revenue0 * rng.uniform(0.1, 0.25))),
+    }
+    assets = x["Cash0"] + x["Receivables0"] + x["Inventory0"] + x["Ppe0"]
+    x["RetainedEarnings0"] = assets - x["Payables0"] - x["Debt0"] - x["ShareCapital0"]
+    return x
+
+
+def _perturbations(x: Mapping[str, float]) -> list[dict[str, float]]:
+    return [
+        {"Growth": x["Growth"] + 0.04, "GrossMargin": x["GrossMargin"] - 0.03},
+        {
+            "ReceivableDays": x["ReceivableDays"] + 15,
+            "InventoryDays": x["InventoryDays"] + 10,
+            "PayableDays": x["PayableDays"] - 10,
+        },
+        {
+            "DaPct": x["DaPct"] + 0.02,
+            "InterestRate": x["InterestRate"] + 0.01,
+            "TaxRate": x["TaxRate"] + 0.03,
+            "Payout": x["Payout"] + 0.1,
+        },
+    ]
+
+
+def _sensible(x: Mapping[str, float]) -> bool:
+    """Profitable, cash-positive and never over-repaid, also under every perturbation."""
+    if x["RetainedEarnings0"] <= 0:
+        return False
+    for change in [{}, *_perturbations(x)]:
+        lines = statements({**x, **change})
+        if min(lines["ProfitBeforeTax"]) <= 0 or min(lines["EndingCash"]) <= 0:
+            return False
+        if min(lines["Debt"]) < 0:
+            return False
+    return True
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw drivers and an opening balance sheet; lay out Inputs and the empty statements."""
+    company = rng.choice(COMPANIES)
+    inputs = _draw(rng)
+    while not _sensible(inputs):
+        inputs = _draw(rng)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Inputs"
+    sheet["A1"], sheet["B1"] = "Assumption", "Value"
+    for name, label, row in DRIVERS:
+        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
+        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet["A16"] = "Opening balance sheet (end of year 0, $m)"
+    for name, label, row, _ in OPENING:
+        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
+        define_name(workbook, name, "Inputs", f"B{row}")
+    for title, rows, first in (("IS", IS_ROWS, "B"), ("BS", BS_ROWS, "B"), ("CF", CF_ROWS, "C")):
+        statement = workbook.create_sheet(title)
+        for row, label in enumerate(rows, start=1):
+            statement[f"A{row}"] = label
+        for year, column in enumerate("BCDE"):
+            if column >= first:
+                statement[f"{column}1"] = year
+    workbook["IS"]["B2"] = "=Inputs!$B$2"
+    for cell, formula in OPENING_BS.items():
+        workbook["BS"][cell] = formula
+    define_name(workbook, "NetIncome", "IS", "C12:E12")
+    define_name(workbook, "EndingCash", "BS", "C2:E2")
+    define_name(workbook, "TotalAssets", "BS", "C6:E6")
+    define_name(workbook, "RetainedEarnings", "BS", "C11:E11")
+    define_name(workbook, "BalanceCheck", "BS", "C14:E14")
+    solution = [
+        write_call(
+            "IS",
+            {
+                "C2:E2": "=B2*(1+Inputs!$B$3)",
+                "C3:E3": "=C2*(1-Inputs!$B$4)",
+                "C4:E4": "=C2-C3",
+                "C5:E5": "=C2*Inputs!$B$5",
+                "C6:E6": "=C4-C5",
+                "C7:E7": "=BS!B5*Inputs!$B$6",
+                "C8:E8": "=C6-C7",
+                "C9:E9": "=BS!B8*Inputs!$B$14",
+                "C10:E10": "=C8-C9",
+                "C11:E11": "=C10*Inputs!$B$11",
+                "C12:E12": "=C10-C11",
+                "C13:E13": "=C12*Inputs!$B$12",
+            },
+        ),
+        write_call(
+            "CF",
+            {
+                "C2:E2": "=IS!C12",
+                "C3:E3": "=IS!C7",
+                "C4:E4": "=BS!B3-BS!C3",
+                "C5:E5": "=BS!B4-BS!C4",
+                "C6:E6": "=BS!C7-BS!B7",
+                "C7:E7": "=SUM(C2:C6)",
+                "C8:E8": "=-IS!C2*Inputs!$B$7",
+                "C9:E9": "=C8",
+                "C10:E10": "=-Inputs!$B$13",
+                "C11:E11": "=-IS!C13",
+                "C12:E12": "=C10+C11",
+                "C13:E13": "=C7+C9+C12",
+                "C14:E14": "=BS!B2",
+                "C15:E15": "=C14+C13",
+            },
+        ),
+        write_call(
+            "BS",
+            {
+                "C2:E2": "=CF!C15",
+                "C3:E3": "=IS!C2*Inputs!$B$8/365",
+                "C4:E4": "=IS!C3*Inputs!$B$9/365",
+                "C5:E5": "=B5-CF!C8-IS!C7",
+                "C6:E6": "=SUM(C2:C5)",
+                "C7:E7": "=IS!C3*Inputs!$B$10/365",
+                "C8:E8": "=B8+CF!C10",
+                "C9:E9": "=C7+C8",
+                "C10:E10": "=B10",
+                "C11:E11": "=B11+IS!C12-IS!C13",
+                "C12:E12": "=C10+C11",
+                "C13:E13": "=C9+C12",
+                "C14:E14": "=C6-C13",
+            },
+        ),
+    ]
+    return Scenario(
+        workbook=workbook,
+        variables={"company": company},
+        inputs=inputs,
+        outputs=[
+            Output("NetIncome", "net income, years 1-3 (IS!C12:E12)"),
+            Output("EndingCash", "closing cash on the balance sheet, years 1-3 (BS!C2:E2)"),
+            Output("TotalAssets", "total assets, years 1-3 (BS!C6:E6)"),
+            Output("RetainedEarnings", "retained earnings, years 1-3 (BS!C11:E11)"),
+            Output(
+                "BalanceCheck",
+                "balance check, assets - liabilities and equity, years 1-3 (BS!C14:E14)",
+                rel_tol=0.0,
+                abs_tol=1e-6,
+            ),
+        ],
+        truth=model,
+        perturbations=_perturbations(inputs),
+        solution=solution,
+        model_sheets=["IS", "BS", "CF"],
+        first_view="Inputs!A1:B24",
+    )

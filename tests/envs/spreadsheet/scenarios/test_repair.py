@@ -1,0 +1,81 @@
+"""The repair task's truth and its seeded bugs, without the engine."""
+
+from random import Random
+
+import pytest
+
+from skillgym.envs.spreadsheet.scenarios import repair
+
+SIMPLE = {
+    "Revenue0": 100.0,
+    "Growth": 0.1,
+    "CogsPct": 0.4,
+    "SalesPct": 0.1,
+    "GaYear1": 10.0,
+    "GaGrowth": 0.05,
+    "RndPct": 0.05,
+    "DaPct": 0.03,
+    "LoanOpening": 50.0,
+    "Repayment": 10.0,
+    "InterestRate": 0.08,
+    "TaxRate": 0.25,
+}
+
+
+def test_year_one_and_two_worked_by_hand():
+    rows = repair.project(SIMPLE)
+    # Year 1: revenue 110, COGS 44, GP 66, opex 11 + 10 + 5.5 = 26.5, EBITDA 39.5,
+    # D&A 3.3, EBIT 36.2, interest 4 on 50, pre-tax 32.2, tax 8.05, net income 24.15.
+    assert rows[9][0] == pytest.approx(39.5)
+    assert rows[16][0] == pytest.approx(24.15)
+    # Year 2: revenue 121, G&A 10.5, loan 40 -> interest 3.2.
+    ebitda = 121 * (1 - 0.4 - 0.1 - 0.05) - 10.5
+    assert rows[9][1] == pytest.approx(ebitda)
+    assert rows[16][1] == pytest.approx((ebitda - 121 * 0.03 - 3.2) * 0.75)
+
+
+def test_totals_are_the_sums_and_net_income_ties_to_ebitda():
+    truth = repair.outputs_of(SIMPLE)
+    rows = repair.project(SIMPLE)
+    assert truth["TotalEbitda"][0] == pytest.approx(sum(truth["Ebitda"]))
+    assert truth["TotalNetIncome"][0] == pytest.approx(sum(truth["NetIncome"]))
+    for t in range(repair.YEARS):
+        pretax = rows[9][t] - rows[10][t] - rows[13][t]
+        assert truth["NetIncome"][t] == pytest.approx(pretax * (1 - SIMPLE["TaxRate"]))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_three_bugs_of_different_kinds_in_different_rows_one_above_ebitda(seed):
+    bugs = repair.draw_bugs(Random(seed))
+    kinds = [kind for kind, _, _ in bugs]
+    rows = [row for _, row, _ in bugs]
+    assert len(set(kinds)) == 3 and len(set(rows)) == 3
+    assert min(rows) <= repair.EBITDA_ROW
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_oracle_rewrites_exactly_the_broken_cells_with_the_right_formulas(seed):
+    scenario = repair.build(Random(seed), {})
+    model = scenario.workbook["Model"]
+    (call,) = scenario.solution
+    fixes = call["args"]["cells"]
+    assert fixes
+    for cell, formula in fixes.items():
+        assert model[cell].value != formula
+        assert formula == repair.right_formula(int(cell[1:]), cell[0])
+    for column in repair.COLUMNS:
+        for row in repair.RIGHT:
+            cell = f"{column}{row}"
+            if cell not in fixes:
+                assert model[cell].value == repair.right_formula(row, column)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_perturbation_keeps_the_business_profitable_and_moves_every_output(seed):
+    scenario = repair.build(Random(seed), {})
+    base = scenario.expected()
+    for change in scenario.perturbations:
+        assert repair.sensible({**scenario.inputs, **change})
+        moved = scenario.expected(change)
+        for name, values in base.items():
+            assert all(a != b for a, b in zip(values, moved[name], strict=True)), name
