@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook as XlsxWorkbook
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
 
 from skillgym.envs.spreadsheet.addresses import quote_sheet, split_sheet
 
@@ -76,6 +77,33 @@ class Scenario:
     def solution_actions(self) -> list[str]:
         """The oracle's tool calls as action strings."""
         return [json.dumps(call) for call in self.solution]
+
+
+def inputs_sheet(
+    workbook: XlsxWorkbook, rows: Iterable[Sequence[Any]], values: Mapping[str, float]
+) -> Worksheet:
+    """Make the workbook's first sheet ``Inputs``: a header, then one named input per row.
+
+    ``rows`` holds ``(name, label, row, ...)``: label in column A, value in column B,
+    and the value's cell named ``name``.
+    """
+    sheet = workbook.active
+    sheet.title = "Inputs"
+    sheet["A1"], sheet["B1"] = "Assumption", "Value"
+    add_inputs(workbook, sheet, rows, values)
+    return sheet
+
+
+def add_inputs(
+    workbook: XlsxWorkbook,
+    sheet: Worksheet,
+    rows: Iterable[Sequence[Any]],
+    values: Mapping[str, float],
+) -> None:
+    """Write ``(name, label, row, ...)`` rows as label (A), value (B) and a name for B."""
+    for name, label, row, *_ in rows:
+        sheet[f"A{row}"], sheet[f"B{row}"] = label, values[name]
+        define_name(workbook, name, sheet.title, f"B{row}")
 
 
 def define_name(workbook: XlsxWorkbook, name: str, sheet: str, area: str) -> None:

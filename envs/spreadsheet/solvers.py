@@ -6,8 +6,11 @@ end of each period), so a truth reads like the formula an analyst would write.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
+
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 0 of the 1900 date system (Excel's and Calc's)
 
 
 def npv(rate: float, flows: Sequence[float]) -> float:
@@ -86,3 +89,27 @@ def ipmt(rate: float, period: int, periods: int, pv: float, fv_: float = 0.0) ->
 def ppmt(rate: float, period: int, periods: int, pv: float, fv_: float = 0.0) -> float:
     """Excel's PPMT: the principal part of payment ``period`` (1-based)."""
     return pmt(rate, periods, pv, fv_) - ipmt(rate, period, periods, pv, fv_)
+
+
+def to_serial(day: date) -> float:
+    """A date as the spreadsheet's day number (2025-01-01 is 45658)."""
+    return float((day - EXCEL_EPOCH).days)
+
+
+def to_date(serial: float) -> date:
+    """A spreadsheet day number as a date (the time of day, if any, dropped)."""
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def edate(start: date, months: int) -> date:
+    """Excel's EDATE: the same day ``months`` later, clamped to that month's last day."""
+    years, month_index = divmod(start.month - 1 + months, 12)
+    year, month = start.year + years, month_index + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def eomonth(start: date, months: int) -> date:
+    """Excel's EOMONTH: the last day of the month ``months`` after ``start``'s month."""
+    years, month_index = divmod(start.month - 1 + months, 12)
+    year, month = start.year + years, month_index + 1
+    return date(year, month, calendar.monthrange(year, month)[1])

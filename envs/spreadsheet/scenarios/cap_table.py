@@ -21,7 +21,14 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, Truth, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    Truth,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
 
 COMPANIES = (
     "Lumen Robotics",
@@ -191,12 +198,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         inputs = _draw(rng, founders)
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in ROUND_INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, ROUND_INPUTS, inputs)
     sheet[f"A{FOUNDER_ROW - 1}"] = "Founders' shares before the seed"
     for i, founder in enumerate(names, start=1):
         row = FOUNDER_ROW + i - 1

@@ -8,7 +8,13 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
 from skillgym.envs.spreadsheet.solvers import irr
 
 YEARS = 5
@@ -98,12 +104,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     }
     inputs["EntryPrice"] = float(round(enterprise_value(inputs) * rng.uniform(0.75, 0.95)))
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    inputs_sheet(workbook, INPUTS, inputs)
     model = workbook.create_sheet("Model")
     for row, label in enumerate(ROWS, start=1):
         model[f"A{row}"] = label

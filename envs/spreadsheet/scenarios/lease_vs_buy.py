@@ -12,18 +12,22 @@ and the residual's present value is taken with PV over YEARFRAC's actual/365 yea
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from random import Random
 from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
-from skillgym.envs.spreadsheet.solvers import xirr, xnpv
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
+from skillgym.envs.spreadsheet.solvers import edate, to_date, to_serial, xirr, xnpv
 
-EXCEL_EPOCH = date(1899, 12, 30)
 ASSETS = (  # what, price range
     ("a five-axis CNC machining centre", 350_000, 950_000),
     ("a fleet of ten electric delivery vans", 450_000, 900_000),
@@ -73,23 +77,6 @@ SUMMARY_LABELS = {
     9: "Tax book value at the end of the term",
     10: "After-tax residual proceeds",
 }
-
-
-def to_date(serial: float) -> date:
-    """An Excel date serial as a date."""
-    return EXCEL_EPOCH + timedelta(days=int(serial))
-
-
-def to_serial(day: date) -> float:
-    """A date as an Excel date serial."""
-    return float((day - EXCEL_EPOCH).days)
-
-
-def edate(start: date, months: int) -> date:
-    """Excel's EDATE: the same day ``months`` later, clamped to the month's last day."""
-    years, month_index = divmod(start.month - 1 + months, 12)
-    year, month = start.year + years, month_index + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def yearfrac_30_360(start: date, end: date) -> float:
@@ -230,12 +217,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     last = periods + 2  # row of the last date (period N); period 0 is on row 2
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, INPUTS, inputs)
     sheet["B2"].number_format = "yyyy-mm-dd"
     sheet.column_dimensions["A"].width = 52
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from random import Random
 from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
-from skillgym.envs.spreadsheet.solvers import ipmt, pmt
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
+from skillgym.envs.spreadsheet.solvers import eomonth, ipmt, pmt, to_date
+from skillgym.envs.spreadsheet.solvers import to_serial as serial
 
-EPOCH = date(1899, 12, 30)  # Excel's serial 0 (1900 date system)
 TERMS = (36, 48, 60, 72, 84)
 BALLOON_SHARES = (0.0, 0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 BORROWERS = (
@@ -49,17 +54,9 @@ SUMMARY = (
 )
 
 
-def serial(day: date) -> float:
-    """Excel's serial number of ``day``."""
-    return float((day - EPOCH).days)
-
-
 def month_end(serial_number: float, months: int) -> date:
-    """Excel's EOMONTH: the last day of the month ``months`` after the serial's month."""
-    start = EPOCH + timedelta(days=int(serial_number))
-    index = start.year * 12 + start.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+    """EOMONTH of a day number, as a date."""
+    return eomonth(to_date(serial_number), months)
 
 
 def schedule(x: Mapping[str, float]) -> dict[str, list[float]]:
@@ -98,12 +95,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     }
     last = term + 1  # the schedule's last row
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, INPUTS, inputs)
     sheet["B6"].number_format = "yyyy-mm-dd"
     model = workbook.create_sheet("Schedule")
     for column, header in zip("ABCDEFG", HEADERS, strict=True):

@@ -17,7 +17,13 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
 
 YEARS = 5
 COLUMNS = "CDEFG"  # years 1-5; column B is the base year (revenue only)
@@ -253,12 +259,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     right = project(inputs)
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, INPUTS, inputs)
     sheet.column_dimensions["A"].width = 46
 
     model = workbook.create_sheet("Model")

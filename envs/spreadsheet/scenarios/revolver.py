@@ -13,7 +13,13 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
 
 YEARS = 5
 COLUMNS = "CDEFG"
@@ -133,12 +139,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             break
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in INPUTS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, INPUTS, inputs)
     sheet["A11"], sheet["A12"] = "Year", "Operating cash flow before debt service ($m)"
     for t, (column, name) in enumerate(zip(COLUMNS, CASH_FLOWS, strict=True), start=1):
         sheet[f"{column}11"], sheet[f"{column}12"] = t, inputs[name]

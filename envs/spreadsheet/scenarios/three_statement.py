@@ -13,7 +13,14 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Output,
+    Scenario,
+    add_inputs,
+    define_name,
+    inputs_sheet,
+    write_call,
+)
 
 YEARS = 3
 DAYS = 365
@@ -245,16 +252,9 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     while not _sensible(inputs):
         inputs = _draw(rng)
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inputs"
-    sheet["A1"], sheet["B1"] = "Assumption", "Value"
-    for name, label, row in DRIVERS:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    sheet = inputs_sheet(workbook, DRIVERS, inputs)
     sheet["A16"] = "Opening balance sheet (end of year 0, $m)"
-    for name, label, row, _ in OPENING:
-        sheet[f"A{row}"], sheet[f"B{row}"] = label, inputs[name]
-        define_name(workbook, name, "Inputs", f"B{row}")
+    add_inputs(workbook, sheet, OPENING, inputs)
     for title, rows, first in (("IS", IS_ROWS, "B"), ("BS", BS_ROWS, "B"), ("CF", CF_ROWS, "C")):
         statement = workbook.create_sheet(title)
         for row, label in enumerate(rows, start=1):
