@@ -159,8 +159,8 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     report["A1"] = f"{target}: Q{quarter} 2025 budget vs actual ($)"
     report["A2"], report["B2"] = "Department", target
     report["A3"], report["B3"] = "Quarter", f"Q{quarter} 2025"
-    headers = ("Account", "Actual", "Budget", "Variance", "Variance %", "Over budget (1/0)")
-    for column, header in zip("ABCDEF", headers, strict=True):
+    report_headers = ("Account", "Actual", "Budget", "Variance", "Variance %", "Over budget (1/0)")
+    for column, header in zip("ABCDEF", report_headers, strict=True):
         report[f"{column}5"] = header
     for offset, key in enumerate(keys):
         report[f"A{FIRST_ROW + offset}"] = labels[key]

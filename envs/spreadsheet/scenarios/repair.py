@@ -128,8 +128,21 @@ def project(x: Mapping[str, float]) -> dict[int, list[float]]:
         interest = loan * x["InterestRate"]
         pretax = ebit - interest
         tax = pretax * x["TaxRate"]
-        values = (revenue, cogs, gross, sales, ga, rnd, opex, ebitda, da, ebit, loan, interest)
-        values += (pretax, tax, pretax - tax)
+        values: tuple[float, ...] = (
+            revenue,
+            cogs,
+            gross,
+            sales,
+            ga,
+            rnd,
+            opex,
+            ebitda,
+            da,
+            ebit,
+            loan,
+            interest,
+        )
+        values = (*values, pretax, tax, pretax - tax)
         for row, value in zip(range(2, 17), values, strict=True):
             rows[row].append(value)
     return rows
