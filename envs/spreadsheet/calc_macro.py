@@ -15,7 +15,9 @@ numeric codes, which the caller maps to Excel's names.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import re
 from typing import Any
 
@@ -31,6 +33,8 @@ ALL_EXCEPT_SPECIAL = 0x7FFFFFFF & ~0x40000000  # FormulaMapGroup.ALL_EXCEPT_SPEC
 XLSX_FILTER = "Calc Office Open XML"
 # com.sun.star.sheet.ReferenceFlags
 COLUMN_RELATIVE, COLUMN_DELETED, ROW_RELATIVE, ROW_DELETED = 1, 2, 4, 8
+DATE_FORMAT = 2  # com.sun.star.util.NumberFormat.DATE (also set in DATETIME)
+EPOCH = datetime.date(1899, 12, 30)
 PUSH_OPCODE = 0  # a constant or reference pushed on the formula's stack
 # Sentinels: the sheet's last row, columns XFD (deleted references) and XFC (error constants).
 SENTINEL_ROW, DELETED_SENTINEL_COLUMN, ERROR_SENTINEL_COLUMN = 1048575, 16383, 16382
@@ -101,6 +105,13 @@ def _with_sentinels(token: Any) -> tuple[Any, bool]:
     return token, False
 
 
+def _iso_date(serial: float) -> str:
+    """A day number as ``yyyy-mm-dd`` (serial 0 is 1899-12-30, as in Excel and Calc)."""
+    if not -693_593 <= serial <= 2_958_465:  # outside years 1-9999
+        return "not a date"
+    return (EPOCH + datetime.timedelta(days=math.floor(serial))).isoformat()
+
+
 def _at(grid: list[list[Any]], row: int, column: int) -> Any:
     """A snapshot's shown value, "" (empty) outside its area."""
     return grid[row][column] if row < len(grid) and column < len(grid[row]) else ""
@@ -132,6 +143,7 @@ class Document:
         self.calc_parser = model.createInstance("com.sun.star.sheet.FormulaParser")
         self.last_snapshot: dict[str, list[list[Any]]] | None = None
         self.excel_of_api: dict[str, str] = {}
+        self.date_formats: dict[int, bool] = {}
 
     def sheet(self, name: str) -> Any:
         """The sheet called ``name``."""
@@ -197,8 +209,28 @@ class Document:
                 else:
                     out.append([text, values[r][c]])
             rows.append(out)
+        self._mark_dates(cells, rows)
         base = cells.getRangeAddress()
         return {"first_row": base.StartRow, "first_column": base.StartColumn, "cells": rows}
+
+    def _mark_dates(self, cells: Any, rows: list[list[Any]]) -> None:
+        """Add the date (``yyyy-mm-dd``) to each number shown in a date format, as a person sees it."""
+        origin = cells.getRangeAddress()
+        for block in cells.getCellFormatRanges():
+            if not self._is_date_format(block.NumberFormat):
+                continue
+            address = block.getRangeAddress()
+            for row in range(address.StartRow, address.EndRow + 1):
+                for col in range(address.StartColumn, address.EndColumn + 1):
+                    item = rows[row - origin.StartRow][col - origin.StartColumn]
+                    if item is not None and isinstance(item[1], float):
+                        item.append(_iso_date(item[1]))
+
+    def _is_date_format(self, key: int) -> bool:
+        if key not in self.date_formats:
+            kind = self.model.NumberFormats.getByKey(key).Type
+            self.date_formats[key] = bool(kind & DATE_FORMAT)
+        return self.date_formats[key]
 
     def _excel_formula(self, cells: Any, row: int, column: int, api_text: str) -> str:
         # Calc's own text of a formula names cells in A1 just as Excel's does, so its

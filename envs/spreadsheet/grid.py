@@ -54,11 +54,15 @@ def shorten(text: str) -> str:
     return text
 
 
-def show_cell(address: str, content: str, value: Any) -> str:
-    """``B3=1200`` for a constant; ``C3: =B3*1.05 -> 1260`` for a formula."""
+def show_cell(address: str, content: str, value: Any, shown_date: str | None = None) -> str:
+    """``B3=1200`` for a constant; ``C3: =B3*1.05 -> 1260`` for a formula.
+
+    A number in a date format also shows its date: ``B6=45688 (2025-01-31)``.
+    """
+    when = f" ({shown_date})" if shown_date else ""
     if content.startswith("="):
-        return f"{address}: {content} -> {show_value(value)}"
-    return f"{address}={shorten(content)}"
+        return f"{address}: {content} -> {show_value(value)}{when}"
+    return f"{address}={shorten(content)}{when}"
 
 
 def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, int]:
@@ -76,7 +80,7 @@ def render_read(sheet: str, reply: dict[str, Any], budget: int) -> tuple[str, in
     shown = 0
     for r, row in enumerate(rows):
         parts = [
-            show_cell(Cell(first_row + r, first_column + c).a1, item[0], item[1])
+            show_cell(Cell(first_row + r, first_column + c).a1, *item)
             for c, item in enumerate(row)
             if item is not None
         ]
@@ -108,7 +112,7 @@ def _render_wide_row(sheet: str, area: Area, row: list[Any], budget: int) -> str
     for c, item in enumerate(row):
         column = area.first_column + c
         if item is not None:
-            part = " " + show_cell(Cell(area.first_row, column).a1, item[0], item[1])
+            part = " " + show_cell(Cell(area.first_row, column).a1, *item)
             if len(line) + len(part) + 2 > budget and column > area.first_column:
                 break
             line += part if line.endswith("|") else " |" + part

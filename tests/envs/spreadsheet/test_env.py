@@ -287,6 +287,15 @@ def test_a_cell_of_the_longest_text_is_shortened_too_and_never_cut_from_the_view
     assert "(32,767 characters; the cell holds them all)" in view
 
 
+def test_a_number_in_a_date_format_shows_its_date_as_a_spreadsheet_does(env):
+    ok(env, write("Model", {"J1": 45688, "J2": "=EOMONTH(J1,1)", "J3": 45688}))
+    ok(env, act("set_number_format", range="Model!J1:J2", format="yyyy-mm-dd"))
+    view = view_of(env, "Model!J1:J3")
+    assert "J1=45688 (2025-01-31)" in view
+    assert "J2: =EOMONTH(J1,1) -> 45716 (2025-02-28)" in view
+    assert "J3=45688\n" in view + "\n"  # no date format, no date
+
+
 def test_writing_null_clears_a_formula_cell(env):
     ok(env, write("Model", {"J1": "=1+1"}))
     obs = ok(env, write("Model", {"J1": None}))
