@@ -247,14 +247,11 @@ class Workbook:
         """
         try:
             result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
-        except RequestNotSent:
-            # The engine died of something else before this call: nothing was applied,
-            # so replay the journal and apply the call as asked.
-            self._recover()
-            result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
         except EngineCrashed as exc:
             self._recover()
-            if op in MUTATING_OPS:
+            # A change the engine never received (it had died of something else) is
+            # applied now; one it received may have been what crashed it.
+            if op in MUTATING_OPS and not isinstance(exc, RequestNotSent):
                 raise ChangeLost(
                     f"The spreadsheet engine failed while applying {op} ({exc.message}); the "
                     "workbook is as it was before this call."

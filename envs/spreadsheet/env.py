@@ -139,7 +139,12 @@ class SpreadsheetEnv(SkillGymEnv):
         """The sheets and names, the last tool's result, and the range last looked at."""
         if self._workbook is None:
             return {"sheets": "", "result": self._result, "view": ""}
-        return {"sheets": self._sheets_text(), "result": self._result, "view": self._view_text()}
+        sheets = self._call("sheets")  # once per observation: both fields need it
+        return {
+            "sheets": self._sheets_text(sheets),
+            "result": self._result,
+            "view": self._view_text([item["name"] for item in sheets]),
+        }
 
     def verify(self) -> Verification:
         """Recalculate and check outputs, formulas, sensitivity, errors and structure."""
@@ -214,8 +219,8 @@ class SpreadsheetEnv(SkillGymEnv):
         WriteCellsArgs,
     )
     def _write_cells(self, args: WriteCellsArgs) -> None:
-        sheet = self._existing_sheet(args.sheet)
         sheets = self._sheet_names()
+        sheet = self._existing_sheet(args.sheet, sheets)
         total = 0
         cells: list[list[Any]] = []
         for target, content in args.cells.items():
@@ -264,8 +269,8 @@ class SpreadsheetEnv(SkillGymEnv):
 
     @tool("insert_rows", "Insert empty rows before a row; formulas and names adjust.", RowsArgs)
     def _insert_rows(self, args: RowsArgs) -> None:
-        sheet = self._existing_sheet(args.sheet)
-        last_used = next(s["last_row"] for s in self._call("sheets") if s["name"] == sheet) + 1
+        found = self._sheet_info(args.sheet)
+        sheet, last_used = found["name"], found["last_row"] + 1
         if args.row <= last_used and last_used + args.count > MODEL_ROWS:
             raise ActionError(
                 f"Cannot insert {args.count} row(s) before row {args.row} on {sheet}: rows down to "
@@ -328,11 +333,18 @@ class SpreadsheetEnv(SkillGymEnv):
     def _sheet_names(self) -> list[str]:
         return [s["name"] for s in self._call("sheets")]
 
-    def _existing_sheet(self, name: str) -> str:
-        names = self._sheet_names()
+    def _existing_sheet(self, name: str, names: list[str] | None = None) -> str:
+        """``name`` if the workbook has that sheet (``names``: the sheets, if already read)."""
+        names = self._sheet_names() if names is None else names
         if name not in names:
             raise ActionError(f"Unknown sheet {name!r}; sheets: {', '.join(names)}.")
         return name
+
+    def _sheet_info(self, name: str) -> dict[str, Any]:
+        """The sheet's entry (name, last used row and column); unknown sheets refused."""
+        sheets = self._call("sheets")
+        self._existing_sheet(name, [item["name"] for item in sheets])
+        return next(item for item in sheets if item["name"] == name)
 
     def _sheet_area(self, text: str) -> tuple[str, Area]:
         try:
@@ -346,9 +358,9 @@ class SpreadsheetEnv(SkillGymEnv):
             raise ActionError(str(exc)) from None
         return self._existing_sheet(sheet), area
 
-    def _sheets_text(self) -> str:
+    def _sheets_text(self, sheets: list[dict[str, Any]] | None = None) -> str:
         lines = []
-        for item in self._call("sheets"):
+        for item in self._call("sheets") if sheets is None else sheets:
             used = Area(0, 0, item["last_row"], item["last_column"]).a1
             lines.append(f"{item['name']} (used A1:{used.split(':')[-1]})")
         names = self._call("names")
@@ -356,11 +368,11 @@ class SpreadsheetEnv(SkillGymEnv):
             lines.append("Names: " + ", ".join(f"{n['name']} {n['refers_to']}" for n in names))
         return "\n".join(lines)
 
-    def _view_text(self) -> str:
+    def _view_text(self, names: list[str]) -> str:
         if self._view is None:
             return ""
         sheet, area = self._view
-        if sheet not in self._sheet_names():
+        if sheet not in names:
             return f"(the sheet {sheet} no longer exists)"
         reply = self._call("read", sheet=sheet, area=area)
         return render_read(sheet, reply, VIEW_BUDGET)[0]
