@@ -53,6 +53,7 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
     names = [output.name for output in scenario.outputs]
     expected = scenario.expected()
     actual = workbook.call("named_cells", names=names)
+    labels = scenario.labels()
     checks: list[Check] = []
     counts: dict[str, bool] = {}
     for output in scenario.outputs:
@@ -60,7 +61,7 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
         value_ok, shown = compare(output, expected[output.name], got)
         checks.append(
             Check(
-                name=f"value: {output.label}",
+                name=f"value: {labels[output.name]}",
                 passed=value_ok,
                 expected=_numbers(expected[output.name]),
                 actual=shown,
@@ -69,7 +70,7 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
         is_formula = got is not None and bool(got["formulas"]) and all(got["formulas"])
         checks.append(
             Check(
-                name=f"formula: {output.label}",
+                name=f"formula: {labels[output.name]}",
                 passed=is_formula,
                 expected="formulas",
                 actual="formulas" if is_formula else "constants or empty cells",
@@ -83,7 +84,7 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
             ok, shown = compare(output, truth[output.name], moved.get(output.name))
             checks.append(
                 Check(
-                    name=f"sensitivity {index}: {output.label}",
+                    name=f"sensitivity {index}: {labels[output.name]}",
                     passed=ok,
                     expected=_numbers(truth[output.name]),
                     actual=shown,

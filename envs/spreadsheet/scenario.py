@@ -30,7 +30,10 @@ Truth = Callable[[Mapping[str, float]], dict[str, list[float]]]
 
 @dataclass(frozen=True)
 class Output:
-    """One required output: a defined name over its cells, and how close it must be."""
+    """One required output: a defined name over its cells, and how close it must be.
+
+    ``label`` says what it is ("net income, years 1-3"); where it is comes from the name.
+    """
 
     name: str
     label: str
@@ -73,6 +76,15 @@ class Scenario:
             sheet, area = split_sheet(self.workbook.defined_names[output.name].attr_text)
             found[output.name] = (sheet or "", area.replace("$", ""))
         return found
+
+    def labels(self) -> dict[str, str]:
+        """Each output's label with its cells, "net income, years 1-3 (IS!C12:E12)"."""
+        return {
+            output.name: f"{output.label} ({quote_sheet(sheet)}!{area})"
+            for output, (sheet, area) in zip(
+                self.outputs, self.output_cells().values(), strict=True
+            )
+        }
 
     def solution_actions(self) -> list[str]:
         """The oracle's tool calls as action strings."""

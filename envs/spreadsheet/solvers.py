@@ -7,6 +7,7 @@ end of each period), so a truth reads like the formula an analyst would write.
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -113,3 +114,17 @@ def eomonth(start: date, months: int) -> date:
     years, month_index = divmod(start.month - 1 + months, 12)
     year, month = start.year + years, month_index + 1
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def yearfrac_30_360(start: date, end: date) -> float:
+    """Excel's YEARFRAC basis 0 (US/NASD 30/360), for dates not at the end of February."""
+    day1, day2 = min(start.day, 30), end.day
+    if day1 == 30 and day2 == 31:
+        day2 = 30
+    days = 360 * (end.year - start.year) + 30 * (end.month - start.month) + day2 - day1
+    return days / 360
+
+
+def excel_round(value: float) -> float:
+    """Excel's ROUND(value, 0): halves away from zero (Python's round() goes to even)."""
+    return math.copysign(math.floor(abs(value) + 0.5), value)

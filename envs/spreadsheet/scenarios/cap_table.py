@@ -29,6 +29,7 @@ from skillgym.envs.spreadsheet.scenario import (
     inputs_sheet,
     write_call,
 )
+from skillgym.envs.spreadsheet.solvers import excel_round
 
 COMPANIES = (
     "Lumen Robotics",
@@ -79,11 +80,6 @@ CAP_HEADERS = (
     "Shares after the Series A",
     "Ownership after the Series A",
 )
-
-
-def excel_round(value: float) -> float:
-    """ROUND(value, 0) as Excel and LibreOffice do it: halves away from zero."""
-    return math.copysign(math.floor(abs(value) + 0.5), value)
 
 
 def pool_top_up(
@@ -286,19 +282,17 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output("SharePrice", "price per share, seed and Series A (Rounds!B10:C10)"),
-            Output("PoolTopUp", "pool top-up shares, seed and Series A (Rounds!B8:C8)"),
-            Output("PostSeedShares", f"shares after the seed per holder (CapTable!D2:D{seed_row})"),
+            Output("SharePrice", "price per share, seed and Series A"),
+            Output("PoolTopUp", "pool top-up shares, seed and Series A"),
+            Output("PostSeedShares", "shares after the seed per holder"),
             Output(
                 "PostSeedOwnership",
-                f"ownership after the seed per holder (CapTable!E2:E{seed_row})",
+                "ownership after the seed per holder",
             ),
-            Output(
-                "PostSeriesAShares", f"shares after the Series A per holder (CapTable!G2:G{co_row})"
-            ),
+            Output("PostSeriesAShares", "shares after the Series A per holder"),
             Output(
                 "PostSeriesAOwnership",
-                f"ownership after the Series A per holder (CapTable!H2:H{co_row})",
+                "ownership after the Series A per holder",
             ),
         ],
         truth=truth_for(founders),

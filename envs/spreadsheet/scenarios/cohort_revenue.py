@@ -172,14 +172,12 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output(
-                "CohortCustomers", f"active customers by cohort and month (Model!C{FIRST}:N{LAST})"
-            ),
-            Output("ActiveCustomers", f"active customers, months 1-12 (Model!C{ACTIVE}:N{ACTIVE})"),
-            Output("ArpuByMonth", f"ARPU, months 1-12 (Model!C{ARPU}:N{ARPU})"),
-            Output("Revenue", f"revenue, months 1-12 (Model!C{REVENUE}:N{REVENUE})"),
-            Output("TotalRevenue", f"total FY revenue (Model!B{TOTAL})"),
-            Output("EndingCustomers", f"customers at year end (Model!B{ENDING})"),
+            Output("CohortCustomers", "active customers by cohort and month"),
+            Output("ActiveCustomers", "active customers, months 1-12"),
+            Output("ArpuByMonth", "ARPU, months 1-12"),
+            Output("Revenue", "revenue, months 1-12"),
+            Output("TotalRevenue", "total FY revenue"),
+            Output("EndingCustomers", "customers at year end"),
         ],
         truth=revenue_build,
         perturbations=perturbations,

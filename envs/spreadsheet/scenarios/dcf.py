@@ -146,10 +146,10 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         variables={"company": rng.choice(COMPANIES)},
         inputs=inputs,
         outputs=[
-            Output("FreeCashFlow", "unlevered FCF, years 1-5 (Model!C10:G10)"),
-            Output("TerminalValue", "terminal value (Model!G14)"),
-            Output("EnterpriseValue", "enterprise value (Model!C16)"),
-            Output("DealIrr", "deal IRR (Model!C18)"),
+            Output("FreeCashFlow", "unlevered FCF, years 1-5"),
+            Output("TerminalValue", "terminal value"),
+            Output("EnterpriseValue", "enterprise value"),
+            Output("DealIrr", "deal IRR"),
         ],
         truth=forecast,
         perturbations=[

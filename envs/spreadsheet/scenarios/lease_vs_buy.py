@@ -26,7 +26,14 @@ from skillgym.envs.spreadsheet.scenario import (
     inputs_sheet,
     write_call,
 )
-from skillgym.envs.spreadsheet.solvers import edate, to_date, to_serial, xirr, xnpv
+from skillgym.envs.spreadsheet.solvers import (
+    edate,
+    to_date,
+    to_serial,
+    xirr,
+    xnpv,
+    yearfrac_30_360,
+)
 
 ASSETS = (  # what, price range
     ("a five-axis CNC machining centre", 350_000, 950_000),
@@ -77,15 +84,6 @@ SUMMARY_LABELS = {
     9: "Tax book value at the end of the term",
     10: "After-tax residual proceeds",
 }
-
-
-def yearfrac_30_360(start: date, end: date) -> float:
-    """YEARFRAC basis 0 (US 30/360) for start days 1-27 (no end-of-February rule applies)."""
-    day1, day2 = min(start.day, 30), end.day
-    if day1 == 30 and day2 == 31:
-        day2 = 30
-    days = (end.year - start.year) * 360 + (end.month - start.month) * 30 + (day2 - day1)
-    return days / 360
 
 
 def schedule(x: Mapping[str, float]) -> dict[str, Any]:
@@ -292,12 +290,12 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output("PaymentDates", f"dates, periods 0-{periods} (Schedule!B2:B{last})"),
-            Output("BuyFlows", f"after-tax flows of buying (Schedule!E2:E{last})"),
-            Output("LeaseFlows", f"after-tax flows of leasing (Schedule!F2:F{last})"),
-            Output("Valuation", "XNPV of buying, of leasing, and the NAL (Summary!B3:B5)"),
-            Output("IncrementalIrr", "XIRR of the lease - buy flows (Summary!B6)"),
-            Output("ResidualPv", "PV of the after-tax residual proceeds (Summary!B7)"),
+            Output("PaymentDates", f"dates, periods 0-{periods}"),
+            Output("BuyFlows", "after-tax flows of buying"),
+            Output("LeaseFlows", "after-tax flows of leasing"),
+            Output("Valuation", "XNPV of buying, of leasing, and the NAL"),
+            Output("IncrementalIrr", "XIRR of the lease - buy flows"),
+            Output("ResidualPv", "PV of the after-tax residual proceeds"),
         ],
         truth=outputs_of,
         perturbations=perturbations,

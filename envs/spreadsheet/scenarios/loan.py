@@ -148,14 +148,12 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output("PaymentDates", f"payment dates as serial numbers (Schedule!B2:B{last})"),
-            Output("Interest", f"interest, months 1-{term} (Schedule!E2:E{last})"),
-            Output("ClosingBalance", f"closing balance, months 1-{term} (Schedule!G2:G{last})"),
-            Output("MonthlyPayment", "monthly payment (Summary!B2)"),
-            Output("TotalInterest", "total interest paid (Summary!B3)"),
-            Output(
-                "FinalBalance", "balance after the last payment, before the balloon (Summary!B4)"
-            ),
+            Output("PaymentDates", "payment dates as serial numbers"),
+            Output("Interest", f"interest, months 1-{term}"),
+            Output("ClosingBalance", f"closing balance, months 1-{term}"),
+            Output("MonthlyPayment", "monthly payment"),
+            Output("TotalInterest", "total interest paid"),
+            Output("FinalBalance", "balance after the last payment, before the balloon"),
         ],
         truth=schedule,
         perturbations=[

@@ -184,11 +184,11 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         variables={"company": rng.choice(COMPANIES)},
         inputs=inputs,
         outputs=[
-            Output("RevolverDraw", "revolver draw (+) / repayment (-), years 1-5 (Debt!C11:G11)"),
-            Output("RevolverBalance", "revolver closing balance, years 1-5 (Debt!C12:G12)"),
-            Output("EndingCash", "ending cash, years 1-5 (Debt!C16:G16)"),
-            Output("TotalInterest", "total interest expense, years 1-5 (Debt!C18:G18)"),
-            Output("ShortfallFlag", "shortfall flag, years 1-5 (Debt!C19:G19)"),
+            Output("RevolverDraw", "revolver draw (+) / repayment (-), years 1-5"),
+            Output("RevolverBalance", "revolver closing balance, years 1-5"),
+            Output("EndingCash", "ending cash, years 1-5"),
+            Output("TotalInterest", "total interest expense, years 1-5"),
+            Output("ShortfallFlag", "shortfall flag, years 1-5"),
         ],
         truth=schedule,
         perturbations=[

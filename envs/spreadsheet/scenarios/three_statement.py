@@ -331,13 +331,13 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         variables={"company": company},
         inputs=inputs,
         outputs=[
-            Output("NetIncome", "net income, years 1-3 (IS!C12:E12)"),
-            Output("EndingCash", "closing cash on the balance sheet, years 1-3 (BS!C2:E2)"),
-            Output("TotalAssets", "total assets, years 1-3 (BS!C6:E6)"),
-            Output("RetainedEarnings", "retained earnings, years 1-3 (BS!C11:E11)"),
+            Output("NetIncome", "net income, years 1-3"),
+            Output("EndingCash", "closing cash on the balance sheet, years 1-3"),
+            Output("TotalAssets", "total assets, years 1-3"),
+            Output("RetainedEarnings", "retained earnings, years 1-3"),
             Output(
                 "BalanceCheck",
-                "balance check, assets - liabilities and equity, years 1-3 (BS!C14:E14)",
+                "balance check, assets - liabilities and equity, years 1-3",
                 rel_tol=0.0,
                 abs_tol=1e-6,
             ),

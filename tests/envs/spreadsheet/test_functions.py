@@ -97,17 +97,6 @@ def end_of_month(day: date, months: int) -> date:
     return shifted.replace(day=calendar.monthrange(shifted.year, shifted.month)[1])
 
 
-def yearfrac_30_360_us(start: date, end: date) -> float:
-    """YEARFRAC basis 0 (US/NASD 30/360), for dates not at the end of February."""
-    d1, d2 = start.day, end.day
-    if d1 == 31:
-        d1 = 30
-    if d2 == 31 and d1 == 30:
-        d2 = 30
-    days = 360 * (end.year - start.year) + 30 * (end.month - start.month) + d2 - d1
-    return days / 360
-
-
 def yearfrac_actual_actual(start: date, end: date) -> float:
     """YEARFRAC basis 1, for the two cases used: within one calendar year, or over a year."""
     days = (end - start).days
@@ -260,19 +249,19 @@ CASES = [
     (
         "YEARFRAC-basis0",
         "=YEARFRAC(DATE(2024,1,15),DATE(2024,7,15),0)",
-        yearfrac_30_360_us(date(2024, 1, 15), date(2024, 7, 15)),  # 180 / 360
+        solvers.yearfrac_30_360(date(2024, 1, 15), date(2024, 7, 15)),  # 180 / 360
         RATE,
     ),
     (
         "YEARFRAC-basis0-day-31",
         "=YEARFRAC(Inputs!N1,DATE(2025,3,31),0)",
-        yearfrac_30_360_us(JAN_31_2024, date(2025, 3, 31)),  # (360 + 60 + 0) / 360
+        solvers.yearfrac_30_360(JAN_31_2024, date(2025, 3, 31)),  # (360 + 60 + 0) / 360
         RATE,
     ),
     (
         "YEARFRAC-basis0-end-31-only",
         "=YEARFRAC(DATE(2024,1,15),DATE(2024,3,31),0)",
-        yearfrac_30_360_us(date(2024, 1, 15), date(2024, 3, 31)),  # (60 + 16) / 360
+        solvers.yearfrac_30_360(date(2024, 1, 15), date(2024, 3, 31)),  # (60 + 16) / 360
         RATE,
     ),
     (
