@@ -8,8 +8,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # Debian packages the suite and the families need beyond Python itself: the terminal
 # family's sandbox tools, and (for its bwrap sandbox, whose /usr is the host's) the
-# packages its base image carries.
-APT_PACKAGES := bubblewrap debootstrap docker.io \
+# packages its base image carries; the flight family's Chromium (Playwright drives it through
+# executable_path) with a font, and chromium-driver for the MiniWoB++ peer in `make bench`.
+APT_PACKAGES := bubblewrap debootstrap docker.io chromium chromium-driver fonts-dejavu-core \
   $(shell grep -v '^\#' containers/terminal/packages.txt)
 
 .PHONY: setup system docker images demo serve test bench lint clean
@@ -50,6 +51,7 @@ bench: setup images
 	$(PY) benchmarks/protocol.py
 	$(PY) benchmarks/spreadsheet.py
 	$(PY) benchmarks/terminal.py
+	$(PY) benchmarks/flight.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
