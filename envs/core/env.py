@@ -51,6 +51,8 @@ class Episode:
     submitted: bool = False
     answer: str | None = None
     verification: Verification | None = None
+    aborted: str = ""
+    """Why the episode cannot go on (its browser crashed, its page hung), when it cannot."""
     extra_info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -206,7 +208,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         except ActionError as exc:
             episode.last_action_error = str(exc)
         terminated = episode.submitted
-        truncated = not terminated and self._limit_reached(episode)
+        truncated = not terminated and (bool(episode.aborted) or self._limit_reached(episode))
         reward = 0.0
         if terminated or truncated:
             episode.verification = self.verify()
@@ -239,6 +241,17 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         episode = self._running_episode()
         episode.submitted = True
         episode.answer = args.answer
+
+    def abort_episode(self, reason: str) -> None:
+        """End the running episode at this step because it cannot go on (called by a tool).
+
+        The step is truncated and verified as things stand (nothing already done is lost);
+        ``reason`` becomes the step's ``last_action_error`` and ``info["truncated_by"]``.
+        """
+        episode = self._running_episode()
+        episode.aborted = reason
+        episode.last_action_error = reason
+        episode.extra_info["truncated_by"] = f"error: {reason}"
 
     # ---- internals ----------------------------------------------------------------
     def _choose_task(self, ref: Any) -> TaskSpec:

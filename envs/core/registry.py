@@ -40,6 +40,12 @@ FAMILIES: dict[str, FamilySpec] = {
             "Seeded arithmetic problems with a calculator tool: the reference family.",
         ),
         FamilySpec(
+            "flight",
+            "skillgym/Flight-v0",
+            "skillgym.envs.flight:FlightEnv",
+            "Book, change and cancel flights on a real site in Chromium, verified from its database.",
+        ),
+        FamilySpec(
             "spreadsheet",
             "skillgym/Spreadsheet-v0",
             "skillgym.envs.spreadsheet:SpreadsheetEnv",

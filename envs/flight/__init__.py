@@ -1,1 +1,5 @@
-"""The flight-booking family (in progress): the site's seeded inventory (``inventory.py``)."""
+"""The flight family: book, change and cancel flights on a real site in a real browser."""
+
+from skillgym.envs.flight.env import FlightEnv
+
+__all__ = ["FlightEnv"]

@@ -5,21 +5,16 @@ Each module defines ``build(rng: Random, params: dict) -> Scenario``.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import re
 from random import Random
 from typing import Any
 
+from skillgym.envs.core.generators import build_scenario, generator_names
 from skillgym.envs.spreadsheet.scenario import Scenario
-from skillgym.errors import TaskFormatError
-
-GENERATOR = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def generators() -> list[str]:
     """The generator names there are modules for."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return generator_names(__name__)
 
 
 def generate(name: str, rng: Random, params: dict[str, Any]) -> Scenario:
@@ -28,10 +23,5 @@ def generate(name: str, rng: Random, params: dict[str, Any]) -> Scenario:
     Raises:
         TaskFormatError: For a generator there is no module for.
     """
-    if not GENERATOR.match(name) or name not in generators():
-        raise TaskFormatError(
-            f"Unknown spreadsheet generator {name!r}; expects one of: {', '.join(generators())}."
-        )
-    module = importlib.import_module(f"{__name__}.{name}")
-    scenario: Scenario = module.build(rng, dict(params))
+    scenario: Scenario = build_scenario(__name__, "spreadsheet", name, rng, params)
     return scenario
