@@ -72,6 +72,17 @@ AIRLINES: tuple[Airline, ...] = (
 AIRLINES_BY_CODE = {airline.code: airline for airline in AIRLINES}
 
 
+def airport_label(airport: Airport) -> str:
+    """An airport as the site writes it: "London Heathrow (LHR)", "Dublin (DUB)".
+
+    Example:
+        >>> airport_label(AIRPORTS_BY_CODE["LHR"]), airport_label(AIRPORTS_BY_CODE["DUB"])
+        ('London Heathrow (LHR)', 'Dublin (DUB)')
+    """
+    place = airport.city if airport.name == airport.city else f"{airport.city} {airport.name}"
+    return f"{place} ({airport.code})"
+
+
 def distance_km(origin: Airport, destination: Airport) -> float:
     """Great-circle distance between two airports (haversine, Earth radius 6,371 km).
 

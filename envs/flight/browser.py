@@ -69,7 +69,7 @@ class ContextSlot:
     async def route(self, route: Route) -> None:
         """Every request of the context: the episode's handler, or 503 before it has one."""
         if self.handler is None:
-            await route.fulfill(status=503, body="not ready")
+            await route.fulfill(status=200, body="<!doctype html><title>Aerolane</title>")
             return
         await self.handler(route)
 
@@ -157,6 +157,9 @@ class BrowserHost:
         slot = ContextSlot(context, page)
         await context.route("**/*", slot.route)
         page.on("crash", lambda _: setattr(slot, "crashed", slot.crashed or "The page crashed."))
+        # Start the site's renderer process now (site isolation gives each origin its own),
+        # so an episode's first page does not wait for one; the episode replaces this entry.
+        await page.goto(ORIGIN + "/", wait_until="commit")
         return slot
 
     async def open_slot(self, handler: Handler) -> ContextSlot:

@@ -70,7 +70,13 @@ class PageDriver:
         page.on("load", lambda _: self._on_load())
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         page.on("popup", lambda popup: asyncio.ensure_future(popup.close()))
-        await page.goto(ORIGIN + path, wait_until="load")
+        if same_site(page.url):
+            # A warm context already shows the site: replace its entry, so history starts here.
+            self._loaded.clear()
+            await page.evaluate("path => location.replace(path)", path)
+            await asyncio.wait_for(self._loaded.wait(), SETTLE_MS / 1000)
+        else:
+            await page.goto(ORIGIN + path, wait_until="load")
         await self._settle(self.loads)
         return await self.view()
 
@@ -201,9 +207,14 @@ class PageDriver:
         await self._page().evaluate(script)
 
     async def go_back(self) -> None:
-        """The browser's back button."""
+        """The browser's back button (within the site: the tab's blank first page is not one)."""
+        page = self._page()
         before = self.loads
-        response = await self._page().go_back(wait_until="load", timeout=10_000)
+        response = await page.go_back(wait_until="load", timeout=10_000)
+        if not same_site(page.url):
+            await page.go_forward(wait_until="load", timeout=10_000)
+            await self._settle(self.loads)
+            raise PageActionError("There is no earlier page to go back to.")
         if response is None and self.loads == before:
             raise PageActionError("There is no earlier page to go back to.")
         await self._settle(self.loads)
@@ -275,17 +286,22 @@ class PageDriver:
                 ) from None
         for _ in range(3):
             try:
-                await page.wait_for_function(
-                    "window.__sgSettled ? window.__sgSettled() : true", timeout=SETTLE_MS
-                )
-                break
-            except PlaywrightError as exc:
+                settled = await page.evaluate(SETTLE_SCRIPT, SETTLE_MS)
+            except PlaywrightError:
                 self._check_alive()
-                if "Timeout" in str(exc):
-                    raise PageActionError(
-                        f"The page is still busy after {SETTLE_MS / 1000:g} s."
-                    ) from None
                 await asyncio.sleep(0.05)  # navigated during the wait: look at the new page
+                continue
+            if not settled:
+                raise PageActionError(f"The page is still busy after {SETTLE_MS / 1000:g} s.")
+            return
+
+
+SETTLE_SCRIPT = """limit => new Promise(done => {
+  const start = performance.now();
+  const settled = () => (window.__sgSettled ? window.__sgSettled() : true);
+  const tick = () => settled() ? done(true) : performance.now() - start > limit ? done(false) : setTimeout(tick, 5);
+  tick();
+})"""
 
 
 def _selector(element: str) -> str:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from random import Random
 from typing import Any
 
-from skillgym.envs.flight.airports import AIRPORTS, AIRPORTS_BY_CODE
+from skillgym.envs.flight.airports import AIRPORTS, AIRPORTS_BY_CODE, airport_label
 from skillgym.envs.flight.inventory import Fare, Inventory, Itinerary, Segment, generate_inventory
 from skillgym.envs.flight.store import Passenger
 
@@ -160,8 +160,7 @@ def long_date(day: date) -> str:
 
 def city(code: str) -> str:
     """An airport as instructions name it: London Heathrow (LHR)."""
-    airport = AIRPORTS_BY_CODE[code]
-    return f"{airport.city} {airport.name} ({code})"
+    return airport_label(AIRPORTS_BY_CODE[code])
 
 
 def euros(cents: int) -> str:

@@ -78,6 +78,8 @@ class FlightStore:
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode = MEMORY")
+        self.db.execute("PRAGMA synchronous = OFF")
 
     @classmethod
     def create(cls, path: Path, inventory: Inventory) -> FlightStore:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jinja2
+import markupsafe
 
 from skillgym.envs.flight.site.http import Request, Response
 from skillgym.envs.flight.store import FlightStore
@@ -41,9 +41,10 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_STATIC = {
-    name: (_PACKAGE / "static" / name).read_bytes() for name in ("site.css", "site.js")
-}
+# Inlined in every page: one request per page keeps a step's navigation to one round trip
+# through the browser's request interception.
+_SITE_CSS = markupsafe.Markup((_PACKAGE / "static" / "site.css").read_text())
+_SITE_JS = markupsafe.Markup((_PACKAGE / "static" / "site.js").read_text())
 
 
 def route(method: str, path: str) -> Callable[[Handler], Handler]:
@@ -81,6 +82,8 @@ class Visit:
         context.setdefault("title", context.get("heading", "Aerolane"))
         html = _TEMPLATES.get_template(template).render(
             today=self.site.today.isoformat(),
+            site_css=_SITE_CSS,
+            site_js=_SITE_JS,
             consent="consent" in self.request.cookies,
             steps=STEPS if step else (),
             step=step,
@@ -108,8 +111,6 @@ class FlightSite:
     def handle(self, request: Request) -> Response:
         """Answer one request; a bug in a handler is a 500 page, never an exception."""
         self.requests += 1
-        if request.method == "GET" and request.path.startswith("/static/"):
-            return self._static(request.path.removeprefix("/static/"))
         handler = ROUTES.get((request.method, request.path))
         if handler is None:
             known = any(path == request.path for _, path in ROUTES)
@@ -154,13 +155,6 @@ class FlightSite:
                 return response
             location = response.headers["location"]
         return Response.text(500, "Too many redirects.")
-
-    def _static(self, name: str) -> Response:
-        body = _STATIC.get(name)
-        if body is None:
-            return Response.text(404, f"No file {name}.")
-        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return Response(body=body, content_type=media)
 
 
 def register_pages() -> None:

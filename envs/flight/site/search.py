@@ -8,7 +8,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from skillgym.envs.flight.airports import AIRLINES_BY_CODE, AIRPORTS, AIRPORTS_BY_CODE
+from skillgym.envs.flight.airports import (
+    AIRLINES_BY_CODE,
+    AIRPORTS,
+    AIRPORTS_BY_CODE,
+    airport_label,
+)
 from skillgym.envs.flight.pricing import fare_total, money
 from skillgym.envs.flight.site.app import FormError, Response, Visit, route
 from skillgym.envs.flight.store import FlightStore
@@ -227,7 +232,7 @@ def home(visit: Visit) -> Response:
         code = form.get(field, "")
         airport = AIRPORTS_BY_CODE.get(str(code).upper())
         form.setdefault(
-            f"{field}_text", f"{airport.city} {airport.name} ({airport.code})" if airport else ""
+            f"{field}_text", airport_label(airport) if airport else ""
         )
     form = {k: form.get(k, "") for k in _FORM_FIELDS}
     return visit.page("home.html", title="Search flights", form=form)
@@ -263,7 +268,7 @@ def airports(visit: Visit) -> Response:
         or any(word.startswith(query) for word in f"{a.city} {a.name}".lower().split())
     ]
     return Response.json(
-        [{"code": a.code, "city": a.city, "name": a.name, "country": a.country} for a in found[:6]]
+        [{"code": a.code, "label": airport_label(a), "country": a.country} for a in found[:6]]
     )
 
 

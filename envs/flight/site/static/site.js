@@ -45,7 +45,7 @@
     let asked = 0;
     const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); };
     const choose = (a) => {
-      input.value = `${a.city} ${a.name} (${a.code})`;
+      input.value = a.label;
       hidden.value = a.code;
       close();
     };
@@ -58,7 +58,7 @@
       if (ticket !== asked) return;
       list.replaceChildren(...found.map((a) => {
         const option = el("li", { role: "option", "data-sg": `${field}-opt-${a.code}`, "aria-selected": "false",
-          text: `${a.city} ${a.name} (${a.code}), ${a.country}` });
+          text: `${a.label}, ${a.country}` });
         option.addEventListener("mousedown", (e) => { e.preventDefault(); choose(a); });
         return option;
       }));

@@ -1,0 +1,96 @@
+"""Book two adults on a named non-stop flight in Classic, with an aisle seat for the first of them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+from typing import Any
+
+from skillgym.envs.flight.airports import AIRLINES_BY_CODE
+from skillgym.envs.flight.goals import BookGoal
+from skillgym.envs.flight.inventory import Seat, seat_map
+from skillgym.envs.flight.oracle import BookPlan
+from skillgym.envs.flight.scenario import (
+    Scenario,
+    city,
+    decoys,
+    email_of,
+    episode_days,
+    long_date,
+    make_inventory,
+    person,
+    pick_route,
+)
+
+
+def _free_aisles(aircraft: str, seat_seed: int) -> list[Seat]:
+    """The economy aisle seats of a flight that nobody has taken."""
+    return [
+        s
+        for s in seat_map(aircraft, seat_seed)
+        if s.position == "aisle" and s.cabin == "economy" and not s.taken
+    ]
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw a non-stop whose Classic fare seats two and that has a free economy aisle seat.
+
+    The flight is named (number and departure time), so the only acceptable choice is its
+    Classic fare; the first traveller needs an aisle seat, the second no seat at all.
+    """
+    while True:
+        today, first_day = episode_days(rng)
+        route = pick_route(rng, max_km=2500)
+        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
+        day = first_day + timedelta(days=rng.randrange(5))
+        candidates = []
+        for it in query.itineraries(*route, day):
+            fare = query.fare(it, "Classic")
+            if it.stops == 0 and fare is not None and fare.seats_left >= 2:
+                (segment,) = query.legs[it.id]
+                aisles = _free_aisles(segment.aircraft, segment.seat_seed)
+                if aisles:
+                    candidates.append((it, fare, segment, aisles))
+        if candidates:
+            break
+    it, fare, segment, aisles = rng.choice(candidates)
+    seat = rng.choice(aisles)
+    while True:
+        first, second = person(rng, "adult", day), person(rng, "adult", day)
+        if first.first_name != second.first_name:
+            break
+    travellers = [first, second]
+    first_name = f"{first.first_name} {first.last_name}"
+    email = email_of(rng, first)
+    return Scenario(
+        inventory=inventory,
+        today=today,
+        variables={
+            "origin": city(route[0]),
+            "destination": city(route[1]),
+            "date": long_date(day),
+            "airline": AIRLINES_BY_CODE[it.airline].name,
+            "flight": segment.flight_number,
+            "time": it.departs[11:16],
+            "name1": first_name,
+            "dob1": first.dob,
+            "name2": f"{second.first_name} {second.last_name}",
+            "dob2": second.dob,
+            "email": email,
+        },
+        goal=BookGoal(
+            options={((it.id, fare.id),)},
+            passengers=travellers,
+            email=email,
+            seat_positions={first_name.lower(): "aisle"},
+        ),
+        plan=BookPlan(
+            route[0],
+            route[1],
+            day,
+            [(it.id, fare.id)],
+            travellers,
+            email,
+            seats={(0, segment.id): seat.seat},
+        ),
+    )

@@ -1,0 +1,73 @@
+"""A non-stop within a budget that no non-stop meets: book nothing and report the cheapest price.
+
+The budget is 40 to 80 percent of the day's cheapest bookable non-stop fare, in whole
+euros. The right outcome is no booking and an answer stating that cheapest non-stop
+price, which shows the agent looked rather than guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+from typing import Any
+
+from skillgym.envs.flight.goals import DeclineGoal
+from skillgym.envs.flight.oracle import AnswerPlan
+from skillgym.envs.flight.scenario import (
+    Scenario,
+    city,
+    decoys,
+    email_of,
+    episode_days,
+    euros,
+    long_date,
+    make_inventory,
+    person,
+    pick_route,
+)
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw a route and day with bookable non-stops and a budget below the cheapest of them.
+
+    The goal wants no booking and the cheapest open economy non-stop adult fare in the answer.
+    """
+    while True:
+        today, first_day = episode_days(rng)
+        route = pick_route(rng, max_km=2500)
+        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
+        day = first_day + timedelta(days=rng.randrange(5))
+        prices = [
+            fare.adult_cents
+            for it in query.itineraries(*route, day)
+            if it.stops == 0
+            for fare in query.open_fares(it)
+        ]
+        if not prices:
+            continue
+        low = min(prices)
+        budget = int(low * rng.uniform(0.4, 0.8)) // 500 * 5
+        if budget >= 10:
+            break
+    traveller = person(rng, "adult", day)
+    figure = f"{low // 100}.{low % 100:02d}"
+    return Scenario(
+        inventory=inventory,
+        today=today,
+        variables={
+            "origin": city(route[0]),
+            "destination": city(route[1]),
+            "date": long_date(day),
+            "name": f"{traveller.first_name} {traveller.last_name}",
+            "dob": traveller.dob,
+            "email": email_of(rng, traveller),
+            "budget": f"€{budget}",
+        },
+        goal=DeclineGoal(figure=figure, reason="no non-stop within budget"),
+        plan=AnswerPlan(
+            answer=f"No non-stop is within the budget; the cheapest non-stop costs {euros(low)}",
+            origin=route[0],
+            destination=route[1],
+            depart=day,
+        ),
+    )

@@ -1,0 +1,84 @@
+"""Book the cheapest flight of a long route whose journey is under 6 hours with at most one stop.
+
+The route is 1,800 to 3,500 km, so one-stop itineraries through a hub are cheaper than
+non-stops but often take longer than 6 hours door to door. Every episode's overall
+cheapest flight breaks the time limit, so sorting by price alone fails; in about a
+third of the episodes the answer is a one-stop that fits, so taking the cheapest
+non-stop fails too.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+from typing import Any
+
+from skillgym.envs.flight.goals import BookGoal
+from skillgym.envs.flight.oracle import BookPlan
+from skillgym.envs.flight.scenario import (
+    Scenario,
+    cheapest,
+    city,
+    decoys,
+    email_of,
+    episode_days,
+    long_date,
+    make_inventory,
+    person,
+    pick_route,
+)
+
+MAX_MINUTES = 6 * 60
+"""The journey must take less than this, from first departure to last arrival."""
+MAX_STOPS = 1
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw a long route and day where the cheapest flight is too long and another fits.
+
+    The goal accepts every (itinerary, fare) that fits the limits at the lowest open
+    economy adult price.
+    """
+    want_one_stop = rng.random() < 0.3
+    while True:
+        today, first_day = episode_days(rng)
+        route = pick_route(rng, min_km=1800, max_km=3500)
+        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
+        day = first_day + timedelta(days=rng.randrange(5))
+        priced = [
+            (fare.adult_cents, (it, fare))
+            for it in query.itineraries(*route, day)
+            for fare in query.open_fares(it)
+        ]
+        fitting = [
+            (price, (it, fare))
+            for price, (it, fare) in priced
+            if it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS
+        ]
+        if not fitting:
+            continue
+        overall = cheapest(priced)
+        if any(it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS for it, _ in overall):
+            continue
+        best = cheapest(fitting)
+        if any(it.stops > 0 for it, _ in best) == want_one_stop:
+            break
+    traveller = person(rng, "adult", day)
+    email = email_of(rng, traveller)
+    it, fare = best[0]
+    return Scenario(
+        inventory=inventory,
+        today=today,
+        variables={
+            "origin": city(route[0]),
+            "destination": city(route[1]),
+            "date": long_date(day),
+            "name": f"{traveller.first_name} {traveller.last_name}",
+            "dob": traveller.dob,
+            "email": email,
+        },
+        goal=BookGoal(
+            options={((i.id, f.id),) for i, f in best}, passengers=[traveller], email=email
+        ),
+        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email),
+    )
