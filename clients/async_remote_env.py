@@ -38,7 +38,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
         env: The environment family, e.g. ``"arithmetic"`` (``GET /v1/envs`` lists them).
         task: The default task, ``"family/name"`` or ``"family/name@1.0.0"``; a reset's
             ``options={"task": ...}`` overrides it. None: the family's first task.
-        timeout: Seconds to connect and to wait for each answer.
+        timeout: A :class:`Timeout`, or seconds to wait for each answer (connecting: 5 s).
         retry: How create, reset and close retry on connection errors (a step never does).
         transport: ``"http"`` (one request per call) or ``"websocket"`` (one socket per
             session; ~3x less latency per step).
@@ -59,7 +59,7 @@ class AsyncRemoteEnv(RemoteEnvBase):
         *,
         env: str,
         task: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
         token: str | None = None,

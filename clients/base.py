@@ -34,7 +34,7 @@ class RemoteEnvBase:
         *,
         env: str,
         task: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport = "http",
         token: str | None = None,
@@ -51,7 +51,7 @@ class RemoteEnvBase:
         self.base_url = base_url.rstrip("/")
         self.env_name = env
         self.task = task
-        self.timeout = timeout
+        self.timeout = timeout if isinstance(timeout, Timeout) else Timeout(read=float(timeout))
         self.retry = retry
         self.transport: Transport = transport
         token = token if token is not None else os.environ.get("SKILLGYM_API_TOKEN") or None

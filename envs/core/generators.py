@@ -23,7 +23,9 @@ def generator_names(package: str) -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(path) if not m.name.startswith("_"))
 
 
-def build_scenario(package: str, family: str, name: str, rng: Random, params: dict[str, Any]) -> Any:
+def build_scenario(
+    package: str, family: str, name: str, rng: Random, params: dict[str, Any]
+) -> Any:
     """Call ``build`` of the generator ``name`` in ``package``.
 
     Raises:

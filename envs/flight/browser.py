@@ -136,7 +136,9 @@ class BrowserHost:
             self._browser = None
             self._spare = None
         for slot in self._slots:
-            slot.crashed = slot.crashed or "The browser closed unexpectedly (it crashed or was killed)."
+            slot.crashed = (
+                slot.crashed or "The browser closed unexpectedly (it crashed or was killed)."
+            )
 
     async def _new_slot(self) -> ContextSlot:
         browser = await self.browser()

@@ -76,7 +76,9 @@ class CheckArgs(ElementArgs):
 class PressArgs(ToolArgs):
     """Arguments of ``press``."""
 
-    key: str = Field(max_length=40, description="A key: Enter, Tab, Escape, ArrowDown, a letter, Control+A.")
+    key: str = Field(
+        max_length=40, description="A key: Enter, Tab, Escape, ArrowDown, a letter, Control+A."
+    )
 
 
 class ScrollArgs(ToolArgs):
@@ -97,7 +99,9 @@ class GotoArgs(ToolArgs):
 class WaitArgs(ToolArgs):
     """Arguments of ``wait``."""
 
-    ms: int = Field(default=500, ge=0, le=10_000, description="Milliseconds to wait (at most 10000).")
+    ms: int = Field(
+        default=500, ge=0, le=10_000, description="Milliseconds to wait (at most 10000)."
+    )
 
 
 class FlightEnv(SkillGymEnv):
@@ -110,7 +114,13 @@ class FlightEnv(SkillGymEnv):
     """
 
     family: ClassVar[str] = "flight"
-    observation_fields: ClassVar[tuple[str, ...]] = ("url", "title", "focused", "page", "screenshot")
+    observation_fields: ClassVar[tuple[str, ...]] = (
+        "url",
+        "title",
+        "focused",
+        "page",
+        "screenshot",
+    )
     max_field_chars: ClassVar[int] = 400_000
     artifact_types: ClassVar[dict[str, str]] = {"screenshot.png": "image/png"}
     action_timeout: float = ACTION_TIMEOUT
@@ -151,7 +161,9 @@ class FlightEnv(SkillGymEnv):
                 f"Unknown reset options {sorted(options)}; the flight family takes 'task' and 'screenshots'."
             )
         if not isinstance(shots, bool):
-            raise RequestError(f'Expects options["screenshots"] to be true or false, actual value: {shots!r}')
+            raise RequestError(
+                f'Expects options["screenshots"] to be true or false, actual value: {shots!r}'
+            )
         scenario = generate(spec.generator, rng, spec.params)
         folder = Path(tempfile.mkdtemp(prefix="skillgym-flight-"))
         try:
@@ -220,9 +232,7 @@ class FlightEnv(SkillGymEnv):
         plan = scenario.plan
         steps: list[Step]
         if isinstance(plan, BookPlan):
-            segments = {
-                it: [s["id"] for s in store.segments_of(it)] for it, _ in plan.picks
-            }
+            segments = {it: [s["id"] for s in store.segments_of(it)] for it, _ in plan.picks}
             steps = book_steps(plan, scenario.today, segments)
         elif isinstance(plan, ManagePlan):
             steps = manage_steps(plan, scenario.today)
@@ -260,7 +270,11 @@ class FlightEnv(SkillGymEnv):
             raise SandboxError(f"No screenshot: {exc}") from None
 
     # ---- tools --------------------------------------------------------------------
-    @tool("click", "Click an element (a button, link, option, checkbox, seat...) by its id.", ElementArgs)
+    @tool(
+        "click",
+        "Click an element (a button, link, option, checkbox, seat...) by its id.",
+        ElementArgs,
+    )
     def _click(self, args: ElementArgs) -> None:
         self._act(lambda d: d.click(args.id))
 
@@ -280,7 +294,11 @@ class FlightEnv(SkillGymEnv):
     def _press(self, args: PressArgs) -> None:
         self._act(lambda d: d.press(args.key))
 
-    @tool("scroll", "Scroll the page (the page text shows all of it; this moves the screenshot).", ScrollArgs)
+    @tool(
+        "scroll",
+        "Scroll the page (the page text shows all of it; this moves the screenshot).",
+        ScrollArgs,
+    )
     def _scroll(self, args: ScrollArgs) -> None:
         self._act(lambda d: d.scroll(args.direction))
 

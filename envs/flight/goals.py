@@ -9,6 +9,7 @@ acceptable choices were computed by the task's generator from the seeded invento
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -105,26 +106,41 @@ class BookGoal:
         return checks
 
     def _seats(self, store: FlightStore, booking: Booking) -> Check:
+        """Requested positions on every flight; no seat for anyone who did not ask for one."""
         wanted = self.seat_positions
         problems = []
         for index, p in enumerate(booking.passengers):
             position = wanted.get(f"{p.first_name} {p.last_name}".lower())
-            if position is None:
-                continue
             for segment in _segments(store, booking):
-                seat = booking.seats.get((index, segment["id"]))
-                positions = {s.seat: s.position for s in seat_map(segment["aircraft"], segment["seat_seed"])}
+                seat = booking.seats.get((index, int(segment["id"])))
+                if position is None:
+                    if seat is not None:
+                        problems.append(
+                            f"{p.first_name} on {segment['flight_number']}: {seat}, not asked for"
+                        )
+                    continue
+                positions = {
+                    s.seat: s.position
+                    for s in seat_map(str(segment["aircraft"]), int(segment["seat_seed"]))
+                }
                 if seat is None or positions.get(seat) != position:
-                    problems.append(f"{p.first_name} on {segment['flight_number']}: {seat or 'no seat'}")
+                    problems.append(
+                        f"{p.first_name} on {segment['flight_number']}: {seat or 'no seat'}"
+                    )
         return Check(
             name="seats",
             passed=not problems,
-            expected=", ".join(f"{k}: {v}" for k, v in wanted.items()) or "no seat requests",
+            expected=", ".join(f"{k}: {v}" for k, v in wanted.items()) or "no seats",
             actual="; ".join(problems) or "as requested",
         )
 
     def _bags(self, booking: Booking) -> Check:
-        expected = {f"{p.first_name} {p.last_name}".lower(): self.bags.get(f"{p.first_name} {p.last_name}".lower(), 0) for p in booking.passengers}
+        expected = {
+            f"{p.first_name} {p.last_name}".lower(): self.bags.get(
+                f"{p.first_name} {p.last_name}".lower(), 0
+            )
+            for p in booking.passengers
+        }
         actual = {f"{p.first_name} {p.last_name}".lower(): p.bags for p in booking.passengers}
         return Check(
             name="bags",
@@ -175,7 +191,11 @@ class ChangeGoal:
                 expected=str(self.fee_cents),
                 actual=str(changes),
             ),
-            Check(name="still booked", passed=moved and booking.status == "confirmed", actual=booking.status),
+            Check(
+                name="still booked",
+                passed=moved and booking.status == "confirmed",
+                actual=booking.status,
+            ),
             Check(
                 name="nothing else booked",
                 passed=moved and not _new_bookings(store),
@@ -200,7 +220,12 @@ class CancelGoal:
         refunds = [amount for kind, amount in target.payments if kind == "refund"]
         cancelled = target.status == "cancelled"
         return [
-            Check(name="cancelled", passed=cancelled, expected=f"{self.cancel} cancelled", actual=target.status),
+            Check(
+                name="cancelled",
+                passed=cancelled,
+                expected=f"{self.cancel} cancelled",
+                actual=target.status,
+            ),
             Check(
                 name="refunded",
                 passed=refunds == [self.refund_cents],
@@ -227,26 +252,32 @@ class DeclineGoal:
     figure: str
     """What the answer must state (a price such as 123.99), as the site shows it."""
     reason: str
+    allowed: tuple[str, ...] = ()
+    """Other amounts the answer may repeat from the request (the budget, as 150.00)."""
 
     def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
-        """No booking, and an answer that states the figure."""
+        """No booking, and an answer that states the figure (and no other price)."""
         if not answer or not answer.strip():
             return _missing(["explained", "nothing booked"], "no answer was submitted")
-        numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d\d)?", answer)}
+        amounts = {n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d\d\b", answer)}
         return [
             Check(
                 name="explained",
-                passed=self.figure.replace(",", "") in numbers,
-                expected=f"{self.reason} (mentions {self.figure})",
+                passed=amounts - set(self.allowed) == {self.figure.replace(",", "")},
+                expected=f"{self.reason} (states {self.figure}, and no other amount)",
                 actual=answer[:300],
             ),
-            Check(name="nothing booked", passed=not _new_bookings(store), actual=str(len(_new_bookings(store)))),
+            Check(
+                name="nothing booked",
+                passed=not _new_bookings(store),
+                actual=str(len(_new_bookings(store))),
+            ),
         ]
 
 
-def _segments(store: FlightStore, booking: Booking) -> list[dict[str, object]]:
+def _segments(store: FlightStore, booking: Booking) -> list[sqlite3.Row]:
     return [
-        dict(s)
+        s
         for d in ("out", "return")
         if d in booking.legs
         for s in store.segments_of(booking.legs[d][0])

@@ -106,7 +106,9 @@ def search_steps(plan: BookPlan | AnswerPlan, today: date) -> list[Step]:
         types = [p.type for p in plan.passengers]
         for kind, element in (("adult", "adults"), ("child", "children"), ("infant", "infants")):
             if types.count(kind) != (1 if kind == "adult" else 0):
-                steps.append(Step("select", {"id": element, "option": str(types.count(kind))}, element))
+                steps.append(
+                    Step("select", {"id": element, "option": str(types.count(kind))}, element)
+                )
         if plan.cabin != "economy":
             steps.append(Step("select", {"id": "cabin", "option": plan.cabin}, "cabin"))
     return [*steps, _click("search")]
@@ -118,7 +120,11 @@ def book_steps(plan: BookPlan, today: date, segments: dict[int, list[int]]) -> l
     for itinerary_id, fare_id in plan.picks:
         steps += [_click(f"it-{itinerary_id}"), _click(f"fare-{fare_id}")]
     for i, p in enumerate(plan.passengers):
-        steps += [_fill(f"p{i}-first", p.first_name), _fill(f"p{i}-last", p.last_name), _fill(f"p{i}-dob", p.dob)]
+        steps += [
+            _fill(f"p{i}-first", p.first_name),
+            _fill(f"p{i}-last", p.last_name),
+            _fill(f"p{i}-dob", p.dob),
+        ]
     steps += [_fill("email", plan.email), _click("passengers-continue")]
     flights = [s for it, _ in plan.picks for s in segments[it]]
     for position, segment_id in enumerate(flights):
@@ -126,10 +132,15 @@ def book_steps(plan: BookPlan, today: date, segments: dict[int, list[int]]) -> l
         if chosen and position > 0:
             steps.append(_click(f"flight-{segment_id}"))
         for passenger, seat in sorted(chosen.items()):
-            steps += [Step("check", {"id": f"seat-for-{passenger}"}, f"seat-for-{passenger}"), _click(f"seat-{seat}")]
+            steps += [
+                Step("check", {"id": f"seat-for-{passenger}"}, f"seat-for-{passenger}"),
+                _click(f"seat-{seat}"),
+            ]
     steps.append(_click("seats-continue"))
     for passenger, n in sorted(plan.bags.items()):
-        steps.append(Step("select", {"id": f"bags-{passenger}", "option": str(n)}, f"bags-{passenger}"))
+        steps.append(
+            Step("select", {"id": f"bags-{passenger}", "option": str(n)}, f"bags-{passenger}")
+        )
     steps.append(_click("extras-continue"))
     number, expiry, cvc = TEST_CARD
     name = f"{plan.passengers[0].first_name} {plan.passengers[0].last_name}"

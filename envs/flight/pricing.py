@@ -76,11 +76,14 @@ def quote(
     extra_bags = sum(bags)
     if extra_bags:
         result.lines.append(
-            (f"Extra bags ({extra_bags} × {len(legs)} direction(s))", extra_bags * len(legs) * BAG_CENTS)
+            (
+                f"Extra bags ({extra_bags} x {len(legs)} direction(s))",
+                extra_bags * len(legs) * BAG_CENTS,
+            )
         )
     if insurance:
         seated = sum(t != "infant" for t in types)
-        result.lines.append((f"Travel insurance × {seated}", seated * INSURANCE_CENTS))
+        result.lines.append((f"Travel insurance x {seated}", seated * INSURANCE_CENTS))
     return result
 
 
@@ -98,7 +101,7 @@ def change_price(store: FlightStore, booking: Booking, direction: str, new_fare_
     types = [p.type for p in booking.passengers]
     seated = sum(t != "infant" for t in types)
     difference = fare_total(store, new_fare_id, types) - fare_total(store, old_fare_id, types)
-    result = Quote([(f"Change fee × {seated}", int(old["change_fee_cents"]) * seated)])
+    result = Quote([(f"Change fee x {seated}", int(old["change_fee_cents"]) * seated)])
     if difference > 0:
         result.lines.append(("Fare difference", difference))
     return result

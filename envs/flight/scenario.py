@@ -18,11 +18,50 @@ from skillgym.envs.flight.airports import AIRPORTS, AIRPORTS_BY_CODE, airport_la
 from skillgym.envs.flight.inventory import Fare, Inventory, Itinerary, Segment, generate_inventory
 from skillgym.envs.flight.store import Passenger
 
-FIRST_NAMES = ("Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hugo", "Ines",
-               "Jonas", "Kaja", "Luca", "Maren", "Nils", "Olga", "Pavel", "Rosa", "Sven", "Tove", "Yara")
-LAST_NAMES = ("Andersen", "Berg", "Costa", "Duarte", "Eklund", "Fischer", "Garcia", "Horvat",
-              "Ivanova", "Jansen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Okafor", "Petrov",
-              "Quinn", "Rossi", "Schmidt", "Varga")
+FIRST_NAMES = (
+    "Ada",
+    "Bruno",
+    "Chiara",
+    "Dmitri",
+    "Elif",
+    "Farid",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kaja",
+    "Luca",
+    "Maren",
+    "Nils",
+    "Olga",
+    "Pavel",
+    "Rosa",
+    "Sven",
+    "Tove",
+    "Yara",
+)
+LAST_NAMES = (
+    "Andersen",
+    "Berg",
+    "Costa",
+    "Duarte",
+    "Eklund",
+    "Fischer",
+    "Garcia",
+    "Horvat",
+    "Ivanova",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Varga",
+)
 EMAIL_DOMAINS = ("example.com", "example.org", "mail.example.net")
 
 
@@ -82,7 +121,9 @@ class Query:
     ) -> list[Fare]:
         """The fares of ``cabin`` on ``itinerary`` with seats for ``seated`` passengers."""
         return [
-            f for f in self.fares.get(itinerary.id, []) if f.cabin == cabin and f.seats_left >= seated
+            f
+            for f in self.fares.get(itinerary.id, [])
+            if f.cabin == cabin and f.seats_left >= seated
         ]
 
     def fare(self, itinerary: Itinerary, family: str) -> Fare | None:
@@ -150,7 +191,9 @@ def person(rng: Random, kind: str, travel_day: date, last_name: str | None = Non
 
 def email_of(rng: Random, passenger: Passenger) -> str:
     """A contact address for ``passenger``."""
-    return f"{passenger.first_name.lower()}.{passenger.last_name.lower()}@{rng.choice(EMAIL_DOMAINS)}"
+    return (
+        f"{passenger.first_name.lower()}.{passenger.last_name.lower()}@{rng.choice(EMAIL_DOMAINS)}"
+    )
 
 
 def long_date(day: date) -> str:
@@ -161,8 +204,3 @@ def long_date(day: date) -> str:
 def city(code: str) -> str:
     """An airport as instructions name it: London Heathrow (LHR)."""
     return airport_label(AIRPORTS_BY_CODE[code])
-
-
-def euros(cents: int) -> str:
-    """Cents as instructions write them: €1,234.56."""
-    return f"€{cents // 100:,}.{cents % 100:02d}"

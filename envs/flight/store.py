@@ -265,7 +265,9 @@ class FlightStore:
 
     def bookings(self) -> list[Booking]:
         """Every booking, oldest first."""
-        return [self._booking(int(r["id"])) for r in self.rows("SELECT id FROM bookings ORDER BY id")]
+        return [
+            self._booking(int(r["id"])) for r in self.rows("SELECT id FROM bookings ORDER BY id")
+        ]
 
     def _booking(self, booking_id: int) -> Booking:
         row = self.row("SELECT * FROM bookings WHERE id = ?", booking_id)

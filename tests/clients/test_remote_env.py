@@ -125,6 +125,12 @@ def test_a_server_that_does_not_answer_is_a_timeout_error():
             )
 
 
+def test_a_timeout_in_seconds_is_the_wait_for_each_answer():
+    with FakeSilentServer() as silent:
+        with pytest.raises(RemoteTimeoutError, match=re.escape("(connect 5 s, read 0.2 s)")):
+            RemoteEnv(silent.base_url, env="arithmetic", timeout=0.2, retry=FAST_RETRY)
+
+
 def test_base_url_and_transport_are_checked():
     with pytest.raises(
         ValueError, match=re.escape("Expects a base_url like http://127.0.0.1:8000")

@@ -73,7 +73,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             email=email,
             bags={name.lower(): 1},
         ),
-        plan=BookPlan(
-            route[0], route[1], day, [(it.id, fare.id)], [traveller], email, bags={0: 1}
-        ),
+        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email, bags={0: 1}),
     )

@@ -13,13 +13,13 @@ from typing import Any
 
 from skillgym.envs.flight.goals import DeclineGoal
 from skillgym.envs.flight.oracle import AnswerPlan
+from skillgym.envs.flight.pricing import money
 from skillgym.envs.flight.scenario import (
     Scenario,
     city,
     decoys,
     email_of,
     episode_days,
-    euros,
     long_date,
     make_inventory,
     person,
@@ -63,9 +63,11 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             "email": email_of(rng, traveller),
             "budget": f"€{budget}",
         },
-        goal=DeclineGoal(figure=figure, reason="no non-stop within budget"),
+        goal=DeclineGoal(
+            figure=figure, reason="no non-stop within budget", allowed=(f"{budget}.00",)
+        ),
         plan=AnswerPlan(
-            answer=f"No non-stop is within the budget; the cheapest non-stop costs {euros(low)}",
+            answer=f"No non-stop is within the budget; the cheapest non-stop costs {money(low)}",
             origin=route[0],
             destination=route[1],
             depart=day,

@@ -9,13 +9,15 @@ non-stop fails too.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from random import Random
 from typing import Any
 
 from skillgym.envs.flight.goals import BookGoal
+from skillgym.envs.flight.inventory import Fare, Itinerary
 from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
+    Query,
     Scenario,
     cheapest,
     city,
@@ -33,8 +35,29 @@ MAX_MINUTES = 6 * 60
 MAX_STOPS = 1
 
 
+def _fitting_cheapest(
+    query: Query, route: tuple[str, str], day: date
+) -> list[tuple[Itinerary, Fare]]:
+    """The cheapest (itinerary, fare) choices within the limits, when the overall cheapest is not."""
+    priced = [
+        (fare.adult_cents, (it, fare))
+        for it in query.itineraries(*route, day)
+        for fare in query.open_fares(it)
+    ]
+    fitting = [
+        (price, (it, fare))
+        for price, (it, fare) in priced
+        if it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS
+    ]
+    overall: list[tuple[Itinerary, Fare]] = cheapest(priced)
+    if not fitting or any(it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS for it, _ in overall):
+        return []
+    best: list[tuple[Itinerary, Fare]] = cheapest(fitting)
+    return best
+
+
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
-    """Draw a long route and day where the cheapest flight is too long and another fits.
+    """Draw a long route and a day where the cheapest flight is too long and another fits.
 
     The goal accepts every (itinerary, fare) that fits the limits at the lowest open
     economy adult price.
@@ -44,24 +67,15 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         today, first_day = episode_days(rng)
         route = pick_route(rng, min_km=1800, max_km=3500)
         inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
-        priced = [
-            (fare.adult_cents, (it, fare))
-            for it in query.itineraries(*route, day)
-            for fare in query.open_fares(it)
+        days = [first_day + timedelta(days=offset) for offset in rng.sample(range(5), 5)]
+        drawn = [(day, _fitting_cheapest(query, route, day)) for day in days]
+        matching = [
+            (day, best)
+            for day, best in drawn
+            if best and any(it.stops > 0 for it, _ in best) == want_one_stop
         ]
-        fitting = [
-            (price, (it, fare))
-            for price, (it, fare) in priced
-            if it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS
-        ]
-        if not fitting:
-            continue
-        overall = cheapest(priced)
-        if any(it.minutes < MAX_MINUTES and it.stops <= MAX_STOPS for it, _ in overall):
-            continue
-        best = cheapest(fitting)
-        if any(it.stops > 0 for it, _ in best) == want_one_stop:
+        if matching:
+            day, best = matching[0]
             break
     traveller = person(rng, "adult", day)
     email = email_of(rng, traveller)

@@ -9,6 +9,7 @@ from typing import Any
 from skillgym.envs.flight.goals import BookGoal
 from skillgym.envs.flight.inventory import Fare, Itinerary
 from skillgym.envs.flight.oracle import BookPlan
+from skillgym.envs.flight.pricing import money
 from skillgym.envs.flight.scenario import (
     Query,
     Scenario,
@@ -16,7 +17,6 @@ from skillgym.envs.flight.scenario import (
     decoys,
     email_of,
     episode_days,
-    euros,
     long_date,
     make_inventory,
     person,
@@ -83,7 +83,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             "destination": city(route[1]),
             "date": long_date(day),
             "return_date": long_date(return_day),
-            "budget": euros(budget),
+            "budget": money(budget),
             "name": f"{traveller.first_name} {traveller.last_name}",
             "dob": traveller.dob,
             "email": email,

@@ -143,8 +143,12 @@ class FlightSite:
         """
         for _ in range(5):
             path, _, query = location.partition("?")
-            follow = Request("GET", path, dict(parse_qsl(query, keep_blank_values=True)),
-                             cookies={**request.cookies, "sid": sid})
+            follow = Request(
+                "GET",
+                path,
+                dict(parse_qsl(query, keep_blank_values=True)),
+                cookies={**request.cookies, "sid": sid},
+            )
             handler = ROUTES.get(("GET", path))
             if handler is None:
                 return Response.text(404, f"No page at {path}.")

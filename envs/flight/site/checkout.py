@@ -188,14 +188,22 @@ def seats_page(visit: Visit) -> Response:
     rows: dict[int, list[dict[str, Any]]] = {}
     for seat in visit.site.store.seats(segment["id"]):
         if seat.seat in mine:
-            label, disabled, css = f"{seat.seat} {seat.position}, chosen for {mine[seat.seat]}", False, "mine"
+            label, disabled, css = (
+                f"{seat.seat} {seat.position}, chosen for {mine[seat.seat]}",
+                False,
+                "mine",
+            )
         elif seat.taken:
             label, disabled, css = f"{seat.seat} {seat.position}, taken", True, ""
         elif seat.cabin != cabin:
             label, disabled, css = f"{seat.seat} {seat.position}, {seat.cabin} only", True, ""
         else:
             price = "free" if seat.price_cents == 0 else money(seat.price_cents)
-            label, disabled, css = f"{seat.seat} {seat.position}, {price}", False, "paid" if seat.price_cents else ""
+            label, disabled, css = (
+                f"{seat.seat} {seat.position}, {price}",
+                False,
+                "paid" if seat.price_cents else "",
+            )
         if seat.letter in ("C", "B") and seat.position == "aisle":
             css += " aisle-gap"
         rows.setdefault(seat.row, []).append(
@@ -245,8 +253,17 @@ def choose_seat(visit: Visit) -> Response:
         (s for s in visit.site.store.seats(segment["id"]) if s.seat == form.get("seat")), None
     )
     seats = visit.cart.setdefault("seats", {})
-    others = {v[0] for k, v in seats.items() if k.endswith(f"|{segment['id']}") and k != f"{who}|{segment['id']}"}
-    if seat is None or seat.taken or seat.seat in others or seat.cabin != _cabin(visit, segment["id"]):
+    others = {
+        v[0]
+        for k, v in seats.items()
+        if k.endswith(f"|{segment['id']}") and k != f"{who}|{segment['id']}"
+    }
+    if (
+        seat is None
+        or seat.taken
+        or seat.seat in others
+        or seat.cabin != _cabin(visit, segment["id"])
+    ):
         return Response.redirect(
             f"/seats?flight={segment['id']}&passenger={who}&error=That+seat+is+not+available."
         )
@@ -268,7 +285,9 @@ def extras_page(visit: Visit) -> Response:
     people = travellers(visit.cart)
     for p in people:
         p["bags"] = bags[p["index"]] if p["index"] < len(bags) else 0
-    fare = visit.site.store.row("SELECT bags_included FROM fares WHERE id = ?", visit.cart["out"][1])
+    fare = visit.site.store.row(
+        "SELECT bags_included FROM fares WHERE id = ?", visit.cart["out"][1]
+    )
     return visit.page(
         "extras.html",
         step="Extras",

@@ -37,9 +37,7 @@ def manage_find(visit: Visit) -> Response:
     ref = visit.request.arg("ref").upper()
     last = visit.request.arg("last_name")
     booking = visit.site.store.booking(ref) if ref else None
-    if booking is None or not any(
-        p.last_name.lower() == last.lower() for p in booking.passengers
-    ):
+    if booking is None or not any(p.last_name.lower() == last.lower() for p in booking.passengers):
         return visit.page(
             "manage.html",
             title="Manage booking",
@@ -215,7 +213,9 @@ def change_confirm(visit: Visit) -> Response:
         return _back(booking, "That flight has just sold out; nothing was changed.")
     price = change_price(store, booking, direction, fare_id)
     store.change_leg(booking.id, direction, new["itinerary_id"], fare_id, price.total)
-    return _back(booking, f"Your {LEG_NAME[direction]} flight was changed. Paid {money(price.total)}.")
+    return _back(
+        booking, f"Your {LEG_NAME[direction]} flight was changed. Paid {money(price.total)}."
+    )
 
 
 @route("GET", "/manage/cancel")

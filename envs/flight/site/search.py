@@ -85,7 +85,9 @@ def read_search(params: dict[str, str], today: date) -> dict[str, Any]:
     trip = "oneway" if params.get("trip") == "oneway" else "return"
     codes = {}
     for field, label in (("from", "Departure airport"), ("to", "Destination")):
-        code = params.get(field, "").strip().upper() or airport_code(params.get(f"{field}_text", ""))
+        code = params.get(field, "").strip().upper() or airport_code(
+            params.get(f"{field}_text", "")
+        )
         if code not in AIRPORTS_BY_CODE:
             problems.append(f"{label}: choose an airport from the suggestions.")
         codes[field] = code
@@ -231,9 +233,7 @@ def home(visit: Visit) -> Response:
     for field in ("from", "to"):
         code = form.get(field, "")
         airport = AIRPORTS_BY_CODE.get(str(code).upper())
-        form.setdefault(
-            f"{field}_text", airport_label(airport) if airport else ""
-        )
+        form.setdefault(f"{field}_text", airport_label(airport) if airport else "")
     form = {k: form.get(k, "") for k in _FORM_FIELDS}
     return visit.page("home.html", title="Search flights", form=form)
 
@@ -283,7 +283,10 @@ def results(visit: Visit) -> Response:
         form = {k: query.get(k, "") for k in _FORM_FIELDS}
         return visit.page("home.html", title="Search flights", form=form, errors=exc.messages)
     if leg == "out" or visit.cart.get("search") != search:
-        visit.cart = {"search": search, **{k: visit.cart[k] for k in ("managed", "mine") if k in visit.cart}}
+        visit.cart = {
+            "search": search,
+            **{k: visit.cart[k] for k in ("managed", "mine") if k in visit.cart},
+        }
         leg = "out"
     if leg == "return" and "out" not in visit.cart:
         leg = "out"
@@ -302,7 +305,9 @@ def results(visit: Visit) -> Response:
         summary=f"{date.fromisoformat(day).strftime('%A %d %B %Y')} · {_party_text(party_types(search))} · "
         f"{search['cabin'].capitalize()}",
         modify_url="/?" + urlencode({k: str(v) for k, v in search.items()}),
-        chosen_out=describe_itinerary(visit.site.store, *chosen) if leg == "return" and chosen else "",
+        chosen_out=describe_itinerary(visit.site.store, *chosen)
+        if leg == "return" and chosen
+        else "",
         search_url="/api/search?" + urlencode({"leg": leg}),
         delay=visit.site.result_delay_ms,
         leg=leg,

@@ -87,16 +87,34 @@ def test_results_arrive_after_the_page_and_wait_shows_them(env):
 @pytest.mark.parametrize(
     ("action", "error"),
     [
-        ({"tool": "click", "args": {"id": "no-such-thing"}}, "No element [no-such-thing] on this page."),
-        ({"tool": "fill", "args": {"id": "search", "text": "x"}}, "[search] is a button, not a text field"),
-        ({"tool": "select", "args": {"id": "adults", "option": "12"}}, "[adults] has no option '12'; its options: 1 | 2"),
+        (
+            {"tool": "click", "args": {"id": "no-such-thing"}},
+            "No element [no-such-thing] on this page.",
+        ),
+        (
+            {"tool": "fill", "args": {"id": "search", "text": "x"}},
+            "[search] is a button, not a text field",
+        ),
+        (
+            {"tool": "select", "args": {"id": "adults", "option": "12"}},
+            "[adults] has no option '12'; its options: 1 | 2",
+        ),
         ({"tool": "select", "args": {"id": "search", "option": "1"}}, "not a drop-down"),
         ({"tool": "check", "args": {"id": "search"}}, "not a checkbox or radio button"),
         ({"tool": "press", "args": {"key": "rm -rf /"}}, "Expects a key like Enter"),
-        ({"tool": "goto", "args": {"path": "https://example.com/"}}, "Other sites cannot be opened."),
+        (
+            {"tool": "goto", "args": {"path": "https://example.com/"}},
+            "Other sites cannot be opened.",
+        ),
         ({"tool": "goto", "args": {"path": "//example.com/x"}}, "Other sites cannot be opened."),
-        ({"tool": "click", "args": {"id": "[search]\"); alert(1); //"}}, "Invalid arguments for tool 'click'"),
-        ({"tool": "fill", "args": {"id": "from", "text": "x" * 5000}}, "String should have at most 500 characters"),
+        (
+            {"tool": "click", "args": {"id": '[search]"); alert(1); //'}},
+            "Invalid arguments for tool 'click'",
+        ),
+        (
+            {"tool": "fill", "args": {"id": "from", "text": "x" * 5000}},
+            "String should have at most 500 characters",
+        ),
         ({"tool": "wait", "args": {"ms": 60_000}}, "Input should be less than or equal to 10000"),
         ({"tool": "evaluate", "args": {"script": "1"}}, "Unknown tool 'evaluate'"),
     ],

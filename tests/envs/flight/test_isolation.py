@@ -46,7 +46,9 @@ def test_two_concurrent_episodes_share_no_cookies_bookings_or_inventory():
                     return
                 obs, *_ = env.step(action)
 
-        threads = [threading.Thread(target=book, args=(e, n)) for e, n in ((one, "one"), (two, "two"))]
+        threads = [
+            threading.Thread(target=book, args=(e, n)) for e, n in ((one, "one"), (two, "two"))
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

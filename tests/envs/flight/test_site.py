@@ -24,7 +24,9 @@ class Client:
     def send(self, method: str, path: str, data: dict[str, str] | None = None) -> Response:
         path, _, query = path.partition("?")
         params = dict(p.split("=", 1) for p in query.split("&") if p)
-        request = Request(method, path, params if method == "GET" else {}, data or {}, dict(self.cookies))
+        request = Request(
+            method, path, params if method == "GET" else {}, data or {}, dict(self.cookies)
+        )
         if method == "GET" and data:
             request.query.update(data)
         response = self.site.handle(request)
@@ -161,7 +163,9 @@ def test_a_child_too_old_for_the_child_fare_is_refused(site, store):
     offers = json.loads(client.get("/api/search").body)
     fare = next(f for o in offers for f in o["fares"] if f["seats_left"] >= 2)
     client.post("/select", leg="out", fare=str(fare["id"]))
-    page = text(client.post("/passengers", **ADA, p1_first="Tim", p1_last="Lovelace", p1_dob="2010-01-01"))
+    page = text(
+        client.post("/passengers", **ADA, p1_first="Tim", p1_last="Lovelace", p1_dob="2010-01-01")
+    )
     assert "Child 1: born 2010-01-01 makes them 16" in page
     assert "passengers" not in store.cart(client.cookies["sid"])
 
@@ -272,7 +276,9 @@ def test_a_handler_that_fails_is_a_500_page_not_an_exception(site, monkeypatch):
 def test_a_malformed_cookie_header_is_ignored(site):
     from skillgym.envs.flight.site.http import parse_request
 
-    request = parse_request("GET", "https://aerolane.skillgym.test/", {"cookie": 'a="b; ;;\x00'}, None)
+    request = parse_request(
+        "GET", "https://aerolane.skillgym.test/", {"cookie": 'a="b; ;;\x00'}, None
+    )
     assert site.handle(request).status == 200
 
 

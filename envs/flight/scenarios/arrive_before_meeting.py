@@ -1,0 +1,99 @@
+"""Book the cheapest flight for one adult that lands at least an hour before a meeting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+from typing import Any
+
+from skillgym.envs.flight.airports import AIRPORTS_BY_CODE
+from skillgym.envs.flight.goals import BookGoal
+from skillgym.envs.flight.inventory import Itinerary
+from skillgym.envs.flight.oracle import BookPlan
+from skillgym.envs.flight.scenario import (
+    Scenario,
+    cheapest,
+    city,
+    decoys,
+    email_of,
+    episode_days,
+    long_date,
+    make_inventory,
+    person,
+    pick_route,
+)
+
+LEAD = 60
+"""Minutes between landing and the meeting, at least."""
+MARGIN = 10
+"""No itinerary lands within this many minutes of the deadline: no borderline cases."""
+MEETINGS = range(8 * 60, 21 * 60 + 1, 15)
+"""Meeting times drawn from (minutes after local midnight): 08:00 to 21:00 on the quarter."""
+
+
+def _minutes(it: Itinerary, day_iso: str) -> int:
+    """When an itinerary lands, in minutes after midnight of the travel day (local)."""
+    days = 1 if it.arrives[:10] > day_iso else 0
+    return days * 24 * 60 + int(it.arrives[11:13]) * 60 + int(it.arrives[14:16])
+
+
+def build(rng: Random, params: dict[str, Any]) -> Scenario:
+    """Draw a day and a meeting time that some itineraries land early enough for, not all.
+
+    The cheapest itinerary of the day (in its cheapest open economy fare) always lands
+    too late, so the meeting matters; at least two itineraries land in time, and the
+    earliest-landing one is not the cheapest of them, so the price matters too. Every
+    in-time itinerary and fare at the lowest price is accepted.
+    """
+    while True:
+        today, first_day = episode_days(rng)
+        route = pick_route(rng)
+        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
+        day = first_day + timedelta(days=rng.randrange(5))
+        iso = day.isoformat()
+        priced = [
+            (fare.adult_cents, (it, fare))
+            for it in query.itineraries(*route, day)
+            for fare in query.open_fares(it)
+        ]
+        if not priced:
+            continue
+        lands = {it.id: _minutes(it, iso) for _, (it, _) in priced}
+        overall = {it.id for it, _ in cheapest(priced)}
+        meetings = []
+        for meeting in MEETINGS:
+            deadline = meeting - LEAD
+            if any(abs(m - deadline) < MARGIN for m in lands.values()):
+                continue
+            in_time = [(p, (it, f)) for p, (it, f) in priced if lands[it.id] <= deadline]
+            if not in_time or overall & {it.id for _, (it, _) in in_time}:
+                continue
+            first = min(lands[it.id] for _, (it, _) in in_time)
+            best = cheapest(in_time)
+            if any(lands[it.id] == first for it, _ in best):
+                continue
+            meetings.append((meeting, best))
+        if meetings:
+            break
+    meeting, best = rng.choice(meetings)
+    traveller = person(rng, "adult", day)
+    email = email_of(rng, traveller)
+    it, fare = best[0]
+    return Scenario(
+        inventory=inventory,
+        today=today,
+        variables={
+            "origin": city(route[0]),
+            "destination": city(route[1]),
+            "destination_city": AIRPORTS_BY_CODE[route[1]].city,
+            "date": long_date(day),
+            "meeting": f"{meeting // 60:02d}:{meeting % 60:02d}",
+            "name": f"{traveller.first_name} {traveller.last_name}",
+            "dob": traveller.dob,
+            "email": email,
+        },
+        goal=BookGoal(
+            options={((i.id, f.id),) for i, f in best}, passengers=[traveller], email=email
+        ),
+        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email),
+    )
