@@ -111,6 +111,17 @@ class BrowserHost:
             future.cancel()
             raise TimeoutError(f"the browser did not answer within {timeout:g} s") from None
 
+    def call_soon(self, make: Callable[[], Awaitable[object]]) -> None:
+        """Start ``make()`` on the browser thread without waiting for it (closing a context)."""
+
+        async def run() -> None:
+            try:
+                await make()
+            except Exception:  # nobody waits for it: a failure here has no one to tell
+                pass
+
+        asyncio.run_coroutine_threadsafe(run(), self._loop)
+
     # ---- on the browser thread ----------------------------------------------------------
     async def browser(self) -> Browser:
         """The running browser, launched (again) when there is none or it died."""
@@ -161,7 +172,7 @@ class BrowserHost:
         page.on("crash", lambda _: setattr(slot, "crashed", slot.crashed or "The page crashed."))
         # Start the site's renderer process now (site isolation gives each origin its own),
         # so an episode's first page does not wait for one; the episode replaces this entry.
-        await page.goto(ORIGIN + "/", wait_until="commit")
+        await page.goto(ORIGIN + "/", wait_until="load")
         return slot
 
     async def open_slot(self, handler: Handler) -> ContextSlot:
@@ -179,8 +190,12 @@ class BrowserHost:
             slot = await self._new_slot()
         slot.handler = handler
         self._slots.add(slot)
-        self._spare = asyncio.ensure_future(self._new_slot())
         return slot
+
+    def replenish(self) -> None:
+        """Start warming the next episode's context (after this one's first page, not during it)."""
+        if self._spare is None:
+            self._spare = asyncio.ensure_future(self._new_slot())
 
     async def close_slot(self, slot: ContextSlot) -> None:
         """Close an episode's context (it is never reused)."""

@@ -78,7 +78,9 @@ class PageDriver:
         else:
             await page.goto(ORIGIN + path, wait_until="load")
         await self._settle(self.loads)
-        return await self.view()
+        view = await self.view()
+        self.host.replenish()
+        return view
 
     async def close(self) -> None:
         """Close the context."""

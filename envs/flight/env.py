@@ -11,6 +11,7 @@ templates give them (``[search] button "Search flights"``) and acts with ``click
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,8 @@ from skillgym.errors import RequestError, SandboxError
 
 T = TypeVar("T")
 ELEMENT_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
+SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+"""Where episode databases go: memory-backed when the machine has it (they live for minutes)."""
 ACTION_TIMEOUT = 30.0
 """Seconds one tool call may take in the browser before the page counts as hung."""
 
@@ -165,7 +168,7 @@ class FlightEnv(SkillGymEnv):
                 f'Expects options["screenshots"] to be true or false, actual value: {shots!r}'
             )
         scenario = generate(spec.generator, rng, spec.params)
-        folder = Path(tempfile.mkdtemp(prefix="skillgym-flight-"))
+        folder = Path(tempfile.mkdtemp(prefix="skillgym-flight-", dir=SCRATCH))
         try:
             store = FlightStore.create(folder / "site.db", scenario.inventory)
             for pre in scenario.prebookings:
@@ -246,10 +249,9 @@ class FlightEnv(SkillGymEnv):
         """Close the context and remove the database."""
         driver, self._driver = self._driver, None
         if driver is not None:
-            try:
-                self.host.call(driver.close, self.action_timeout)
-            except Exception:  # a dead or hung browser: the context goes with it
-                pass
+            # Closed in the background: the next reset need not wait for it, and no later
+            # episode can reach this context (each episode has its own).
+            self.host.call_soon(driver.close)
         if self._store is not None:
             self._store.close()
             self._store = None
