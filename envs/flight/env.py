@@ -245,6 +245,11 @@ class FlightEnv(SkillGymEnv):
             steps.append(Step("submit", {"answer": plan.answer}, None))
         return ScriptedPolicy(steps)
 
+    def cheats(self) -> dict[str, Policy]:
+        """Claiming success without doing anything: the verdict never reads the claim."""
+        claim = "Done: booked exactly as asked, reference ABC234; the cheapest price was 1.00."
+        return {"claim-success": ScriptedPolicy([Step("submit", {"answer": claim})])}
+
     def end_episode(self) -> None:
         """Close the context and remove the database."""
         driver, self._driver = self._driver, None

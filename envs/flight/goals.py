@@ -60,25 +60,33 @@ class BookGoal:
     CHECKS = ("one booking", "flights", "fare", "travellers", "contact", "seats", "bags", "price")
 
     def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
-        """One check per property of the booking."""
-        new = [b for b in _new_bookings(store) if b.status == "confirmed"]
-        if not new:
+        """One check per property of the booking.
+
+        With more than one new booking, "one booking" fails and the rest is judged on the
+        worst of the confirmed ones: booking several candidates never beats booking one.
+        """
+        made = _new_bookings(store)
+        confirmed = [b for b in made if b.status == "confirmed"]
+        if not confirmed:
             return _missing(list(self.CHECKS), "no booking was made")
-        booking = new[-1]
+        count = Check(
+            name="one booking",
+            passed=len(made) == 1,
+            expected="1",
+            actual=str(len(made)),
+            detail="exactly one new booking, nothing else booked (cancelled ones count)",
+        )
+        verdicts = [[count, *self._judge(store, booking)] for booking in confirmed]
+        return min(verdicts, key=lambda checks: sum(c.passed for c in checks))
+
+    def _judge(self, store: FlightStore, booking: Booking) -> list[Check]:
         legs = _legs(booking)
         itineraries = {tuple(it for it, _ in option) for option in self.options}
-        checks = [
-            Check(
-                name="one booking",
-                passed=len(_new_bookings(store)) == 1,
-                expected="1",
-                actual=str(len(_new_bookings(store))),
-                detail="exactly one new booking, nothing else booked",
-            ),
+        return [
             Check(
                 name="flights",
                 passed=tuple(it for it, _ in legs) in itineraries,
-                actual=_describe(store, legs),
+                actual=f"{booking.ref}: {_describe(store, legs)}",
                 detail="the itinerary meets the request",
             ),
             Check(
@@ -103,7 +111,6 @@ class BookGoal:
             self._bags(booking),
             self._price(store, booking),
         ]
-        return checks
 
     def _seats(self, store: FlightStore, booking: Booking) -> Check:
         """Requested positions on every flight; no seat for anyone who did not ask for one."""
@@ -260,17 +267,20 @@ class DeclineGoal:
         if not answer or not answer.strip():
             return _missing(["explained", "nothing booked"], "no answer was submitted")
         amounts = {n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d\d\b", answer)}
+        explained = amounts - set(self.allowed) == {self.figure.replace(",", "")}
+        booked = len(_new_bookings(store))
         return [
             Check(
                 name="explained",
-                passed=amounts - set(self.allowed) == {self.figure.replace(",", "")},
+                passed=explained,
                 expected=f"{self.reason} (states {self.figure}, and no other amount)",
                 actual=answer[:300],
             ),
             Check(
                 name="nothing booked",
-                passed=not _new_bookings(store),
-                actual=str(len(_new_bookings(store))),
+                passed=explained and booked == 0,
+                actual=str(booked),
+                detail="no booking, for the reason the answer gives",
             ),
         ]
 
