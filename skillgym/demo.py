@@ -2,7 +2,7 @@
 
 Every task of every demo family is played over several seeds by both policies,
 concurrently, through ``AsyncRemoteEnv``; each episode is written as one JSON line,
-each episode's files (the spreadsheet's workbook) are downloaded through the API, and
+each episode's files (the spreadsheet's workbook, the flight site's last page) are downloaded through the API, and
 a score table is printed with where to look next.
 """
 
@@ -39,6 +39,7 @@ class DemoConfig:
 
     families: tuple[FamilyDemo, ...] = (
         FamilyDemo("arithmetic", seeds=5),
+        FamilyDemo("flight", seeds=2, artifacts=("screenshot.png",)),
         FamilyDemo("spreadsheet", seeds=2, artifacts=("workbook.xlsx",)),
         FamilyDemo("terminal", seeds=2),
     )
@@ -127,9 +128,14 @@ def run_demo(
     )
     echo(score_table(results))
     echo(f"\nEvery episode, with its verification breakdown: {config.out}")
-    if any(f.artifacts for f in config.families):
+    names = {f.name for f in config.families if f.artifacts}
+    if "spreadsheet" in names:
         echo(
             f"Each spreadsheet episode's final workbook (open it in a spreadsheet): {config.files}/"
+        )
+    if "flight" in names:
+        echo(
+            f"Each flight episode's last page, with the element ids the agent saw: {config.files}/*.png"
         )
     if any(f.name == "terminal" for f in config.families):
         echo(
@@ -140,6 +146,7 @@ def run_demo(
         "Keep a server up with `make serve` (API docs at http://127.0.0.1:8000/docs), then e.g.\n"
         "  .venv/bin/skillgym run spreadsheet/dcf-valuation --policy oracle --base-url http://127.0.0.1:8000\n"
         "  .venv/bin/skillgym run terminal/git-merge-conflict --policy oracle   # in a local sandbox\n"
-        "and download a session's workbook from /v1/sessions/<id>/artifacts/workbook.xlsx"
+        "  .venv/bin/skillgym run flight/family-trip --policy oracle             # in local Chromium\n"
+        "and download a session's files from /v1/sessions/<id>/artifacts/ (workbook.xlsx, screenshot.png)"
     )
     return results

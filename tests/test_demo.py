@@ -50,3 +50,15 @@ def test_the_demo_plays_every_terminal_task_in_sandboxes(tmp_path):
         (r.task, r.reward) for r in oracle if r.reward != 1.0
     ]
     assert "bubblewrap sandboxes" in "\n".join(printed)
+
+
+def test_the_demo_books_every_flight_task_and_keeps_each_last_page(tmp_path):
+    flight = FamilyDemo("flight", seeds=1, artifacts=("screenshot.png",))
+    config = DemoConfig(families=(flight,), policies=("oracle",), out=tmp_path / "episodes.jsonl")
+    printed: list[str] = []
+    results = run_demo(config, echo=printed.append)
+    assert len(results) == len(CATALOG.latest("flight"))
+    assert all(result.reward == 1.0 for _, result in results)
+    shots = sorted(config.files.glob("*-screenshot.png"))
+    assert len(shots) == len(results) and all(s.read_bytes()[:4] == b"\x89PNG" for s in shots)
+    assert "Each flight episode's last page" in "\n".join(printed)

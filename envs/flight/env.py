@@ -212,20 +212,21 @@ class FlightEnv(SkillGymEnv):
         }
 
     def verify(self) -> Verification:
-        """The goal's checks against the bookings in the database; the context closes."""
+        """The goal's checks against the bookings in the database.
+
+        The page stays open until the next reset or close, so its last state can still be
+        fetched (``artifact("screenshot.png")``); the agent can no longer act on it.
+        """
         scenario, store = self._scenario, self._store
         if scenario is None or store is None:
             raise SandboxError("No episode is running; reset() first.")
         episode = self.episode
         assert episode is not None
+        reader = FlightStore(store.path)
         try:
-            reader = FlightStore(store.path)
-            try:
-                return Verification.from_checks(scenario.goal.checks(reader, episode.answer))
-            finally:
-                reader.close()
+            return Verification.from_checks(scenario.goal.checks(reader, episode.answer))
         finally:
-            self.end_episode()
+            reader.close()
 
     def oracle(self) -> Policy:
         """A scripted policy that follows the scenario's plan through the page."""
