@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import percentile_ms
+from harness import episodes_per_minute, percentile_ms
 from miniwob_peer import measure_miniwob
 from protocol import skillgym_server
 
@@ -137,31 +137,6 @@ def memory_per_episode(count: int = 8) -> tuple[float, float, float]:
     return one, many, (many - one) / (count - 1)
 
 
-def episodes_per_minute(sessions: int, per_session: int) -> float:
-    """Oracle episodes per minute with ``sessions`` environments playing at once."""
-    errors: list[BaseException] = []
-
-    def worker(index: int) -> None:
-        env = FlightEnv(task=TASK)
-        try:
-            for i in range(per_session):
-                oracle_episode(env, index * 100 + i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            env.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(sessions)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} session(s) failed: {errors[0]!r}")
-    return sessions * per_session / (time.perf_counter() - start) * 60.0
-
-
 def concurrent_over_http(sessions: int) -> dict[str, int]:
     """``sessions`` oracle episodes at once over HTTP on one server: how many succeeded."""
     outcome = {"sessions": sessions, "succeeded": 0, "errors": 0}
@@ -214,7 +189,9 @@ def measure(quick: bool) -> dict[str, Any]:
         "pss_one_episode_mb": one,
         "pss_many_episodes_mb": many,
         "mb_per_extra_episode": per_episode,
-        "episodes_per_min_4": episodes_per_minute(4, 1 if quick else 4),
+        "episodes_per_min_4": episodes_per_minute(
+            4, 1 if quick else 4, lambda: FlightEnv(task=TASK), oracle_episode
+        ),
         "http_concurrent": concurrent_over_http(4 if quick else 8),
     }
     try:

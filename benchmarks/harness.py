@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HOST = "127.0.0.1"
 HEALTH_TIMEOUT_S = 30.0
@@ -192,3 +193,34 @@ def server_log_problems(log_path: Path, limit: int = 20) -> list[str]:
     keys = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception", "Error:")
     lines = log_path.read_text(errors="replace").splitlines()
     return [line for line in lines if any(k in line for k in keys)][:limit]
+
+
+def episodes_per_minute(
+    sessions: int, per_session: int, make_env: Callable[[], Any], play: Callable[[Any, int], object]
+) -> float:
+    """Episodes per minute with ``sessions`` environments (one thread each) playing at once.
+
+    Each thread makes its environment, calls ``play(env, seed)`` ``per_session`` times and
+    closes it; a failure in any session fails the measurement.
+    """
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        env = make_env()
+        try:
+            for i in range(per_session):
+                play(env, index * 100 + i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            env.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(sessions)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} session(s) failed: {errors[0]!r}")
+    return sessions * per_session / (time.perf_counter() - start) * 60.0

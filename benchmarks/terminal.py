@@ -26,14 +26,13 @@ import argparse
 import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import percentile_ms
+from harness import episodes_per_minute, percentile_ms
 
 from skillgym.envs.terminal import TerminalEnv
 from skillgym.envs.terminal.bwrap import BWRAP
@@ -107,32 +106,6 @@ def verification_times(kind: str, count: int) -> list[float]:
         env.close()
 
 
-def episodes_per_minute(kind: str, sessions: int, per_session: int) -> float:
-    """Oracle episodes per minute with ``sessions`` environments playing at once."""
-    errors: list[BaseException] = []
-
-    def worker(index: int) -> None:
-        env = TerminalEnv(sandbox=kind)
-        try:
-            for i in range(per_session):
-                oracle_episode(env, index * 100 + i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            env.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(sessions)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise RuntimeError(f"{len(errors)} session(s) failed: {errors[0]!r}")
-    return sessions * per_session / elapsed * 60.0
-
-
 def measure(kind: str, quick: bool) -> dict[str, Any]:
     """Every figure of one sandbox."""
     n = 5 if quick else 30
@@ -143,7 +116,9 @@ def measure(kind: str, quick: bool) -> dict[str, Any]:
         "round_trip_p50_ms": percentile_ms(ours, 0.5),
         "process_per_command_p50_ms": percentile_ms(baseline, 0.5),
         "verification_p50_ms": percentile_ms(verification_times(kind, 3 if quick else 10), 0.5),
-        "episodes_per_min_4": episodes_per_minute(kind, 4, 1 if quick else 5),
+        "episodes_per_min_4": episodes_per_minute(
+            4, 1 if quick else 5, lambda: TerminalEnv(sandbox=kind), oracle_episode
+        ),
     }
     row["round_trip_x_faster"] = row["process_per_command_p50_ms"] / row["round_trip_p50_ms"]
     return row

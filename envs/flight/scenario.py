@@ -204,3 +204,57 @@ def long_date(day: date) -> str:
 def city(code: str) -> str:
     """An airport as instructions name it: London Heathrow (LHR)."""
     return airport_label(AIRPORTS_BY_CODE[code])
+
+
+def one_way_for_one(
+    rng: Random,
+    inventory: Inventory,
+    today: date,
+    route: tuple[str, str],
+    day: date,
+    best: list[tuple[Itinerary, Fare]],
+    *,
+    bags: int = 0,
+    **variables: Any,
+) -> Scenario:
+    """A one-way booking for one adult drawn here, where any of ``best`` is right.
+
+    The instruction gets the trip and the traveller (``origin``, ``destination``,
+    ``date``, ``name``, ``dob``, ``email``) plus ``variables``; the oracle books the first
+    of ``best`` with ``bags`` extra checked bags.
+    """
+    from skillgym.envs.flight.goals import BookGoal
+    from skillgym.envs.flight.oracle import BookPlan
+
+    traveller = person(rng, "adult", day)
+    name = f"{traveller.first_name} {traveller.last_name}"
+    email = email_of(rng, traveller)
+    it, fare = best[0]
+    return Scenario(
+        inventory=inventory,
+        today=today,
+        variables={
+            "origin": city(route[0]),
+            "destination": city(route[1]),
+            "date": long_date(day),
+            "name": name,
+            "dob": traveller.dob,
+            "email": email,
+            **variables,
+        },
+        goal=BookGoal(
+            options={((i.id, f.id),) for i, f in best},
+            passengers=[traveller],
+            email=email,
+            bags={name.lower(): bags} if bags else {},
+        ),
+        plan=BookPlan(
+            route[0],
+            route[1],
+            day,
+            [(it.id, fare.id)],
+            [traveller],
+            email,
+            bags={0: bags} if bags else {},
+        ),
+    )

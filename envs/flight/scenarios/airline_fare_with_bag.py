@@ -7,18 +7,13 @@ from random import Random
 from typing import Any
 
 from skillgym.envs.flight.airports import AIRLINES_BY_CODE
-from skillgym.envs.flight.goals import BookGoal
-from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     Scenario,
     cheapest,
-    city,
     decoys,
-    email_of,
     episode_days,
-    long_date,
     make_inventory,
-    person,
+    one_way_for_one,
     pick_route,
 )
 
@@ -50,28 +45,14 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         if len(mine) >= 2 and min(p for p, _ in priced) < min(p for p, _ in mine):
             break
     best = cheapest(mine)
-    traveller = person(rng, "adult", day)
-    name = f"{traveller.first_name} {traveller.last_name}"
-    email = email_of(rng, traveller)
-    it, fare = best[0]
-    return Scenario(
-        inventory=inventory,
-        today=today,
-        variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
-            "airline": AIRLINES_BY_CODE[airline].name,
-            "family": family,
-            "name": name,
-            "dob": traveller.dob,
-            "email": email,
-        },
-        goal=BookGoal(
-            options={((i.id, f.id),) for i, f in best},
-            passengers=[traveller],
-            email=email,
-            bags={name.lower(): 1},
-        ),
-        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email, bags={0: 1}),
+    return one_way_for_one(
+        rng,
+        inventory,
+        today,
+        route,
+        day,
+        best,
+        bags=1,
+        airline=AIRLINES_BY_CODE[airline].name,
+        family=family,
     )

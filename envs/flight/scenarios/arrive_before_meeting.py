@@ -7,19 +7,14 @@ from random import Random
 from typing import Any
 
 from skillgym.envs.flight.airports import AIRPORTS_BY_CODE
-from skillgym.envs.flight.goals import BookGoal
 from skillgym.envs.flight.inventory import Itinerary
-from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     Scenario,
     cheapest,
-    city,
     decoys,
-    email_of,
     episode_days,
-    long_date,
     make_inventory,
-    person,
+    one_way_for_one,
     pick_route,
 )
 
@@ -76,24 +71,13 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         if meetings:
             break
     meeting, best = rng.choice(meetings)
-    traveller = person(rng, "adult", day)
-    email = email_of(rng, traveller)
-    it, fare = best[0]
-    return Scenario(
-        inventory=inventory,
-        today=today,
-        variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "destination_city": AIRPORTS_BY_CODE[route[1]].city,
-            "date": long_date(day),
-            "meeting": f"{meeting // 60:02d}:{meeting % 60:02d}",
-            "name": f"{traveller.first_name} {traveller.last_name}",
-            "dob": traveller.dob,
-            "email": email,
-        },
-        goal=BookGoal(
-            options={((i.id, f.id),) for i, f in best}, passengers=[traveller], email=email
-        ),
-        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email),
+    return one_way_for_one(
+        rng,
+        inventory,
+        today,
+        route,
+        day,
+        best,
+        destination_city=AIRPORTS_BY_CODE[route[1]].city,
+        meeting=f"{meeting // 60:02d}:{meeting % 60:02d}",
     )

@@ -13,20 +13,15 @@ from datetime import date, timedelta
 from random import Random
 from typing import Any
 
-from skillgym.envs.flight.goals import BookGoal
 from skillgym.envs.flight.inventory import Fare, Itinerary
-from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     Query,
     Scenario,
     cheapest,
-    city,
     decoys,
-    email_of,
     episode_days,
-    long_date,
     make_inventory,
-    person,
+    one_way_for_one,
     pick_route,
 )
 
@@ -77,22 +72,4 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         if matching:
             day, best = matching[0]
             break
-    traveller = person(rng, "adult", day)
-    email = email_of(rng, traveller)
-    it, fare = best[0]
-    return Scenario(
-        inventory=inventory,
-        today=today,
-        variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
-            "name": f"{traveller.first_name} {traveller.last_name}",
-            "dob": traveller.dob,
-            "email": email,
-        },
-        goal=BookGoal(
-            options={((i.id, f.id),) for i, f in best}, passengers=[traveller], email=email
-        ),
-        plan=BookPlan(route[0], route[1], day, [(it.id, fare.id)], [traveller], email),
-    )
+    return one_way_for_one(rng, inventory, today, route, day, best)
