@@ -12,7 +12,6 @@ too early sees "Searching..." and has to ``wait``.
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -136,10 +135,6 @@ class PageDriver:
         finally:
             if labels:
                 await page.evaluate("window.__sgLabels && window.__sgLabels(false)")
-
-    def screenshot_base64(self, png: bytes) -> str:
-        """A screenshot as base64 text."""
-        return base64.b64encode(png).decode()
 
     # ---- actions ------------------------------------------------------------------------
     async def click(self, element: str) -> None:

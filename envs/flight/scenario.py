@@ -131,12 +131,6 @@ class Query:
         return next((f for f in self.fares.get(itinerary.id, []) if f.family == family), None)
 
 
-def party_price(fare: Fare, types: list[str]) -> int:
-    """A fare for a party of passenger types."""
-    column = {"adult": fare.adult_cents, "child": fare.child_cents, "infant": fare.infant_cents}
-    return sum(column[t] for t in types)
-
-
 def cheapest(pairs: list[tuple[int, Any]]) -> list[Any]:
     """The items of (price, item) pairs that share the lowest price."""
     if not pairs:

@@ -235,6 +235,9 @@ def cancel_page(visit: Visit) -> Response:
         refund_text=f"Refund to your card: {money(back)}."
         if back
         else "This booking is not refundable: cancelling it gives nothing back.",
+        errors=["Tick the box to confirm the cancellation."]
+        if visit.request.query.get("unconfirmed")
+        else [],
     )
 
 
@@ -245,7 +248,7 @@ def cancel(visit: Visit) -> Response:
     if booking is None or booking.status != "confirmed":
         return Response.redirect("/manage")
     if visit.request.form.get("confirm") != "1":
-        return Response.redirect(f"/manage/cancel?ref={booking.ref}")
+        return Response.redirect(f"/manage/cancel?ref={booking.ref}&unconfirmed=1")
     store = visit.site.store
     back = refund(store, booking)
     store.cancel(booking.id, back)

@@ -14,7 +14,6 @@ from skillgym.envs.flight.airports import (
     AIRPORTS_BY_CODE,
     airport_label,
 )
-from skillgym.envs.flight.pricing import fare_total, money
 from skillgym.envs.flight.site.app import FormError, Response, Visit, route
 from skillgym.envs.flight.store import FlightStore
 
@@ -350,8 +349,3 @@ def select(visit: Visit) -> Response:
     if leg == "out" and search["trip"] == "return":
         return Response.redirect(search_url(search, leg="return"))
     return Response.redirect("/passengers")
-
-
-def fare_price(store: FlightStore, fare_id: int, search: dict[str, Any]) -> str:
-    """A fare's price for the party, as shown."""
-    return money(fare_total(store, fare_id, party_types(search)))

@@ -249,7 +249,8 @@ def test_a_light_fare_cannot_be_changed(site, store):
 def test_cancelling_a_flex_booking_refunds_its_fare_and_a_light_one_nothing(site, store):
     client = Client(site)
     flex, light = book(client, "Flex"), book(client, "Light")
-    client.post("/manage/cancel", ref=flex)  # the box is not ticked: nothing happens
+    page = text(client.post("/manage/cancel", ref=flex))  # the box is not ticked
+    assert "Tick the box to confirm the cancellation." in page
     assert store.booking(flex).status == "confirmed"
     client.post("/manage/cancel", ref=flex, confirm="1")
     client.post("/manage/cancel", ref=light, confirm="1")
