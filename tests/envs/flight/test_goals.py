@@ -8,7 +8,9 @@ ADA = Passenger("adult", "Ada", "Lovelace", "1990-02-03")
 
 
 def two_fares(store: FlightStore) -> tuple[tuple[int, int], tuple[int, int]]:
-    rows = store.rows("SELECT id, itinerary_id FROM fares WHERE family = 'Light' ORDER BY id LIMIT 2")
+    rows = store.rows(
+        "SELECT id, itinerary_id FROM fares WHERE family = 'Light' ORDER BY id LIMIT 2"
+    )
     return (rows[0]["itinerary_id"], rows[0]["id"]), (rows[1]["itinerary_id"], rows[1]["id"])
 
 
