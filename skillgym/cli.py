@@ -1,4 +1,4 @@
-"""The ``skillgym`` command line: serve, list, run, demo."""
+"""The ``skillgym`` command line: serve, list, run, validate, demo, site, import."""
 
 from __future__ import annotations
 
@@ -238,6 +238,39 @@ def build_app() -> typer.Typer:
             families = tuple(replace(f, seeds=seeds) for f in config.families)
             config = replace(config, families=families)
         run_demo(config, echo=typer.echo)
+
+    @app.command()
+    def site(
+        task: Annotated[str, typer.Argument(help="A flight task, e.g. flight/family-trip.")],
+        seed: Annotated[int, typer.Option(help="The episode's seed.")] = 0,
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8001,
+    ) -> None:
+        """Serve one flight episode's site on a port, to click through it in your own browser."""
+        import tempfile
+
+        from skillgym.envs.core.env import default_catalog, episode_rng
+        from skillgym.envs.flight.env import open_site
+        from skillgym.envs.flight.scenarios import generate
+        from skillgym.envs.flight.site.local_server import SiteServer
+
+        spec = default_catalog().resolve(task, family="flight")
+        rng = episode_rng(spec, seed)
+        scenario = generate(spec.generator, rng, spec.params)
+        with tempfile.TemporaryDirectory(prefix="skillgym-site-") as folder:
+            store, pages = open_site(scenario, rng, Path(folder))
+            server = SiteServer(pages, host, port)
+            typer.echo(
+                f"# {spec.ref} seed {seed}\n{spec.render_instruction(scenario.variables).strip()}\n"
+            )
+            typer.echo(f"Aerolane for this episode: {server.url}/  (Ctrl-C stops it)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.server_close()
+                store.close()
 
     importer = typer.Typer(help="Convert tasks from other formats into SkillGym tasks.")
     app.add_typer(importer, name="import")

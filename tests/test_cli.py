@@ -114,14 +114,46 @@ def test_serve_reads_its_options_from_skillgym_environment_variables():
 
 
 def test_validate_passes_on_the_bundled_tasks():
-    # every terminal task is validated in both sandboxes by tests/envs/terminal/test_tasks.py
-    tasks = [t for t in CATALOG.ids() if not t.startswith("terminal/")] + [
-        "terminal/latency-report"
+    # every terminal task is validated in both sandboxes by tests/envs/terminal/test_tasks.py,
+    # every flight task in-process and over HTTP by tests/envs/flight/test_tasks.py
+    tasks = [t for t in CATALOG.ids() if not t.startswith(("terminal/", "flight/"))] + [
+        "terminal/latency-report",
+        "flight/cheapest-nonstop",
     ]
     out = skillgym("validate", "--seeds", "2", *tasks).stdout
     assert "ok   arithmetic/sum-list@1.0.0" in out
     assert "ok   terminal/latency-report@1.0.0" in out and "shim-the-verifier 0.00" in out
+    assert "ok   flight/cheapest-nonstop@1.0.0" in out and "claim-success 0.00" in out
     assert "Every task version checked is valid." in out
+
+
+def test_site_serves_one_flight_episode_for_a_person_to_click_through():
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "skillgym.cli", "site", "flight/family-trip", "--seed", "2"]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    html = page.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.2)
+        assert "Where to next?" in html and 'data-sg="cookie-accept"' in html
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert "# flight/family-trip@1.0.0 seed 2" in out and "Aerolane for this episode" in out
 
 
 def test_validate_runs_terminal_tasks_in_the_sandbox_it_is_given(docker_engine):

@@ -107,6 +107,30 @@ class WaitArgs(ToolArgs):
     )
 
 
+def open_site(scenario: Scenario, rng: Random, folder: Path) -> tuple[FlightStore, FlightSite]:
+    """An episode's database in ``folder`` (inventory and earlier bookings) and its site."""
+    store = FlightStore.create(folder / "site.db", scenario.inventory)
+    for pre in scenario.prebookings:
+        store.add_booking(
+            pre.ref,
+            contact_email=pre.email,
+            passengers=pre.passengers,
+            legs=pre.legs,
+            seats={},
+            insurance=False,
+            total_cents=pre.total_cents,
+            card_last4="4242",
+            preexisting=True,
+        )
+    site = FlightSite(
+        store,
+        today=scenario.today,
+        rng=Random(rng.getrandbits(64)),
+        result_delay_ms=rng.randrange(300, 900, 50),
+    )
+    return store, site
+
+
 class FlightEnv(SkillGymEnv):
     """Flight booking on the Aerolane site in Chromium, verified from the site's database.
 
@@ -169,28 +193,10 @@ class FlightEnv(SkillGymEnv):
             )
         scenario = generate(spec.generator, rng, spec.params)
         folder = Path(tempfile.mkdtemp(prefix="skillgym-flight-", dir=SCRATCH))
+        self._folder = folder
         try:
-            store = FlightStore.create(folder / "site.db", scenario.inventory)
-            for pre in scenario.prebookings:
-                store.add_booking(
-                    pre.ref,
-                    contact_email=pre.email,
-                    passengers=pre.passengers,
-                    legs=pre.legs,
-                    seats={},
-                    insurance=False,
-                    total_cents=pre.total_cents,
-                    card_last4="4242",
-                    preexisting=True,
-                )
-            site = FlightSite(
-                store,
-                today=scenario.today,
-                rng=Random(rng.getrandbits(64)),
-                result_delay_ms=rng.randrange(300, 900, 50),
-            )
-            driver = PageDriver(self.host, site)
-            self._folder, self._store, self._driver = folder, store, driver
+            self._store, site = open_site(scenario, rng, folder)
+            driver = self._driver = PageDriver(self.host, site)
             self._view = self._browse(driver.open)
         except BaseException:
             self.end_episode()
