@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
@@ -38,6 +37,18 @@ CREATE TABLE payments (id INTEGER PRIMARY KEY, booking_id INTEGER NOT NULL REFER
 """
 
 PASSENGER_TYPES = ("adult", "child", "infant")
+REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Booking references: uppercase letters and digits without 0, 1, I and O."""
+
+
+def booking_ref(rng: Random) -> str:
+    """A six-character booking reference.
+
+    Example:
+        >>> booking_ref(Random(1))
+        'JESH96'
+    """
+    return "".join(rng.choice(REF_ALPHABET) for _ in range(6))
 
 
 @dataclass
@@ -145,9 +156,8 @@ class FlightStore:
     # ---- bookings -----------------------------------------------------------------
     def new_ref(self, rng: Random) -> str:
         """A fresh six-character booking reference."""
-        alphabet = "".join(c for c in string.ascii_uppercase + string.digits if c not in "01IO")
         while True:
-            ref = "".join(rng.choice(alphabet) for _ in range(6))
+            ref = booking_ref(rng)
             if self.row("SELECT 1 FROM bookings WHERE ref = ?", ref) is None:
                 return ref
 

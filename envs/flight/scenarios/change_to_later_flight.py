@@ -30,14 +30,7 @@ from skillgym.envs.flight.scenario import (
     person,
     pick_route,
 )
-
-REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-"""Booking references: uppercase letters and digits without 0, 1, I and O."""
-
-
-def booking_ref(rng: Random) -> str:
-    """A six-character booking reference like the site's own."""
-    return "".join(rng.choice(REF_ALPHABET) for _ in range(6))
+from skillgym.envs.flight.store import booking_ref
 
 
 def change_fee(old: Fare, new: Fare, seated: int = 1) -> int:
