@@ -13,7 +13,7 @@ Example:
     ...     n = rng.randint(2, 9)
     ...     return Generated(variables={"n": n}, files={"n.txt": f"{n}\\n"}, expected={"square": n * n})
     >>> generate(Random(0)).expected
-    {'square': 49}
+    {'square': 64}
 """
 
 from __future__ import annotations
