@@ -6,8 +6,6 @@ import pkgutil
 
 import pytest
 
-import skillgym
-
 # Modules LibreOffice runs in its own Python (they import its ``uno``), not importable here.
 INSIDE_LIBREOFFICE = {
     "skillgym.envs.spreadsheet.calc_macro",
