@@ -148,7 +148,7 @@ class PageDriver:
         """Replace a text field's value, as typing would (input events fire)."""
         await self._target(element, "fill")
         before = self.loads
-        await self._page().fill(_selector(element), text, timeout=5_000)
+        await self._page().fill(_selector(element), text, timeout=10_000)
         await self._settle(before)
 
     async def select(self, element: str, option: str) -> None:
@@ -167,7 +167,7 @@ class PageDriver:
             listed = " | ".join(label for label, _ in options)
             raise PageActionError(f"[{element}] has no option {option!r}; its options: {listed}")
         before = self.loads
-        await page.select_option(_selector(element), value=value, timeout=5_000)
+        await page.select_option(_selector(element), value=value, timeout=10_000)
         await self._settle(before)
 
     async def check(self, element: str, checked: bool) -> None:
