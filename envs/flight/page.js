@@ -75,16 +75,29 @@
     return line;
   };
 
+  // Inline elements with nothing to act on inside read as part of the text around them
+  // ("Booking reference: <strong>ABC234</strong>" is one line).
+  const inlineText = (el) => !el.querySelector("[data-sg], a[href], button, input, select, textarea") &&
+    (getComputedStyle(el).display.startsWith("inline") || el.classList.contains("sr-only")) && !role(el);
+
   const walk = (node, depth, out, skipText) => {
+    let text = "";
+    const flush = () => {
+      if (clean(text)) out.push("  ".repeat(depth) + "text " + quote(text));
+      text = "";
+    };
     for (const child of node.childNodes) {
       if (child.nodeType === Node.TEXT_NODE) {
-        if (skipText) continue;
-        const text = clean(child.textContent);
-        if (text) out.push("  ".repeat(depth) + "text " + quote(text));
+        if (!skipText) text += child.textContent;
         continue;
       }
       if (child.nodeType !== Node.ELEMENT_NODE || ["SCRIPT", "STYLE", "TEMPLATE", "LEGEND"].includes(child.tagName)) continue;
       if (hidden(child)) continue;
+      if (!skipText && child.tagName !== "LABEL" && inlineText(child) && !child.dataset.sg) {
+        text += child.textContent;
+        continue;
+      }
+      flush();
       if (child.tagName === "LABEL" && child.querySelector("input, select, textarea")) {
         walk(child, depth, out, true);  // the control inside carries the label as its name
         continue;
@@ -104,6 +117,7 @@
         walk(child, depth, out);
       }
     }
+    flush();
   };
 
   window.__sgObserve = () => {
