@@ -42,7 +42,9 @@ def test_two_concurrent_episodes_share_no_cookies_bookings_or_inventory():
             while True:
                 action = policy(obs)
                 if json.loads(action)["tool"] == "submit":
-                    refs[name] = re.search(r'text "([A-Z0-9]{6})"', obs["page"]).group(1)
+                    refs[name] = re.search(r"Booking reference: ([A-Z0-9]{6})", obs["page"]).group(
+                        1
+                    )
                     return
                 obs, *_ = env.step(action)
 
