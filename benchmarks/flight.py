@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import episodes_per_minute, percentile_ms
+from harness import episodes_per_minute, percentile_ms, timed
 from miniwob_peer import measure_miniwob
 from protocol import skillgym_server
 
@@ -55,13 +55,6 @@ TARGET_MB_PER_EPISODE = 80.0
 def action(tool: str, **args: Any) -> str:
     """One tool call as JSON."""
     return json.dumps({"tool": tool, "args": args})
-
-
-def timed(call: Any) -> float:
-    """Seconds ``call()`` took."""
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
 
 
 def reset_times(env: FlightEnv, count: int) -> list[float]:

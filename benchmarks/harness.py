@@ -48,6 +48,13 @@ class BenchError(RuntimeError):
     """A benchmark row could not be measured (the message says exactly why)."""
 
 
+def timed(call: Callable[[], object]) -> float:
+    """Seconds ``call()`` took."""
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
 def percentile_ms(values: list[float], q: float) -> float:
     """The ``q`` quantile (0..1, nearest rank) of ``values`` (seconds), in ms."""
     if not values:

@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import episodes_per_minute, percentile_ms
+from harness import episodes_per_minute, percentile_ms, timed
 
 from skillgym.envs.terminal import TerminalEnv
 from skillgym.envs.terminal.bwrap import BWRAP
@@ -43,13 +43,6 @@ TASK = "terminal/latency-report"
 TARGET_READY_MS = {"bwrap": 100.0, "docker": 400.0}
 TARGET_ROUND_TRIP_MS = 20.0
 RUN_TRUE = json.dumps({"tool": "run", "args": {"command": "true"}})
-
-
-def timed(call: Any) -> float:
-    """Seconds ``call()`` took."""
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
 
 
 def ready_times(kind: str, count: int) -> list[float]:

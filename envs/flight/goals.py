@@ -117,7 +117,7 @@ class BookGoal:
         wanted = self.seat_positions
         problems = []
         for index, p in enumerate(booking.passengers):
-            position = wanted.get(f"{p.first_name} {p.last_name}".lower())
+            position = wanted.get(p.name.lower())
             for segment in _segments(store, booking):
                 seat = booking.seats.get((index, int(segment["id"])))
                 if position is None:
@@ -142,13 +142,8 @@ class BookGoal:
         )
 
     def _bags(self, booking: Booking) -> Check:
-        expected = {
-            f"{p.first_name} {p.last_name}".lower(): self.bags.get(
-                f"{p.first_name} {p.last_name}".lower(), 0
-            )
-            for p in booking.passengers
-        }
-        actual = {f"{p.first_name} {p.last_name}".lower(): p.bags for p in booking.passengers}
+        expected = {p.name.lower(): self.bags.get(p.name.lower(), 0) for p in booking.passengers}
+        actual = {p.name.lower(): p.bags for p in booking.passengers}
         return Check(
             name="bags",
             passed=expected == actual,
@@ -318,4 +313,4 @@ def _describe(store: FlightStore, legs: Legs) -> str:
 
 
 def _person(p: Passenger) -> str:
-    return f"{p.first_name} {p.last_name} ({p.type}, {p.dob})"
+    return f"{p.name} ({p.type}, {p.dob})"

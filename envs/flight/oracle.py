@@ -143,7 +143,7 @@ def book_steps(plan: BookPlan, today: date, segments: dict[int, list[int]]) -> l
         )
     steps.append(_click("extras-continue"))
     number, expiry, cvc = TEST_CARD
-    name = f"{plan.passengers[0].first_name} {plan.passengers[0].last_name}"
+    name = plan.passengers[0].name
     steps += [
         _fill("card-name", name),
         _fill("card-number", number),

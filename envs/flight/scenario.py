@@ -200,6 +200,11 @@ def city(code: str) -> str:
     return airport_label(AIRPORTS_BY_CODE[code])
 
 
+def trip_variables(route: tuple[str, str], day: date) -> dict[str, str]:
+    """The instruction's ``origin``, ``destination`` and ``date`` for a trip on ``route``."""
+    return {"origin": city(route[0]), "destination": city(route[1]), "date": long_date(day)}
+
+
 def one_way_for_one(
     rng: Random,
     inventory: Inventory,
@@ -221,16 +226,14 @@ def one_way_for_one(
     from skillgym.envs.flight.oracle import BookPlan
 
     traveller = person(rng, "adult", day)
-    name = f"{traveller.first_name} {traveller.last_name}"
+    name = traveller.name
     email = email_of(rng, traveller)
     it, fare = best[0]
     return Scenario(
         inventory=inventory,
         today=today,
         variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
+            **trip_variables(route, day),
             "name": name,
             "dob": traveller.dob,
             "email": email,

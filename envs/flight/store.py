@@ -36,7 +36,6 @@ CREATE TABLE payments (id INTEGER PRIMARY KEY, booking_id INTEGER NOT NULL REFER
     kind TEXT NOT NULL, amount_cents INTEGER NOT NULL, card_last4 TEXT NOT NULL);
 """
 
-PASSENGER_TYPES = ("adult", "child", "infant")
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Booking references: uppercase letters and digits without 0, 1, I and O."""
 
@@ -60,6 +59,11 @@ class Passenger:
     last_name: str
     dob: str
     bags: int = 0
+
+    @property
+    def name(self) -> str:
+        """First and last name, as the site and the instructions write them."""
+        return f"{self.first_name} {self.last_name}"
 
 
 @dataclass

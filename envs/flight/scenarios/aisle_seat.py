@@ -12,14 +12,13 @@ from skillgym.envs.flight.inventory import Seat, seat_map
 from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     Scenario,
-    city,
     decoys,
     email_of,
     episode_days,
-    long_date,
     make_inventory,
     person,
     pick_route,
+    trip_variables,
 )
 
 
@@ -60,21 +59,19 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         if first.first_name != second.first_name:
             break
     travellers = [first, second]
-    first_name = f"{first.first_name} {first.last_name}"
+    first_name = first.name
     email = email_of(rng, first)
     return Scenario(
         inventory=inventory,
         today=today,
         variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
+            **trip_variables(route, day),
             "airline": AIRLINES_BY_CODE[it.airline].name,
             "flight": segment.flight_number,
             "time": it.departs[11:16],
             "name1": first_name,
             "dob1": first.dob,
-            "name2": f"{second.first_name} {second.last_name}",
+            "name2": second.name,
             "dob2": second.dob,
             "email": email,
         },

@@ -95,7 +95,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             "ref_1": mentioned[0],
             "ref_2": mentioned[1],
             "last_name": traveller.last_name,
-            "name": f"{traveller.first_name} {traveller.last_name}",
+            "name": traveller.name,
         },
         goal=CancelGoal(cancel=flex_ref, keep=[other_ref], refund_cents=flex_fare.adult_cents),
         plan=ManagePlan(flex_ref, traveller.last_name, "cancel"),

@@ -21,14 +21,13 @@ from skillgym.envs.flight.scenario import (
     PreBooking,
     Query,
     Scenario,
-    city,
     decoys,
     email_of,
     episode_days,
-    long_date,
     make_inventory,
     person,
     pick_route,
+    trip_variables,
 )
 from skillgym.envs.flight.store import booking_ref
 
@@ -93,10 +92,8 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         variables={
             "ref": ref,
             "last_name": traveller.last_name,
-            "name": f"{traveller.first_name} {traveller.last_name}",
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
+            "name": traveller.name,
+            **trip_variables(route, day),
             "booked_time": booked.departs[11:],
             "booked_flight": flight_numbers,
         },

@@ -11,14 +11,13 @@ from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     LAST_NAMES,
     Scenario,
-    city,
     decoys,
     email_of,
     episode_days,
-    long_date,
     make_inventory,
     person,
     pick_route,
+    trip_variables,
 )
 
 KINDS = ("adult", "adult", "child", "infant")
@@ -55,7 +54,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     email = email_of(rng, party[0])
     it, fare = best[0]
     names = {
-        f"{role}_name": f"{p.first_name} {p.last_name}"
+        f"{role}_name": p.name
         for role, p in zip(("adult1", "adult2", "child", "infant"), party, strict=True)
     }
     dobs = {
@@ -66,9 +65,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         inventory=inventory,
         today=today,
         variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
+            **trip_variables(route, day),
             **names,
             **dobs,
             "email": email,

@@ -16,14 +16,13 @@ from skillgym.envs.flight.oracle import AnswerPlan
 from skillgym.envs.flight.pricing import money
 from skillgym.envs.flight.scenario import (
     Scenario,
-    city,
     decoys,
     email_of,
     episode_days,
-    long_date,
     make_inventory,
     person,
     pick_route,
+    trip_variables,
 )
 
 
@@ -55,10 +54,8 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         inventory=inventory,
         today=today,
         variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
-            "name": f"{traveller.first_name} {traveller.last_name}",
+            **trip_variables(route, day),
+            "name": traveller.name,
             "dob": traveller.dob,
             "email": email_of(rng, traveller),
             "budget": f"€{budget}",

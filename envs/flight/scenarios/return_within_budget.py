@@ -13,7 +13,6 @@ from skillgym.envs.flight.pricing import money
 from skillgym.envs.flight.scenario import (
     Query,
     Scenario,
-    city,
     decoys,
     email_of,
     episode_days,
@@ -21,6 +20,7 @@ from skillgym.envs.flight.scenario import (
     make_inventory,
     person,
     pick_route,
+    trip_variables,
 )
 
 MAX_OPTIONS = 4
@@ -79,12 +79,10 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         inventory=inventory,
         today=today,
         variables={
-            "origin": city(route[0]),
-            "destination": city(route[1]),
-            "date": long_date(day),
+            **trip_variables(route, day),
             "return_date": long_date(return_day),
             "budget": money(budget),
-            "name": f"{traveller.first_name} {traveller.last_name}",
+            "name": traveller.name,
             "dob": traveller.dob,
             "email": email,
         },

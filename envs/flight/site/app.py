@@ -106,11 +106,9 @@ class FlightSite:
         self.today = today
         self.rng = rng
         self.result_delay_ms = result_delay_ms
-        self.requests = 0
 
     def handle(self, request: Request) -> Response:
         """Answer one request; a bug in a handler is a 500 page, never an exception."""
-        self.requests += 1
         handler = ROUTES.get((request.method, request.path))
         if handler is None:
             known = any(path == request.path for _, path in ROUTES)

@@ -38,6 +38,12 @@ def _ready(visit: Visit, stage: str) -> Response | None:
     return None
 
 
+def slot_label(types: list[str], index: int) -> str:
+    """How the form names the ``index``-th passenger: "Adult 2", "Child 1"."""
+    kind = types[index]
+    return f"{TYPE_LABEL[kind]} {types[: index + 1].count(kind)}"
+
+
 def age_on(dob: date, day: date) -> int:
     """Whole years from ``dob`` to ``day``."""
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
@@ -83,11 +89,11 @@ def _passengers_page(
 ) -> Response:
     types = party_types(visit.cart["search"])
     rows = []
-    for i, kind in enumerate(types):
+    for i in range(len(types)):
         p = given[i] if given and i < len(given) else {}
         rows.append(
             {
-                "label": f"{TYPE_LABEL[kind]} {types[: i + 1].count(kind)}",
+                "label": slot_label(types, i),
                 "first_name": p.get("first_name", ""),
                 "last_name": p.get("last_name", ""),
                 "dob": p.get("dob", ""),
@@ -124,7 +130,7 @@ def passengers_submit(visit: Visit) -> Response:
     types = party_types(search)
     given, problems, bad = [], [], set()
     for i, kind in enumerate(types):
-        label = f"{TYPE_LABEL[kind]} {types[: i + 1].count(kind)}"
+        label = slot_label(types, i)
         p = {
             "type": kind,
             "first_name": form.get(f"p{i}_first", "").strip(),
@@ -446,7 +452,7 @@ def confirmation(visit: Visit) -> Response:
     booking = store.booking(ref) if ref in visit.cart.get("mine", []) else None
     if booking is None:
         return Response.redirect("/manage")
-    names = [f"{p.first_name} {p.last_name}" for p in booking.passengers]
+    names = [p.name for p in booking.passengers]
     return visit.page(
         "confirmation.html",
         title=f"Booking {ref}",

@@ -68,7 +68,7 @@ def booking_page(visit: Visit) -> Response:
                 "changeable": fare is not None and fare["change_fee_cents"] is not None,
             }
         )
-    names = [f"{p.first_name} {p.last_name} ({p.type})" for p in booking.passengers]
+    names = [f"{p.name} ({p.type})" for p in booking.passengers]
     notice = visit.request.query.get("notice", "")
     return visit.page(
         "booking.html",
@@ -226,7 +226,7 @@ def cancel_page(visit: Visit) -> Response:
         return Response.redirect("/manage")
     store = visit.site.store
     back = refund(store, booking)
-    names = [f"{p.first_name} {p.last_name}" for p in booking.passengers]
+    names = [p.name for p in booking.passengers]
     return visit.page(
         "cancel.html",
         title="Cancel booking",

@@ -14,6 +14,7 @@ from skillgym.envs.flight.airports import (
     AIRPORTS_BY_CODE,
     airport_label,
 )
+from skillgym.envs.flight.pricing import FARE_COLUMN
 from skillgym.envs.flight.site.app import FormError, Response, Visit, route
 from skillgym.envs.flight.store import FlightStore
 
@@ -199,10 +200,7 @@ def _offer(
                 "id": f["id"],
                 "family": f["family"],
                 "cabin": f["cabin"],
-                "total_cents": sum(
-                    f[{"adult": "adult_cents", "child": "child_cents", "infant": "infant_cents"}[t]]
-                    for t in types
-                ),
+                "total_cents": sum(f[FARE_COLUMN[t]] for t in types),
                 "seats_left": f["seats_left"],
                 "bags": f["bags_included"],
                 "change_fee_cents": f["change_fee_cents"],
