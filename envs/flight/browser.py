@@ -21,6 +21,7 @@ import os
 import shutil
 import threading
 from collections.abc import Awaitable, Callable
+from importlib import resources
 from typing import TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
@@ -77,8 +78,9 @@ class ContextSlot:
 class BrowserHost:
     """The process's Chromium and the thread that drives it."""
 
-    def __init__(self, executable: str | None = None) -> None:
+    def __init__(self, executable: str | None = None, init_script: str | None = None) -> None:
         self.executable = executable
+        self.init_script = init_script if init_script is not None else page_script()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="skillgym-browser", daemon=True
@@ -89,7 +91,6 @@ class BrowserHost:
         self._spare: asyncio.Task[ContextSlot] | None = None
         self._slots: set[ContextSlot] = set()
         self.launches = 0
-        self.init_script = ""
 
     # ---- calling in -----------------------------------------------------------------
     def call(self, make: Callable[[], Awaitable[T]], timeout: float) -> T:
@@ -164,8 +165,7 @@ class BrowserHost:
         )
         context.set_default_timeout(10_000)
         context.set_default_navigation_timeout(10_000)
-        if self.init_script:
-            await context.add_init_script(script=self.init_script)
+        await context.add_init_script(script=self.init_script)
         page = await context.new_page()
         slot = ContextSlot(context, page)
         await context.route("**/*", slot.route)
@@ -237,13 +237,13 @@ def browser_host() -> BrowserHost:
     global _HOST
     with _HOST_LOCK:
         if _HOST is None:
-            from importlib import resources
-
             _HOST = BrowserHost()
-            _HOST.init_script = (
-                resources.files("skillgym.envs.flight").joinpath("page.js").read_text()
-            )
         return _HOST
+
+
+def page_script() -> str:
+    """What every document gets before its own scripts: ``page.js``, the driver's side of the page."""
+    return resources.files("skillgym.envs.flight").joinpath("page.js").read_text()
 
 
 def same_site(url: str) -> bool:

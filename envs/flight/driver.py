@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,22 @@ class PageDriver:
             tree=seen.get("tree", ""),
             scroll=seen.get("scroll", ""),
         )
+
+    async def act(
+        self, action: Callable[[PageDriver], Awaitable[None]], screenshot: bool = False
+    ) -> tuple[str, PageView, bytes | None]:
+        """Do one tool's action, then read the page (and take a screenshot), in one call.
+
+        Returns the action's error message ("" when it worked), the page as it is now,
+        and the screenshot when asked for.
+        """
+        error = ""
+        try:
+            await action(self)
+        except PageActionError as exc:
+            error = str(exc)
+        view = await self.view()
+        return error, view, await self.screenshot() if screenshot else None
 
     async def screenshot(self, labels: bool = True) -> bytes:
         """A PNG of the viewport, with every visible id drawn on it."""

@@ -26,7 +26,7 @@ from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, NoArgs, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
 from skillgym.envs.flight.browser import BrowserHost, browser_host
-from skillgym.envs.flight.driver import PageActionError, PageDriver, PageLostError, PageView
+from skillgym.envs.flight.driver import PageDriver, PageLostError, PageView
 from skillgym.envs.flight.oracle import (
     AnswerPlan,
     BookPlan,
@@ -339,19 +339,13 @@ class FlightEnv(SkillGymEnv):
         driver = self._driver
         if driver is None:
             raise SandboxError("No page is open; reset() first.")
-        error = ""
+        shots = self._episode_screenshots
         try:
-            self._browse(lambda: action(driver))
-        except PageActionError as exc:
-            error = str(exc)
+            error, self._view, png = self._browse(lambda: driver.act(action, shots))
         except PageLostError:
             return  # the episode was ended with the reason (abort_episode)
-        try:
-            self._view = self._browse(driver.view)
-            if self._episode_screenshots:
-                self._shot = self._screenshot()
-        except PageLostError:
-            return
+        if png is not None:
+            self._shot = base64.b64encode(png).decode()
         if error:
             raise ActionError(error)
 

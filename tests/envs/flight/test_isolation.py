@@ -131,3 +131,34 @@ def test_a_hung_page_ends_its_episode_after_the_action_timeout():
         assert "[cookie-accept]" in obs["page"]
     finally:
         env.close()
+
+
+def profiles() -> set[str]:
+    """The Chromium profile folders of this process's browsers (one per launch)."""
+    found = set()
+    for pid in chromium_processes():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                args = cmdline.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        found |= {a for a in args if a.startswith("--user-data-dir=")}
+    return found
+
+
+def test_an_environment_can_have_a_browser_of_its_own_that_close_shuts_down():
+    from skillgym.envs.flight.browser import BrowserHost
+
+    shared = profiles()  # the process-wide browser, if earlier tests started it
+    host = BrowserHost()
+    env = FlightEnv(task=TASK, host=host)
+    try:
+        env.reset(seed=0)
+        assert env.host is host and host.launches == 1
+        own = profiles() - shared
+        assert len(own) == 1
+        assert play(env)["verification"]["success"]
+    finally:
+        env.close()
+        host.close()
+    assert not own & profiles()
