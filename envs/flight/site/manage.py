@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import quote as urlquote
 
 from skillgym.envs.flight.pricing import change_price, money, refund
@@ -146,7 +147,8 @@ def change_choose(visit: Visit) -> Response:
     return Response.redirect(f"/manage/change/confirm?ref={ref}&dir={direction}&fare={fare}")
 
 
-def _change_target(visit: Visit) -> tuple[Booking, str, int] | None:
+def _change_target(visit: Visit) -> tuple[Booking, str, sqlite3.Row] | None:
+    """The booking, direction and new fare (with its itinerary) of a valid change request."""
     booking = _managed(visit)
     direction = visit.request.arg("dir")
     try:
@@ -172,7 +174,7 @@ def _change_target(visit: Visit) -> tuple[Booking, str, int] | None:
         or new["itinerary_id"] == old_it["id"]
     ):
         return None
-    return booking, direction, fare_id
+    return booking, direction, new
 
 
 @route("GET", "/manage/change/confirm")
@@ -181,10 +183,9 @@ def change_confirm_page(visit: Visit) -> Response:
     target = _change_target(visit)
     if target is None:
         return Response.redirect("/manage")
-    booking, direction, fare_id = target
+    booking, direction, new = target
     store = visit.site.store
-    new = store.row("SELECT itinerary_id FROM fares WHERE id = ?", fare_id)
-    assert new is not None
+    fare_id = int(new["id"])
     price = change_price(store, booking, direction, fare_id)
     return visit.page(
         "confirm_change.html",
@@ -205,10 +206,9 @@ def change_confirm(visit: Visit) -> Response:
     target = _change_target(visit)
     if target is None:
         return Response.redirect("/manage")
-    booking, direction, fare_id = target
+    booking, direction, new = target
     store = visit.site.store
-    new = store.row("SELECT itinerary_id, seats_left FROM fares WHERE id = ?", fare_id)
-    assert new is not None
+    fare_id = int(new["id"])
     if new["seats_left"] < sum(p.type != "infant" for p in booking.passengers):
         return _back(booking, "That flight has just sold out; nothing was changed.")
     price = change_price(store, booking, direction, fare_id)
