@@ -12,11 +12,13 @@ unshares every namespace (no network unless the task asks), maps the agent to ui
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import tarfile
 import tempfile
@@ -90,6 +92,14 @@ def reap_orphans(root: Path | None = None) -> list[str]:
     return removed
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (for bwrap: the namespace's init)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 class BwrapSandbox(Sandbox):
     r"""A bubblewrap sandbox; see the module docstring.
 
@@ -148,7 +158,17 @@ class BwrapSandbox(Sandbox):
         self._start_server()
 
     def stop_processes(self) -> None:
-        """Kill the namespace (its init takes every process with it) and the cgroup's rest."""
+        """Kill the namespace (its init takes every process with it) and the cgroup's rest.
+
+        The namespace's init is killed first and bwrap waits for it, so when the server's
+        process is reaped every process of the agent is gone, none outliving the shell.
+        """
+        if self._server is not None:
+            for init in _children(self._server.pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(init, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._server.wait(timeout=5)
         self._stop_server()
         if self._cgroup is not None:
             self._cgroup.kill_all()

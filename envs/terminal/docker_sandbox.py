@@ -173,15 +173,18 @@ class DockerSandbox(Sandbox):
             raise
 
     def stop_processes(self) -> None:
-        """Kill every process of the agent's user (a root agent's container is restarted)."""
+        """Kill every process of the agent's user (a root agent's container is restarted).
+
+        The shell server goes in the same kill as the rest, never before it: a process
+        that watches for the shell to end must not get a moment to touch the outputs.
+        """
+        if self.container is not None:
+            if self.spec.user == "root":
+                docker("restart", "-t", "0", self.container)
+            else:  # as the agent, kill -1 reaches exactly the agent's processes
+                with contextlib.suppress(SandboxError):  # "no process killed" is not an error
+                    docker("exec", "-u", self.user, self.container, "kill", "-KILL", "-1")
         self._stop_server()
-        if self.container is None:
-            return
-        if self.spec.user == "root":
-            docker("restart", "-t", "0", self.container)
-        else:  # as the agent, kill -1 reaches exactly the agent's processes
-            with contextlib.suppress(SandboxError):  # "no process killed" is not an error
-                docker("exec", "-u", self.user, self.container, "kill", "-KILL", "-1")
 
     def run_verifier(self, bundle: bytes, stdin: bytes, timeout: float) -> VerifierRun:
         """Unpack ``bundle`` at /verifier (root-owned, read-only to others) and run it."""

@@ -57,15 +57,21 @@ def test_shims_do_not_break_a_correct_answer_either(hello_env):
 def test_a_process_left_running_cannot_rewrite_the_outputs_after_submit(hello_env):
     obs, _ = hello_env.reset(seed=0)
     name = greeted_name(obs)
-    # right answer now, a daemon that would spoil it a moment later
-    reward, _ = play(
-        hello_env,
-        [
-            f"echo 'hello {name}' > greeting.txt",
-            "nohup sh -c 'sleep 0.3; echo spoiled > /workspace/greeting.txt' >/dev/null 2>&1 &",
-        ],
+    # a daemon that spoils the answer the moment the agent's shell is gone, i.e. at
+    # submit, unless it dies in the same instant (`[r]` keeps it from matching itself)
+    spoiler = (
+        'while grep -qs "shell_serve[r]" /proc/[0-9]*/cmdline; do sleep 0.02; done; '
+        "echo spoiled > /workspace/greeting.txt"
     )
-    assert reward == 1.0
+    for command in (
+        f"echo 'hello {name}' > greeting.txt",
+        f"nohup sh -c '{spoiler}' >/dev/null 2>&1 &",
+        "sleep 0.2; cat greeting.txt",
+    ):
+        obs, *_ = hello_env.step(json.dumps({"tool": "run", "args": {"command": command}}))
+    assert obs["stdout"] == f"hello {name}\n"  # the daemon waits, it has not spoiled yet
+    *_, reward, terminated, _, _ = hello_env.step('{"tool": "submit", "args": {}}')
+    assert terminated and reward == 1.0
 
 
 def test_tests_see_the_process_table_at_submit_and_no_agent_process_after(
