@@ -4,10 +4,15 @@
 (function () {
   "use strict";
   const state = (window.__sg = { pending: 0, leaving: false });
-  const nativeFetch = window.fetch.bind(window);
-  window.fetch = function (...args) {
+  // A request counts until its body is read: the caller draws from it in the same
+  // microtask run, so no one sees the page between "arrived" and "drawn".
+  const getJSON = async (url) => {
     state.pending += 1;
-    return nativeFetch(...args).finally(() => { state.pending -= 1; });
+    try {
+      return await (await fetch(url)).json();
+    } finally {
+      state.pending -= 1;
+    }
   };
   document.addEventListener("submit", () => { state.leaving = true; }, true);
   document.addEventListener("click", (e) => {
@@ -54,7 +59,7 @@
       const query = input.value.trim();
       const ticket = ++asked;
       if (query.length < 2) { close(); return; }
-      const found = await (await fetch("/api/airports?q=" + encodeURIComponent(query))).json();
+      const found = await getJSON("/api/airports?q=" + encodeURIComponent(query));
       if (ticket !== asked) return;
       list.replaceChildren(...found.map((a) => {
         const option = el("li", { role: "option", "data-sg": `${field}-opt-${a.code}`, "aria-selected": "false",
@@ -174,7 +179,7 @@
     // Results arrive a moment after the page, as on a real fare search: not awaited by
     // the page's load, so whoever reads the page too early sees "Searching...".
     setTimeout(async () => {
-      results = await (await fetch(section.dataset.search)).json();
+      results = await getJSON(section.dataset.search);
       draw();
     }, +section.dataset.delay);
   }
