@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
-from typing import Any
+from typing import Any, NamedTuple
 
 from skillgym.envs.flight.airports import AIRPORTS, AIRPORTS_BY_CODE, airport_label
 from skillgym.envs.flight.inventory import Fare, Inventory, Itinerary, Segment, generate_inventory
@@ -171,6 +171,25 @@ def make_inventory(
     """The inventory for ``routes`` and a :class:`Query` over it."""
     inventory = generate_inventory(rng, routes, first_day, days)
     return inventory, Query(inventory)
+
+
+class Trip(NamedTuple):
+    """One drawn trip: the site's today, the route asked about, the inventory, a travel day."""
+
+    today: date
+    route: tuple[str, str]
+    inventory: Inventory
+    query: Query
+    day: date
+
+
+def draw_trip(rng: Random, *, min_km: float = 0, max_km: float = 1e9) -> Trip:
+    """A route within the bounds, sold with decoy routes, and a day among the inventory's five."""
+    today, first_day = episode_days(rng)
+    route = pick_route(rng, min_km=min_km, max_km=max_km)
+    inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
+    day = first_day + timedelta(days=rng.randrange(5))
+    return Trip(today, route, inventory, query, day)
 
 
 def person(rng: Random, kind: str, travel_day: date, last_name: str | None = None) -> Passenger:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -10,11 +9,8 @@ from skillgym.envs.flight.airports import AIRLINES_BY_CODE
 from skillgym.envs.flight.scenario import (
     Scenario,
     cheapest,
-    decoys,
-    episode_days,
-    make_inventory,
+    draw_trip,
     one_way_for_one,
-    pick_route,
 )
 
 
@@ -26,10 +22,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     matters). Ties on price are all accepted.
     """
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng)
         family = rng.choice(("Classic", "Flex"))
         priced = [
             (fare.adult_cents, (it, fare))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -12,12 +11,9 @@ from skillgym.envs.flight.inventory import Seat, seat_map
 from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     Scenario,
-    decoys,
+    draw_trip,
     email_of,
-    episode_days,
-    make_inventory,
     person,
-    pick_route,
     trip_variables,
 )
 
@@ -38,10 +34,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     Classic fare; the first traveller needs an aisle seat, the second no seat at all.
     """
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng, max_km=2500)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng, max_km=2500)
         candidates = []
         for it in query.itineraries(*route, day):
             fare = query.fare(it, "Classic")

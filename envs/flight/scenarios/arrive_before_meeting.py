@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -11,11 +10,8 @@ from skillgym.envs.flight.inventory import Itinerary
 from skillgym.envs.flight.scenario import (
     Scenario,
     cheapest,
-    decoys,
-    episode_days,
-    make_inventory,
+    draw_trip,
     one_way_for_one,
-    pick_route,
 )
 
 LEAD = 60
@@ -41,10 +37,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     in-time itinerary and fare at the lowest price is accepted.
     """
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng)
         iso = day.isoformat()
         priced = [
             (fare.adult_cents, (it, fare))

@@ -10,7 +10,6 @@ sold out), so taking the last line is not enough.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -21,12 +20,9 @@ from skillgym.envs.flight.scenario import (
     PreBooking,
     Query,
     Scenario,
-    decoys,
+    draw_trip,
     email_of,
-    episode_days,
-    make_inventory,
     person,
-    pick_route,
     trip_variables,
 )
 from skillgym.envs.flight.store import booking_ref
@@ -52,10 +48,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     """
     want_trap = rng.random() < 0.5
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng, max_km=2500)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng, max_km=2500)
         flights = sorted(query.itineraries(*route, day), key=lambda i: (i.departs, i.id))
         nonstops = [i for i in flights if i.stops == 0]
         morning = [i for i in nonstops if i.departs[11:] < "12:00" and _classic(query, i)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -11,12 +10,9 @@ from skillgym.envs.flight.oracle import BookPlan
 from skillgym.envs.flight.scenario import (
     LAST_NAMES,
     Scenario,
-    decoys,
+    draw_trip,
     email_of,
-    episode_days,
-    make_inventory,
     person,
-    pick_route,
     trip_variables,
 )
 
@@ -33,10 +29,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     an open Classic fare is accepted, in its Classic fare.
     """
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng, max_km=2500)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng, max_km=2500)
         timed = []
         for it in query.itineraries(*route, day):
             fare = query.fare(it, "Classic")

@@ -7,7 +7,6 @@ price, which shows the agent looked rather than guessed.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -16,12 +15,9 @@ from skillgym.envs.flight.oracle import AnswerPlan
 from skillgym.envs.flight.pricing import money
 from skillgym.envs.flight.scenario import (
     Scenario,
-    decoys,
+    draw_trip,
     email_of,
-    episode_days,
-    make_inventory,
     person,
-    pick_route,
     trip_variables,
 )
 
@@ -32,10 +28,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     The goal wants no booking and the cheapest open economy non-stop adult fare in the answer.
     """
     while True:
-        today, first_day = episode_days(rng)
-        route = pick_route(rng, max_km=2500)
-        inventory, query = make_inventory(rng, [route, *decoys(rng, route)], first_day)
-        day = first_day + timedelta(days=rng.randrange(5))
+        today, route, inventory, query, day = draw_trip(rng, max_km=2500)
         prices = [
             fare.adult_cents
             for it in query.itineraries(*route, day)
