@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
@@ -180,8 +182,7 @@ class FlightStore:
     ) -> int:
         """Record a paid booking in one transaction; return its id."""
         db = self.db
-        db.execute("BEGIN")
-        try:
+        with self._transaction():
             cursor = db.execute(
                 "INSERT INTO bookings (ref, status, contact_email, total_cents, insurance, preexisting) "
                 "VALUES (?, 'confirmed', ?, ?, ?, ?)",
@@ -203,29 +204,38 @@ class FlightStore:
                 "INSERT INTO booking_seats VALUES (?, ?, ?, ?, ?)",
                 [(booking_id, p, s, seat, price) for (p, s), (seat, price) in seats.items()],
             )
-            db.execute(
-                "INSERT INTO payments (booking_id, kind, amount_cents, card_last4) "
-                "VALUES (?, 'booking', ?, ?)",
-                (booking_id, total_cents, card_last4),
-            )
+            self._pay(booking_id, "booking", total_cents, card_last4)
             for _, fare_id in legs.values():
                 db.execute(
                     "UPDATE fares SET seats_left = seats_left - ? WHERE id = ?",
                     (sum(p.type != "infant" for p in passengers), fare_id),
                 )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return booking_id
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Everything in the block is written, or nothing is."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _pay(self, booking_id: int, kind: str, amount_cents: int, card_last4: str) -> None:
+        """Record a payment (``booking``, ``change``) or a ``refund`` of a booking."""
+        self.db.execute(
+            "INSERT INTO payments (booking_id, kind, amount_cents, card_last4) VALUES (?, ?, ?, ?)",
+            (booking_id, kind, amount_cents, card_last4),
+        )
 
     def change_leg(
         self, booking_id: int, direction: str, itinerary_id: int, fare_id: int, paid_cents: int
     ) -> None:
         """Move one direction of a booking to another itinerary, dropping its seats."""
         db = self.db
-        db.execute("BEGIN")
-        try:
+        with self._transaction():
             old = self.row(
                 "SELECT itinerary_id FROM booking_legs WHERE booking_id = ? AND direction = ?",
                 booking_id,
@@ -246,31 +256,14 @@ class FlightStore:
                 "UPDATE bookings SET total_cents = total_cents + ? WHERE id = ?",
                 (paid_cents, booking_id),
             )
-            db.execute(
-                "INSERT INTO payments (booking_id, kind, amount_cents, card_last4) "
-                "VALUES (?, 'change', ?, 'card')",
-                (booking_id, paid_cents),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            self._pay(booking_id, "change", paid_cents, "card")
 
     def cancel(self, booking_id: int, refund_cents: int) -> None:
         """Cancel a booking, recording the refund."""
         db = self.db
-        db.execute("BEGIN")
-        try:
+        with self._transaction():
             db.execute("UPDATE bookings SET status = 'cancelled' WHERE id = ?", (booking_id,))
-            db.execute(
-                "INSERT INTO payments (booking_id, kind, amount_cents, card_last4) "
-                "VALUES (?, 'refund', ?, 'card')",
-                (booking_id, refund_cents),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            self._pay(booking_id, "refund", refund_cents, "card")
 
     def booking(self, ref: str) -> Booking | None:
         """The booking with reference ``ref``."""
