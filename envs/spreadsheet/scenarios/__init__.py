@@ -8,13 +8,8 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from skillgym.envs.core.generators import build_scenario, generator_names
+from skillgym.envs.core.generators import build_scenario
 from skillgym.envs.spreadsheet.scenario import Scenario
-
-
-def generators() -> list[str]:
-    """The generator names there are modules for."""
-    return generator_names(__name__)
 
 
 def generate(name: str, rng: Random, params: dict[str, Any]) -> Scenario:
