@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import episodes_per_minute, percentile_ms, timed
+from harness import episodes_per_minute, oracle_episode, percentile_ms, timed
 from miniwob_peer import measure_miniwob
 from protocol import skillgym_server
 
@@ -80,20 +80,6 @@ def step_times(env: FlightEnv, count: int) -> tuple[list[float], list[float]]:
         for i in range(max(4, count // 4))
     ]
     return clicks, loads
-
-
-def oracle_episode(env: FlightEnv, seed: int) -> float:
-    """Play the oracle; the seconds its final (verification) step took."""
-    obs, _ = env.reset(seed=seed, options={"task": TASK})
-    policy = env.oracle()
-    while True:
-        move = policy(obs)
-        start = time.perf_counter()
-        obs, _, terminated, truncated, info = env.step(move)
-        if terminated or truncated:
-            if not info["verification"]["success"]:
-                raise RuntimeError(f"oracle failed on seed {seed}: {info['verification']}")
-            return time.perf_counter() - start
 
 
 def pss_mb(pids: list[int]) -> float:
@@ -168,7 +154,7 @@ def measure(quick: bool) -> dict[str, Any]:
         env.reset(seed=0)  # launches the browser: not part of any figure
         resets = reset_times(env, n)
         clicks, loads = step_times(env, n * 2)
-        verifications = [oracle_episode(env, seed) for seed in range(2 if quick else 8)]
+        verifications = [oracle_episode(env, TASK, seed) for seed in range(2 if quick else 8)]
     finally:
         env.close()
     one, many, per_episode = memory_per_episode(4 if quick else 8)
@@ -183,7 +169,10 @@ def measure(quick: bool) -> dict[str, Any]:
         "pss_many_episodes_mb": many,
         "mb_per_extra_episode": per_episode,
         "episodes_per_min_4": episodes_per_minute(
-            4, 1 if quick else 4, lambda: FlightEnv(task=TASK), oracle_episode
+            4,
+            1 if quick else 4,
+            lambda: FlightEnv(task=TASK),
+            lambda env, seed: oracle_episode(env, TASK, seed),
         ),
         "http_concurrent": concurrent_over_http(4 if quick else 8),
     }

@@ -231,3 +231,22 @@ def episodes_per_minute(
     if errors:
         raise RuntimeError(f"{len(errors)} session(s) failed: {errors[0]!r}")
     return sessions * per_session / (time.perf_counter() - start) * 60.0
+
+
+def oracle_episode(env: Any, task: str, seed: int) -> float:
+    """Play ``env``'s oracle on ``task``; the seconds its last step (the verification) took.
+
+    Raises:
+        RuntimeError: When the oracle's episode does not succeed.
+    """
+    obs, _ = env.reset(seed=seed, options={"task": task})
+    policy = env.oracle()
+    while True:
+        move = policy(obs)
+        start = time.perf_counter()
+        obs, _, terminated, truncated, info = env.step(move)
+        took = time.perf_counter() - start
+        if terminated or truncated:
+            if not info["verification"]["success"]:
+                raise RuntimeError(f"oracle failed {task} seed {seed}: {info['verification']}")
+            return took

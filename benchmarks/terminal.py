@@ -26,13 +26,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import episodes_per_minute, percentile_ms, timed
+from harness import episodes_per_minute, oracle_episode, percentile_ms, timed
 
 from skillgym.envs.terminal import TerminalEnv
 from skillgym.envs.terminal.bwrap import BWRAP
@@ -75,26 +74,11 @@ def round_trips(kind: str, count: int) -> tuple[list[float], list[float]]:
     return ours, baseline
 
 
-def oracle_episode(env: TerminalEnv, seed: int) -> float:
-    """Play the oracle on one episode; the seconds its submit step (verification) took."""
-    obs, _ = env.reset(seed=seed, options={"task": TASK})
-    policy = env.oracle()
-    while True:
-        action = policy(obs)
-        start = time.perf_counter()
-        obs, reward, terminated, truncated, info = env.step(action)
-        took = time.perf_counter() - start
-        if terminated or truncated:
-            if reward != 1.0:
-                raise RuntimeError(f"oracle scored {reward} on seed {seed}: {info}")
-            return took
-
-
 def verification_times(kind: str, count: int) -> list[float]:
     """Verification (submit step) times of ``count`` oracle episodes."""
     env = TerminalEnv(sandbox=kind)
     try:
-        return [oracle_episode(env, seed) for seed in range(count)]
+        return [oracle_episode(env, TASK, seed) for seed in range(count)]
     finally:
         env.close()
 
@@ -110,7 +94,10 @@ def measure(kind: str, quick: bool) -> dict[str, Any]:
         "process_per_command_p50_ms": percentile_ms(baseline, 0.5),
         "verification_p50_ms": percentile_ms(verification_times(kind, 3 if quick else 10), 0.5),
         "episodes_per_min_4": episodes_per_minute(
-            4, 1 if quick else 5, lambda: TerminalEnv(sandbox=kind), oracle_episode
+            4,
+            1 if quick else 5,
+            lambda: TerminalEnv(sandbox=kind),
+            lambda env, seed: oracle_episode(env, TASK, seed),
         ),
     }
     row["round_trip_x_faster"] = row["process_per_command_p50_ms"] / row["round_trip_p50_ms"]
