@@ -8,6 +8,13 @@ shell server. Never the project, the tasks, other home directories or secrets. I
 unshares every namespace (no network unless the task asks), maps the agent to uid
 1000 with no capabilities, dies with its parent, and lives in its own cgroup
 (memory, pids, CPU). Closing kills the namespace and removes the directory.
+
+Nothing of the host shows inside: bwrap starts with an empty environment (its own
+process is the namespace's pid 1, whose ``/proc/1/environ`` any process inside can
+read) and reads its options from a pipe (``--args``), so ``ps`` shows
+``bwrap --args 3`` and the command, not the host paths it binds. On a root host
+every sandbox runs as a host uid of its own (:data:`UNPRIVILEGED_UIDS`): what the
+agent writes is owned by that uid, which owns nothing else on the host.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ import subprocess
 import tarfile
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from skillgym.envs.terminal.cgroups import (
     CGROUP_ROOT,
@@ -37,7 +45,6 @@ from skillgym.envs.terminal.owners import owner_alive, owner_id
 from skillgym.envs.terminal.sandbox import (
     AGENT_UID,
     INSIDE_DIR,
-    SCRATCH,
     Sandbox,
     SandboxSpec,
     VerifierRun,
@@ -59,7 +66,8 @@ ETC_FILES = (
 NETWORK_ETC_FILES = ("resolv.conf", "ssl", "ca-certificates")
 _reaped = threading.Event()
 UNPRIVILEGED_UIDS = range(200_000, 1_200_000)
-"""Host uids a root host runs sandboxes as when no cgroup is writable (one per sandbox)."""
+"""Host uids a root host runs sandboxes as (one per sandbox, drawn at random): above any
+account's uid, so the agent owns nothing on the host but its sandbox's files."""
 FILE_SIZE_LIMIT = 1 << 30
 """No single file over 1 GiB (RLIMIT_FSIZE); bwrap has no per-sandbox disk quota."""
 
@@ -130,32 +138,33 @@ class BwrapSandbox(Sandbox):
             raise SandboxError(
                 "bubblewrap is missing: apt-get install bubblewrap (make setup does)."
             )
-        for sub in ("workspace", "tmp", "home", "etc"):
+        for sub in ("workspace", "tmp", "home", "etc", "skillgym"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "owner").write_text(owner_id())
         self._write_etc()
+        # Our own copy of the shell server: the sandbox's uid may not reach the install.
+        for path in INSIDE_DIR.glob("*.py"):
+            shutil.copy(path, self.root / "skillgym" / path.name)
         self._cgroup = create_cgroup(
             self.name,
             ResourceLimits(self.spec.memory_mb << 20, self.spec.pids, self.spec.cpus),
         )
-        if self._cgroup is not None:
-            self.limits_in_force = "cgroup"
-            self._start_server()
-            return
-        # No cgroup: per-process rlimits. RLIMIT_NPROC counts processes per real uid and is
-        # not enforced for root, so a root host runs the sandbox as a uid of its own.
+        self.limits_in_force = "cgroup" if self._cgroup is not None else "rlimit"
         if os.geteuid() == 0:
             self._host_uid = UNPRIVILEGED_UIDS.start + secrets.randbelow(len(UNPRIVILEGED_UIDS))
+            self.limits_in_force += f" as uid {self._host_uid}"
             for sub in ("workspace", "tmp", "home"):
                 os.chown(self.root / sub, self._host_uid, self._host_uid)
-            try:
-                self.limits_in_force = f"rlimit as uid {self._host_uid}"
-                self._start_server()
-                return
-            except SandboxError:  # no unprivileged user namespaces on this kernel
-                self._host_uid = None
-        self.limits_in_force = "rlimit" if os.geteuid() else "rlimit (process count not enforced)"
-        self._start_server()
+        try:
+            self._start_server()
+        except SandboxError as exc:
+            if self._host_uid is None:
+                raise
+            raise SandboxError(
+                f"{exc} The bwrap sandbox runs as an unprivileged host uid, which needs "
+                "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1); "
+                "without them use the docker sandbox."
+            ) from None
 
     def stop_processes(self) -> None:
         """Kill the namespace (its init takes every process with it) and the cgroup's rest.
@@ -174,7 +183,7 @@ class BwrapSandbox(Sandbox):
             self._cgroup.kill_all()
 
     def run_verifier(self, bundle: bytes, stdin: bytes, timeout: float) -> VerifierRun:
-        """A new namespace over the same files, ``bundle`` read-only at /verifier, a fresh scratch."""
+        """A new namespace over the same files, ``bundle`` at /verifier (the runner's to delete)."""
         verifier_dir = self.root / "verifier"
         shutil.rmtree(verifier_dir, ignore_errors=True)
         verifier_dir.mkdir()
@@ -182,22 +191,18 @@ class BwrapSandbox(Sandbox):
             tar.extractall(verifier_dir, filter="data")
         for sub in ("home", "tmp"):
             (verifier_dir / "scratch" / sub).mkdir(parents=True)
-            if self._host_uid is not None:
-                os.chown(verifier_dir / "scratch" / sub, self._host_uid, self._host_uid)
-        binds = [
-            ("--ro-bind", verifier_dir, "/verifier"),
-            ("--bind", verifier_dir / "scratch", SCRATCH),
-        ]
-        args = [
-            *self._bwrap_args(extra_binds=binds),
+        if self._host_uid is not None:
+            for path in (verifier_dir, *verifier_dir.rglob("*")):
+                os.chown(path, self._host_uid, self._host_uid, follow_symlinks=False)
+        options = [
+            *self._bwrap_args(extra_binds=[("--bind", verifier_dir, "/verifier")]),
             "--chdir",
             "/verifier",
             *setenv(self.spec.verifier_env()),
-            SYSTEM_PYTHON,
-            "-I",
-            "/verifier/run_tests.py",
         ]
-        return self._run_runner(args, stdin, timeout, preexec_fn=self._limit_child)
+        command = [SYSTEM_PYTHON, "-I", "/verifier/run_tests.py"]
+        with self._bwrap(options, command) as (argv, settings):
+            return self._run_runner(argv, stdin, timeout, **settings)
 
     def close(self) -> None:
         """Kill everything, remove the cgroup and every file of the sandbox."""
@@ -211,23 +216,17 @@ class BwrapSandbox(Sandbox):
 
     # ---- internals ----------------------------------------------------------------
     def _start_server(self) -> None:
-        args = [
-            *self._bwrap_args(extra_binds=[("--ro-bind", INSIDE_DIR, "/skillgym")]),
+        options = [
+            *self._bwrap_args(extra_binds=[("--ro-bind", self.root / "skillgym", "/skillgym")]),
             "--chdir",
             self.spec.workdir,
-            SYSTEM_PYTHON,
-            "-I",
-            "-S",
-            "/skillgym/shell_server.py",
         ]
-        with open(self.root / "server.log", "ab") as log:
-            self._server = subprocess.Popen(
-                args,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                preexec_fn=self._limit_child,
-            )
+        command = [SYSTEM_PYTHON, "-I", "-S", "/skillgym/shell_server.py"]
+        with self._bwrap(options, command) as (argv, settings):
+            with open(self.root / "server.log", "ab") as log:
+                self._server = subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, **settings
+                )
         try:
             self._shell = ShellClient(self._server)
         except SandboxError as exc:
@@ -235,8 +234,32 @@ class BwrapSandbox(Sandbox):
             self.stop_processes()
             raise SandboxError(f"{exc} bwrap said: {log_text.strip() or '(nothing)'}") from None
 
+    @contextlib.contextmanager
+    def _bwrap(
+        self, options: list[str], command: list[str]
+    ) -> Iterator[tuple[list[str], dict[str, Any]]]:
+        """The command line and ``Popen`` settings of bwrap: ``options`` go through a pipe (``--args``).
+
+        Inside, bwrap's own process is pid 1, whose command line and environment anyone
+        can read: the pipe keeps the host paths it binds out of the one, and an empty
+        environment keeps the server's out of the other.
+        """
+        data = b"".join(option.encode() + b"\0" for option in options)
+        if len(data) > 60_000:  # within a pipe's buffer: bwrap reads it only after the fork
+            raise SandboxError(f"bwrap's options are too long ({len(data)} bytes).")
+        read_end, write_end = os.pipe()
+        try:
+            try:
+                os.write(write_end, data)
+            finally:
+                os.close(write_end)
+            settings = {"env": {}, "pass_fds": (read_end,), "preexec_fn": self._limit_child}
+            yield [BWRAP, "--args", str(read_end), *command], settings
+        finally:
+            os.close(read_end)
+
     def _limit_child(self) -> None:
-        """Between fork and exec of bwrap: join the cgroup, or fall back to rlimits."""
+        """Between fork and exec of bwrap: join the cgroup (or set rlimits), then drop root."""
         os.setsid()
         resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -245,11 +268,12 @@ class BwrapSandbox(Sandbox):
         else:
             memory = self.spec.memory_mb << 20
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            # counted per real uid: enforced since every sandbox has a uid of its own
             resource.setrlimit(resource.RLIMIT_NPROC, (self.spec.pids, self.spec.pids))
-            if self._host_uid is not None:
-                os.setgroups([])
-                os.setgid(self._host_uid)
-                os.setuid(self._host_uid)
+        if self._host_uid is not None:
+            os.setgroups([])
+            os.setgid(self._host_uid)
+            os.setuid(self._host_uid)
 
     def _write_etc(self) -> None:
         etc = self.root / "etc"
@@ -264,7 +288,6 @@ class BwrapSandbox(Sandbox):
 
     def _bwrap_args(self, extra_binds: list[tuple[str, Path, str]]) -> list[str]:
         args = [
-            BWRAP,
             "--unshare-all",
             "--unshare-user",
             *(["--share-net"] if self.spec.network else []),

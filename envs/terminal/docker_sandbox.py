@@ -187,7 +187,7 @@ class DockerSandbox(Sandbox):
         self._stop_server()
 
     def run_verifier(self, bundle: bytes, stdin: bytes, timeout: float) -> VerifierRun:
-        """Unpack ``bundle`` at /verifier (root-owned, read-only to others) and run it."""
+        """Unpack ``bundle`` at /verifier (the runner's, which deletes the tests once collected) and run it."""
         assert self.container is not None
         docker(
             "exec",
@@ -198,8 +198,8 @@ class DockerSandbox(Sandbox):
             "sh",
             "-c",
             "rm -rf /verifier && mkdir /verifier && tar -x -C /verifier --no-same-owner "
-            f"&& chmod -R a+rX,go-w /verifier && mkdir -p {SCRATCH}/home {SCRATCH}/tmp "
-            f"&& chown -R {self.user} {SCRATCH}",
+            f"&& mkdir -p {SCRATCH}/home {SCRATCH}/tmp && chmod -R u+rwX,go-rwx /verifier "
+            f"&& chown -R {self.user} /verifier",
             stdin=bundle,
         )
         args = [

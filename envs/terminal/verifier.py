@@ -4,7 +4,10 @@ In order: the sandbox's process table is recorded (``/verifier/processes.json``,
 tasks about processes); every agent process is killed; the tests, ``params.json`` and
 the runner are copied in (they were never in the sandbox before); the runner runs as
 the agent's user with a clean environment and the system interpreter, under a
-timeout. Reward = fraction of tests passed; success = all passed; one check per test.
+timeout. Agent code the tests start cannot reach the runner or, once the tests are
+collected, their files (``inside/run_tests.py`` says how). Reward = fraction of tests
+passed; success = all passed; one check per test, whose ``actual`` is pytest's own
+assertion text when it failed.
 
 In ``separate`` mode the tests run in a fresh sandbox from the same image that
 receives only the task's declared ``outputs``.
@@ -47,9 +50,9 @@ def verify_episode(
             if outputs:
                 judge.shell.unpack(outputs, task.sandbox.workdir)
             judge.stop_processes()
-            return _run(judge, bundle, task.sandbox.verifier_timeout)
+            return _run(judge, bundle, task)
     sandbox.stop_processes()
-    return _run(sandbox, bundle, task.sandbox.verifier_timeout)
+    return _run(sandbox, bundle, task)
 
 
 def _process_snapshot(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -59,15 +62,19 @@ def _process_snapshot(sandbox: Sandbox) -> list[dict[str, Any]]:
         return []  # the shell server died with the agent's last command: nothing to list
 
 
-def _run(sandbox: Sandbox, bundle: bytes, timeout: float) -> Verification:
+def _run(sandbox: Sandbox, bundle: bytes, task: TerminalTask) -> Verification:
     token = secrets.token_hex(16)
-    run = sandbox.run_verifier(bundle, (token + "\n").encode(), timeout)
+    options = {"hide_tests": not task.tests_read_their_files}
+    timeout = task.sandbox.verifier_timeout
+    run = sandbox.run_verifier(bundle, f"{token}\n{json.dumps(options)}\n".encode(), timeout)
     if run.timed_out:
         return Verification.from_checks(
             [
                 Check(
                     name="tests finished",
                     passed=False,
+                    expected=f"the tests finish within {timeout:g} s",
+                    actual=f"still running after {timeout:g} s; killed",
                     detail=f"the tests ran over {timeout:g} s and were killed",
                 )
             ]
@@ -82,6 +89,8 @@ def _run(sandbox: Sandbox, bundle: bytes, timeout: float) -> Verification:
                 Check(
                     name="tests ran",
                     passed=False,
+                    expected="a report from the test runner",
+                    actual=f"the runner ended (code {run.exit_code}) without a report",
                     detail=f"the test runner ended (code {run.exit_code}) without a report",
                 )
             ]
@@ -90,11 +99,24 @@ def _run(sandbox: Sandbox, bundle: bytes, timeout: float) -> Verification:
 
 
 def verification_from_report(report: dict[str, Any]) -> Verification:
-    """One check per test (and per collection error); no test at all is a failure."""
+    """One check per test (and per collection error); no test at all is a failure.
+
+    Each check expects its test to pass; ``actual`` says how it ended, with pytest's
+    assertion text for a failure.
+
+    Example:
+        >>> report = {"tests": {"tests/test_a.py::test_x": {"outcome": "failed",
+        ...     "message": "E   assert 'b' == 'a'"}}, "errors": []}
+        >>> check = verification_from_report(report).checks[0]
+        >>> check.expected, check.actual
+        ('the test passes', "failed: E   assert 'b' == 'a'")
+    """
     checks = [
         Check(
             name=_short(nodeid),
             passed=entry["outcome"] == "passed",
+            expected=PASSES,
+            actual=_outcome(entry["outcome"], entry["message"]),
             detail=""
             if entry["outcome"] == "passed"
             else f"{entry['outcome']}: {entry['message']}",
@@ -102,12 +124,36 @@ def verification_from_report(report: dict[str, Any]) -> Verification:
         for nodeid, entry in report["tests"].items()
     ]
     checks += [
-        Check(name=f"collect {_short(e['nodeid'])}", passed=False, detail=e["message"])
+        Check(
+            name=f"collect {_short(e['nodeid'])}",
+            passed=False,
+            expected="the test file imports",
+            actual=_outcome("error", e["message"]),
+            detail=e["message"],
+        )
         for e in report["errors"]
     ]
     if not checks:
-        checks = [Check(name="tests collected", passed=False, detail="pytest found no tests")]
+        checks = [
+            Check(
+                name="tests collected",
+                passed=False,
+                expected="at least one test",
+                actual="pytest found no tests",
+                detail="pytest found no tests",
+            )
+        ]
     return Verification.from_checks(checks)
+
+
+PASSES = "the test passes"
+
+
+def _outcome(outcome: str, message: str) -> str:
+    """How a test ended, as the agent reads it: ``passed``, or the outcome and pytest's text."""
+    if outcome == "passed":
+        return "passed"
+    return f"{outcome}: {message.strip()}" if message.strip() else outcome
 
 
 def _short(nodeid: str) -> str:

@@ -1,25 +1,58 @@
 """The verifier's test runner, run inside the sandbox by the system interpreter.
 
 Started as ``python3 -I /verifier/run_tests.py`` with a clean environment, after every
-agent process is gone. It reads a token on stdin, keeps a private copy of its stdout
-(not inherited by anything it starts), sends its own fd 1 and 2 to /dev/null, and runs
-pytest on ``/verifier/tests`` with this folder's ``pytest.ini`` only: no conftest.py, no
-plugins from entry points, no cache, no rootdir discovery in the agent's workspace.
-At the end it writes one line, the token and each test's outcome as JSON, to the
-private copy; the host believes only a line that starts with its token.
+agent process is gone. The tests it runs may start agent code (a script, a package,
+``git`` with the agent's hooks) as the same user, so the runner guards three things
+from its own descendants:
+
+- **its memory and descriptors**: it makes itself non-dumpable before reading
+  anything, so no process of its user can ``ptrace`` it or open its ``/proc/<pid>/mem``,
+  ``environ`` or ``fd/`` (that takes ``CAP_SYS_PTRACE``, which no sandboxed process has);
+- **the tests' data**: once pytest has collected the tests (module-level code has read
+  ``params.json``), it deletes ``tests/`` and ``processes.json``; the test sources stay
+  in memory for pytest's tracebacks, and no bytecode is written;
+- **the report**: it reads a token on stdin, keeps a private copy of its stdout (not
+  inherited by anything it starts), sends its own fd 1 and 2 to /dev/null, and at the
+  end writes one line, the token and each test's outcome as JSON, to the private copy;
+  the host believes only a line that starts with its token.
+
+pytest runs on ``/verifier/tests`` with this folder's ``pytest.ini`` only: no
+conftest.py, no plugins from entry points, no cache, no rootdir discovery in the
+agent's workspace. The line after the token holds the host's options as JSON:
+``{"hide_tests": false}`` keeps the files for tests that read them while they run (a
+Harbor ``test.sh``).
 """
 
+import ctypes
 import json
+import linecache
 import os
+import shutil
 import sys
+
+PR_SET_DUMPABLE = 4
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(HERE, "tests")
+
+
+def make_undumpable():
+    """Close this process to ptrace and /proc/<pid>/{mem,environ,fd} of same-user processes."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 class Collector:
     """A pytest plugin object that keeps every test's outcome in memory."""
 
-    def __init__(self):
+    def __init__(self, hide_tests):
         self.tests = {}
         self.errors = []
+        self.hide_tests = hide_tests
+
+    def pytest_collection_finish(self, session):
+        if self.hide_tests:
+            hide_test_files()
 
     def pytest_runtest_logreport(self, report):
         entry = self.tests.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
@@ -37,6 +70,23 @@ class Collector:
             )
 
 
+def hide_test_files():
+    """Delete the tests' files, keeping their sources in linecache for tracebacks."""
+    for folder, _, names in os.walk(TESTS):
+        for name in names:
+            path = os.path.join(folder, name)
+            if name.endswith(".py"):
+                with open(path, encoding="utf-8", errors="replace") as source:
+                    lines = source.readlines()
+                # mtime None: linecache.checkcache keeps the entry once the file is gone
+                linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
+    shutil.rmtree(TESTS, ignore_errors=True)
+    try:
+        os.unlink(os.path.join(HERE, "processes.json"))
+    except FileNotFoundError:
+        pass
+
+
 def summary(report):
     """The last lines of a failure: the assertion and where it failed."""
     text = getattr(report, "longreprtext", "") or str(report.longrepr or "")
@@ -46,14 +96,17 @@ def summary(report):
 
 
 def main():
+    make_undumpable()
+    sys.dont_write_bytecode = True  # a rewritten test's bytecode would outlive its source
     token = sys.stdin.readline().strip()
+    options = json.loads(sys.stdin.readline() or "{}")
     private = os.fdopen(os.dup(1), "w")  # os.dup gives a non-inheritable descriptor
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     stdin = os.open(os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
-    collector = Collector()
+    collector = Collector(hide_tests=options.get("hide_tests", True))
     code = -1
     try:
         import pytest
@@ -62,16 +115,16 @@ def main():
             pytest.main(
                 [
                     "-c",
-                    "/verifier/pytest.ini",
+                    os.path.join(HERE, "pytest.ini"),
                     "--rootdir",
-                    "/verifier",
+                    HERE,
                     "--noconftest",
                     "-p",
                     "no:cacheprovider",
                     "-p",
                     "no:stepwise",
                     "-q",
-                    "/verifier/tests",
+                    TESTS,
                 ],
                 plugins=[collector],
             )

@@ -4,6 +4,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +40,34 @@ def test_the_project_tasks_and_home_directories_are_not_there(box):
     )
     assert not found.timed_out
     assert found.stdout.strip() == "done"
+
+
+def test_the_servers_environment_is_not_readable_inside(sandbox_kind, monkeypatch):
+    marker = f"marker-{os.getpid()}-{time.monotonic_ns()}"
+    monkeypatch.setenv("SKILLGYM_TEST_LEAK", marker)
+    with sandbox_class(sandbox_kind)(SandboxSpec()) as box:
+        found = sh(box, "cat /proc/*/environ /proc/*/cmdline 2>/dev/null | tr '\\0' '\\n'; env")
+        assert found.stdout.strip(), "the probe read nothing at all"
+        assert marker not in found.stdout
+        assert "SKILLGYM_TEST_LEAK" not in found.stdout
+
+
+def test_the_agents_files_belong_to_an_unprivileged_host_uid(box):
+    result = sh(box, "touch mine && stat -c %u mine && grep ^Uid: /proc/self/status")
+    assert result.stdout.split()[:2] == ["1000", "Uid:"]
+    if box.kind == "bwrap" and os.geteuid() == 0:
+        host_uid = (box.root / "workspace" / "mine").stat().st_uid
+        assert host_uid >= 200_000, host_uid
+    if box.kind == "docker":  # no user namespace: uid 1000 inside is uid 1000 on the host
+        assert sh(box, "cat /proc/self/uid_map").stdout.split() == ["0", "0", "4294967295"]
+
+
+def test_ps_shows_the_agents_processes_and_no_host_path(box):
+    listing = sh(box, "ps -eo args").stdout
+    for host_path in ("/tmp/skillgym-sandboxes", str(Path.cwd()), "/var/lib/docker", "--ro-bind"):
+        assert host_path not in listing
+    assert len(listing) < 600, listing
+    assert "shell_server.py" in listing
 
 
 def test_the_network_is_unreachable(box):

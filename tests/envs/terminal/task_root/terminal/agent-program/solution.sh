@@ -1,0 +1,2 @@
+# No honest program knows the secret: the escape tests play the agent here.
+echo 'echo unknown' > program.sh
