@@ -92,6 +92,14 @@ class SandboxSpec(BaseModel):
         default_factory=dict,
         description="Environment variables of the agent's shell and of the tests (a Dockerfile's ENV).",
     )
+    hide_tests: bool = Field(
+        default=True,
+        description=(
+            "Delete the tests' files (and params.json) once pytest has collected them, before "
+            "any agent code the tests start can read them. False for tests that read their own "
+            "files while they run (imported Harbor tasks)."
+        ),
+    )
     outputs: list[str] = Field(
         default_factory=list,
         description="Workspace paths the task's result lives in (what a separate verifier receives).",

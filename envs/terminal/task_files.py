@@ -55,15 +55,6 @@ class TerminalTask:
         path = self.folder / "setup.sh"
         return path.read_text(encoding="utf-8") if path.exists() else None
 
-    @property
-    def tests_read_their_files(self) -> bool:
-        """Whether the tests read their own files while they run (a Harbor ``test.sh`` does).
-
-        Other tests' files are deleted once pytest has collected them, before any agent
-        code the tests start can read them (see ``inside/run_tests.py``).
-        """
-        return (self.folder / "tests" / "test.sh").is_file()
-
     def generate(self, rng: Random) -> Generated:
         """The episode's seeded parts (empty for a static task)."""
         if self.spec.generator == "static":

@@ -64,7 +64,7 @@ def _process_snapshot(sandbox: Sandbox) -> list[dict[str, Any]]:
 
 def _run(sandbox: Sandbox, bundle: bytes, task: TerminalTask) -> Verification:
     token = secrets.token_hex(16)
-    options = {"hide_tests": not task.tests_read_their_files}
+    options = {"hide_tests": task.sandbox.hide_tests}
     timeout = task.sandbox.verifier_timeout
     run = sandbox.run_verifier(bundle, f"{token}\n{json.dumps(options)}\n".encode(), timeout)
     if run.timed_out:

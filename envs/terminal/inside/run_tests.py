@@ -19,8 +19,8 @@ from its own descendants:
 pytest runs on ``/verifier/tests`` with this folder's ``pytest.ini`` only: no
 conftest.py, no plugins from entry points, no cache, no rootdir discovery in the
 agent's workspace. The line after the token holds the host's options as JSON:
-``{"hide_tests": false}`` keeps the files for tests that read them while they run (a
-Harbor ``test.sh``).
+``{"hide_tests": false}`` (the task's ``sandbox.hide_tests``) keeps the files for tests
+that read them while they run (imported Harbor tasks).
 """
 
 import ctypes
