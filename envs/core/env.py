@@ -30,6 +30,9 @@ from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
 Observation = dict[str, str]
 Policy = Callable[[Observation], str]
 BASE_FIELDS = ("instruction", "last_action_error")
+INSTRUCTION_MODES = ("every", "first")
+"""``reset(options={"instruction": ...})``: the instruction in every observation (the
+default), or only in the reset's, for a policy that keeps it from the first message."""
 
 
 class SubmitArgs(ToolArgs):
@@ -53,6 +56,8 @@ class Episode:
     verification: Verification | None = None
     aborted: str = ""
     """Why the episode cannot go on (its browser crashed, its page hung), when it cannot."""
+    instruction_once: bool = False
+    """Whether only the reset's observation carries the instruction (``options["instruction"]``)."""
     extra_info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -187,13 +192,23 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         self._ensure_open()
         options = dict(options or {})
         spec = self._choose_task(options.pop("task", None))
+        instruction = options.pop("instruction", "every")
+        if instruction not in INSTRUCTION_MODES:
+            raise RequestError(
+                f'Expects options["instruction"] to be one of {list(INSTRUCTION_MODES)}, '
+                f"actual value: {instruction!r}"
+            )
         if self._episode is not None:
             self.end_episode()
             self._episode = None  # if the new episode fails to start, none is running
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
         variables = self.start_episode(spec, episode_rng(spec, episode_seed), options)
         self._episode = Episode(
-            spec, episode_seed, spec.render_instruction(variables), time.monotonic()
+            spec,
+            episode_seed,
+            spec.render_instruction(variables),
+            time.monotonic(),
+            instruction_once=instruction == "first",
         )
         return self._observation(), self._info()
 
@@ -294,8 +309,9 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
 
     def _observation(self) -> Observation:
         assert self._episode is not None
+        once = self._episode.instruction_once and self._episode.steps > 0
         observation = {
-            "instruction": self._episode.instruction,
+            "instruction": "" if once else self._episode.instruction,
             "last_action_error": self._episode.last_action_error,
         }
         observation.update(self.observe())

@@ -155,7 +155,7 @@ class TerminalEnv(SkillGymEnv):
         }
         episode.extra_info.update({"sandbox": self._kind, "verifier": mode})
         try:
-            return verify_episode(
+            verification = verify_episode(
                 task,
                 sandbox,
                 params,
@@ -164,6 +164,17 @@ class TerminalEnv(SkillGymEnv):
             )
         finally:
             self.end_episode()
+        if episode.submitted:  # the last command's output would read as submit's
+            passed = sum(check.passed for check in verification.checks)
+            self._view.update(
+                command="submit",
+                stdout=f"submitted; the task's tests ran: {passed} of "
+                f"{len(verification.checks)} passed (details in info['verification'])\n",
+                stderr="",
+                exit_code="",
+                elapsed="",
+            )
+        return verification
 
     def oracle(self) -> Policy:
         """Write the task's solution.sh into the sandbox, run it, submit."""
@@ -212,7 +223,12 @@ class TerminalEnv(SkillGymEnv):
             elapsed="",
         )
 
-    @tool("read_file", "Show a text file, or a range of its lines.", ReadFileArgs)
+    @tool(
+        "read_file",
+        "Show a text file, or a range of its lines, each line after its number and a tab "
+        "(the numbers are not part of the file).",
+        ReadFileArgs,
+    )
     def _read_file(self, args: ReadFileArgs) -> None:
         sandbox, _ = self._require()
         data, size, path = self._shell_call(
@@ -222,26 +238,27 @@ class TerminalEnv(SkillGymEnv):
             raise ActionError(
                 f"{path} is a binary file ({size} bytes); inspect it with run (od, xxd, file)."
             )
-        lines = data.decode("utf-8", "replace").splitlines(keepends=True)
-        chosen = lines[
-            args.start_line - 1 : (args.start_line - 1 + args.line_count)
-            if args.line_count
-            else None
-        ]
-        text = "".join(chosen)
+        text, encoding_note = decode_text(data)
+        lines = text.splitlines(keepends=True)
+        first = args.start_line
+        chosen = lines[first - 1 : (first - 1 + args.line_count) if args.line_count else None]
+        shown = numbered(chosen, first)
         note = ""
-        if len(text) > READ_CAP:
-            shown = text[:READ_CAP].count("\n")
-            text = text[:READ_CAP]
+        if len(shown) > READ_CAP:
+            cut = shown[:READ_CAP].rsplit("\n", 1)[0] + "\n"
+            count = cut.count("\n")
+            shown = cut
             note = (
                 f"\n[... cut at {READ_CAP} characters; {len(lines)} lines in all; read on with "
-                f"start_line={args.start_line + shown}]\n"
+                f"start_line={first + count}]\n"
             )
         elif size > len(data):
             note = f"\n[... the file has {size} bytes; only the first {len(data)} were read]\n"
+        elif not chosen:
+            note = f"[{path} has {len(lines)} lines; nothing from line {first}]\n"
         self._view.update(
             command=f"read_file {args.path}",
-            stdout=text + note,
+            stdout=encoding_note + shown + note,
             stderr="",
             exit_code="0",
             elapsed="",
@@ -288,6 +305,35 @@ class TerminalEnv(SkillGymEnv):
             "cwd": result.cwd,
             "elapsed": f"{result.elapsed:.3f} s",
         }
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    r"""A file's bytes as text, and a note when they are not UTF-8 (then read as Latin-1).
+
+    Example:
+        >>> decode_text("café\n".encode("latin-1"))[1]
+        '[not UTF-8: byte 0xe9 at offset 3; shown as Latin-1 (ISO-8859-1), each byte one character]\n'
+    """
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError as exc:
+        return data.decode("latin-1"), (
+            f"[not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; shown as Latin-1 "
+            "(ISO-8859-1), each byte one character]\n"
+        )
+
+
+def numbered(lines: list[str], first: int) -> str:
+    r"""``lines`` as ``cat -n`` shows them, counting from ``first``.
+
+    Example:
+        >>> numbered(["a\n", "b"], 9)
+        '     9\ta\n    10\tb\n'
+    """
+    shown = []
+    for number, line in enumerate(lines, start=first):
+        shown.append(f"{number:>6}\t{line}" if line.endswith("\n") else f"{number:>6}\t{line}\n")
+    return "".join(shown)
 
 
 def _choose(value: Any, allowed: tuple[str, ...], what: str) -> str:

@@ -60,6 +60,14 @@ def test_a_whole_episode_over_http(http, session_id):
     assert (state["state"], state["steps"]) == ("ended", 2)
 
 
+def test_the_instruction_once_over_http(http, session_id):
+    options = {"instruction": "first"}
+    reset = http.post(f"/v1/sessions/{session_id}/reset", json={"seed": 3, "options": options})
+    assert reset.json()["observation"]["instruction"].startswith("Add up these")
+    step = http.post(f"/v1/sessions/{session_id}/step", json={"action": CALCULATE}).json()
+    assert step["observation"]["instruction"] == ""
+
+
 def test_the_create_seed_is_used_by_the_first_reset(http):
     body = {"env": "arithmetic", "task": "arithmetic/sum-list", "seed": 9}
     session = http.post("/v1/sessions", json=body).json()["session_id"]

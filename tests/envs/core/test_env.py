@@ -49,6 +49,24 @@ def test_reset_option_task_overrides_the_default_task():
     assert info["task"] == "arithmetic/compound-interest@1.0.0"
 
 
+def test_instruction_first_gives_the_instruction_at_reset_only():
+    env = ArithmeticEnv(task="arithmetic/sum-list")
+    every, _ = env.reset(seed=3)
+    first, _ = env.reset(seed=3, options={"instruction": "first"})
+    assert first == every
+    obs, *_ = env.step(CALCULATE)
+    assert obs["instruction"] == ""
+    obs, *_ = env.step(SUBMIT_NOTHING)
+    assert obs["instruction"] == ""
+    obs, _ = env.reset(seed=3)  # the default again: every observation
+    assert env.step(CALCULATE)[0]["instruction"] == every["instruction"]
+
+
+def test_an_unknown_instruction_mode_is_a_request_error():
+    with pytest.raises(RequestError, match=re.escape("""options["instruction"] to be one of""")):
+        ArithmeticEnv().reset(seed=0, options={"instruction": "never"})
+
+
 def test_unknown_task_fails_at_construction_with_a_suggestion():
     with pytest.raises(TaskNotFoundError, match=re.escape("Did you mean arithmetic/sum-list?")):
         ArithmeticEnv(task="arithmetic/sum-lists")

@@ -62,7 +62,40 @@ def test_write_file_then_read_file_round_trips(hello_env):
     obs, *_ = act(hello_env, "run", command="./bin/tool.sh")
     assert obs["stdout"] == "tool\n"
     obs, *_ = act(hello_env, "read_file", path="bin/tool.sh", start_line=2, line_count=1)
-    assert obs["stdout"] == "echo tool\n"
+    assert obs["stdout"] == "     2\techo tool\n"
+
+
+def test_read_file_numbers_the_lines_it_shows(hello_env):
+    hello_env.reset(seed=0)
+    act(hello_env, "run", command="printf 'one\\ntwo\\nthree' > three.txt")
+    obs, *_ = act(hello_env, "read_file", path="three.txt")
+    assert obs["stdout"] == "     1\tone\n     2\ttwo\n     3\tthree\n"
+    obs, *_ = act(hello_env, "read_file", path="three.txt", start_line=9)
+    assert obs["stdout"] == "[/workspace/three.txt has 3 lines; nothing from line 9]\n"
+
+
+def test_read_file_says_when_a_file_is_not_utf8_and_shows_it_as_latin1(hello_env):
+    hello_env.reset(seed=0)
+    act(hello_env, "run", command="printf 'caf\\xe9 cr\\xe8me\\n' > menu.txt")
+    obs, *_ = act(hello_env, "read_file", path="menu.txt")
+    assert obs["stdout"] == (
+        "[not UTF-8: byte 0xe9 at offset 3; shown as Latin-1 (ISO-8859-1), each byte one "
+        "character]\n     1\tcafé crème\n"
+    )
+    assert "\ufffd" not in obs["stdout"]
+
+
+def test_the_observation_after_submit_reports_the_submit_not_the_last_command(hello_env):
+    hello_env.reset(seed=0)
+    act(hello_env, "run", command="echo stale output; false")
+    obs, reward, terminated, info = act(hello_env, "submit")
+    assert terminated
+    assert obs["command"] == "submit"
+    assert obs["exit_code"] == ""
+    assert "stale output" not in obs["stdout"]
+    assert obs["stdout"] == (
+        "submitted; the task's tests ran: 0 of 2 passed (details in info['verification'])\n"
+    )
 
 
 def test_reading_a_long_file_says_where_to_read_on(hello_env):
@@ -72,7 +105,7 @@ def test_reading_a_long_file_says_where_to_read_on(hello_env):
     assert "read on with start_line=" in obs["stdout"]
     line = int(obs["stdout"].rsplit("start_line=", 1)[1].split("]")[0])
     obs, *_ = act(hello_env, "read_file", path="big.txt", start_line=line, line_count=1)
-    assert obs["stdout"] == f"{line}\n"
+    assert obs["stdout"] == f"{line:>6}\t{line}\n"
 
 
 @pytest.mark.parametrize(
