@@ -97,7 +97,11 @@ class ArithmeticEnv(SkillGymEnv):
             detail = "" if passed else f"off by {format_number(value - expected)}"
         self._output = "Submitted."
         check = Check(
-            name="answer", passed=passed, expected=str(expected), actual=submitted, detail=detail
+            name="answer",
+            passed=passed,
+            expected=str(expected),
+            actual=submitted or "(no answer submitted)",
+            detail=detail,
         )
         return Verification.from_checks([check])
 

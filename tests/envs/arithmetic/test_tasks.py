@@ -5,6 +5,7 @@ import pytest
 from skillgym.envs.arithmetic import ArithmeticEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.tasks import TaskCatalog
+from tests.envs.episodes import assert_checks_readable
 
 TASKS = [spec.ref for spec in TaskCatalog.load().latest("arithmetic")]
 SEEDS = range(5)
@@ -24,6 +25,7 @@ def test_oracle_scores_one(task, seed):
         seed=seed,
     )
     assert (result.reward, result.success) == (1.0, True), result.verification
+    assert_checks_readable(result.verification)
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -35,6 +37,7 @@ def test_noop_scores_zero(task):
         seed=0,
     )
     assert (result.reward, result.success) == (0.0, False)
+    assert_checks_readable(result.verification)
 
 
 @pytest.mark.parametrize("task", TASKS)

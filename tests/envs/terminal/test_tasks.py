@@ -8,7 +8,7 @@ from skillgym.envs.core.episode import run_episode
 from skillgym.envs.core.policies import noop_policy
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.terminal import TerminalEnv
-from tests.envs.episodes import failed, play_oracle
+from tests.envs.episodes import assert_checks_readable, failed, play_oracle
 
 TASKS = [spec.ref for spec in TaskCatalog.load().latest("terminal")]
 SEEDS = {"bwrap": range(3), "docker": range(2)}
@@ -41,6 +41,7 @@ def test_oracle_passes_every_test(env, task):
 def test_noop_and_verifier_shims_score_zero(env, task):
     noop = run_episode(env, noop_policy, task=task, seed=0)
     assert noop.reward == 0.0 and not noop.success
+    assert_checks_readable(noop.verification)
     env.reset(seed=0, options={"task": task})
     for name, cheat in env.cheats().items():
         result = run_episode(env, cheat, task=task, seed=0)
