@@ -8,6 +8,7 @@ sheet (past row 1,048,576 or column XFD) is an :class:`AddressError` saying so.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_ROWS = 1_048_576
@@ -98,6 +99,48 @@ class Area:
             for r in range(self.first_row, self.last_row + 1)
             for c in range(self.first_column, self.last_column + 1)
         ]
+
+
+def bounding_area(areas: Iterable[Area]) -> Area:
+    """The smallest area holding every one of ``areas`` (at least one).
+
+    Example:
+        >>> bounding_area([parse_area("C2:D3"), parse_area("B7")]).a1
+        'B2:D7'
+    """
+    items = list(areas)
+    return Area(
+        min(a.first_row for a in items),
+        min(a.first_column for a in items),
+        max(a.last_row for a in items),
+        max(a.last_column for a in items),
+    )
+
+
+def areas_outside(whole: Area, part: Area) -> list[Area]:
+    """The cells of ``whole`` that ``part`` leaves out, as up to four areas.
+
+    They come in the order a reader goes on in: right of ``part`` (its rows), below
+    it, above it, left of it (its rows); so the first is where to read next.
+
+    Example:
+        >>> [a.a1 for a in areas_outside(parse_area("A1:G61"), parse_area("A1:G13"))]
+        ['A14:G61']
+    """
+    top, bottom = max(whole.first_row, part.first_row), min(whole.last_row, part.last_row)
+    left, right = (
+        max(whole.first_column, part.first_column),
+        min(whole.last_column, part.last_column),
+    )
+    if top > bottom or left > right:  # no overlap: all of the whole is left out
+        return [whole]
+    candidates = [
+        Area(top, right + 1, bottom, whole.last_column),
+        Area(bottom + 1, whole.first_column, whole.last_row, whole.last_column),
+        Area(whole.first_row, whole.first_column, top - 1, whole.last_column),
+        Area(top, whole.first_column, bottom, left - 1),
+    ]
+    return [a for a in candidates if a.rows > 0 and a.columns > 0]
 
 
 def parse_cell(text: str) -> Cell:

@@ -325,7 +325,11 @@ class Document:
         return result
 
     def named_cells(self, names: list[str]) -> dict[str, Any]:
-        """For each name: its cells' values and whether each is a formula (None if it is gone)."""
+        """For each name: where its cells are, their values and whether each is a formula.
+
+        A name whose cells are gone gives None. ``first_row``, ``first_column`` (0-based)
+        and ``columns`` place the values, which run row by row.
+        """
         named = self.model.NamedRanges
         result: dict[str, Any] = {}
         for name in names:
@@ -346,7 +350,14 @@ class Document:
                     cell = cells.getCellByPosition(c, r)
                     values.append(self.value_of(cell))
                     formulas.append(cell.getType().value == "FORMULA")
-            result[name] = {"values": values, "formulas": formulas}
+            result[name] = {
+                "sheet": self.model.Sheets.getByIndex(address.Sheet).getName(),
+                "first_row": address.StartRow,
+                "first_column": address.StartColumn,
+                "columns": address.EndColumn - address.StartColumn + 1,
+                "values": values,
+                "formulas": formulas,
+            }
         return result
 
     # ---- writing ----------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Each episode's workbook is generated from the task and seed (openpyxl), opened in the
 formula engine (LibreOffice, kept running), and edited through tools; after every
-write the agent sees the recalculated values that changed, as in a spreadsheet
-program. At ``submit`` the workbook is recalculated and verified (``checks.py``).
+write the view moves to the cells written and the result lists the recalculated values
+that changed, as in a spreadsheet program. At ``submit`` the workbook is recalculated
+and verified (``checks.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from skillgym.envs.spreadsheet.addresses import (
     MAX_ROWS,
     AddressError,
     Area,
+    bounding_area,
     check_sheet_name,
     parse_area,
     parse_cell,
@@ -143,7 +145,7 @@ class SpreadsheetEnv(SkillGymEnv):
         return {
             "sheets": self._sheets_text(sheets),
             "result": self._result,
-            "view": self._view_text([item["name"] for item in sheets]),
+            "view": self._view_text(sheets),
         }
 
     def verify(self) -> Verification:
@@ -215,7 +217,8 @@ class SpreadsheetEnv(SkillGymEnv):
 
     @tool(
         "write_cells",
-        "Write values or formulas into cells of one sheet; shows the recalculated values that changed.",
+        "Write values or formulas into cells of one sheet; the view moves to the cells written, "
+        "and the result lists every recalculated value that changed.",
         WriteCellsArgs,
     )
     def _write_cells(self, args: WriteCellsArgs) -> None:
@@ -223,11 +226,13 @@ class SpreadsheetEnv(SkillGymEnv):
         sheet = self._existing_sheet(args.sheet, sheets)
         total = 0
         cells: list[list[Any]] = []
+        areas: list[Area] = []
         for target, content in args.cells.items():
             try:
                 area = parse_area(target)
             except AddressError as exc:
                 raise ActionError(f"{exc} (in write_cells on {sheet})") from None
+            areas.append(area)
             if area.last_row >= MODEL_ROWS or area.last_column >= MODEL_COLUMNS:
                 raise ActionError(
                     f"Cannot write {target}: SkillGym workbooks are written within A1:ZZ{MODEL_ROWS} "
@@ -255,6 +260,8 @@ class SpreadsheetEnv(SkillGymEnv):
                 )
             cells.append([area.a1, content])
         reply = self._call("write", sheet=sheet, cells=cells)
+        # The view follows the write, so the agent sees what it wrote and what it computed.
+        self._view = (sheet, _readable_part(bounding_area(areas)).a1)
         lines = [f"Wrote {len(cells)} entr{'y' if len(cells) == 1 else 'ies'} on {sheet}."]
         for refused in reply["refused"]:
             lines.append(
@@ -368,14 +375,25 @@ class SpreadsheetEnv(SkillGymEnv):
             lines.append("Names: " + ", ".join(f"{n['name']} {n['refers_to']}" for n in names))
         return "\n".join(lines)
 
-    def _view_text(self, names: list[str]) -> str:
+    def _view_text(self, sheets: list[dict[str, Any]]) -> str:
+        """The view's cells, ending with where the rest of its sheet is when it shows part."""
         if self._view is None:
             return ""
         sheet, area = self._view
-        if sheet not in names:
+        found = next((item for item in sheets if item["name"] == sheet), None)
+        if found is None:
             return f"(the sheet {sheet} no longer exists)"
+        used = Area(0, 0, found["last_row"], found["last_column"])
         reply = self._call("read", sheet=sheet, area=area)
-        return render_read(sheet, reply, VIEW_BUDGET)[0]
+        return render_read(sheet, reply, VIEW_BUDGET, used=used)[0]
+
+
+def _readable_part(area: Area) -> Area:
+    """``area``, or its top rows that ``read_range`` would take (at most MAX_READ_CELLS cells)."""
+    if area.size <= MAX_READ_CELLS:
+        return area
+    rows = max(1, MAX_READ_CELLS // area.columns)
+    return Area(area.first_row, area.first_column, area.first_row + rows - 1, area.last_column)
 
 
 def _finite(number: float | int) -> bool:

@@ -33,12 +33,15 @@ class Output:
     """One required output: a defined name over its cells, and how close it must be.
 
     ``label`` says what it is ("net income, years 1-3"); where it is comes from the name.
+    ``dates``: its values are day numbers, shown in the verification with their dates
+    (``45688 (2025-01-31)``) as the view shows a date.
     """
 
     name: str
     label: str
     rel_tol: float = 1e-6
     abs_tol: float = 1e-6
+    dates: bool = False
 
 
 @dataclass

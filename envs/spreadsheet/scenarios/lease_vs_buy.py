@@ -290,7 +290,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output("PaymentDates", f"dates, periods 0-{periods}"),
+            Output("PaymentDates", f"dates, periods 0-{periods}", dates=True),
             Output("BuyFlows", "after-tax flows of buying"),
             Output("LeaseFlows", "after-tax flows of leasing"),
             Output("Valuation", "XNPV of buying, of leasing, and the NAL"),

@@ -148,7 +148,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         },
         inputs=inputs,
         outputs=[
-            Output("PaymentDates", "payment dates as serial numbers"),
+            Output("PaymentDates", "payment dates as serial numbers", dates=True),
             Output("Interest", f"interest, months 1-{term}"),
             Output("ClosingBalance", f"closing balance, months 1-{term}"),
             Output("MonthlyPayment", "monthly payment"),

@@ -9,8 +9,9 @@ from its own descendants:
   anything, so no process of its user can ``ptrace`` it or open its ``/proc/<pid>/mem``,
   ``environ`` or ``fd/`` (that takes ``CAP_SYS_PTRACE``, which no sandboxed process has);
 - **the tests' data**: once pytest has collected the tests (module-level code has read
-  ``params.json``), it deletes ``tests/`` and ``processes.json``; the test sources stay
-  in memory for pytest's tracebacks, and no bytecode is written;
+  ``params.json``), it deletes ``tests/`` (``params.json`` with it); the test sources
+  stay in memory for pytest's tracebacks, and no bytecode is written
+  (``processes.json``, the agent's own process table at submit, stays);
 - **the report**: it reads a token on stdin, keeps a private copy of its stdout (not
   inherited by anything it starts), sends its own fd 1 and 2 to /dev/null, and at the
   end writes one line, the token and each test's outcome as JSON, to the private copy;
@@ -81,10 +82,6 @@ def hide_test_files():
                 # mtime None: linecache.checkcache keeps the entry once the file is gone
                 linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
     shutil.rmtree(TESTS, ignore_errors=True)
-    try:
-        os.unlink(os.path.join(HERE, "processes.json"))
-    except FileNotFoundError:
-        pass
 
 
 def summary(report):

@@ -6,6 +6,8 @@ from skillgym.envs.spreadsheet.addresses import (
     AddressError,
     Area,
     Cell,
+    areas_outside,
+    bounding_area,
     check_sheet_name,
     column_index,
     column_letters,
@@ -118,3 +120,23 @@ def test_a_valid_sheet_name_is_returned_as_is(name):
 def test_an_invalid_sheet_name_is_refused_saying_what_is_allowed(name):
     with pytest.raises(AddressError, match="Expects a sheet name of 1-31 characters"):
         check_sheet_name(name)
+
+
+def test_the_bounding_area_of_several_areas_spans_them_all():
+    areas = [parse_area("C2:D3"), parse_area("B7"), parse_area("F1:F2")]
+    assert bounding_area(areas) == parse_area("B1:F7")
+    assert bounding_area([parse_area("B3")]) == parse_area("B3")
+
+
+def test_the_areas_outside_a_part_cover_the_rest_of_the_whole_next_parts_first():
+    whole = parse_area("A1:G18")
+    outside = areas_outside(whole, parse_area("C5:D6"))
+    assert [a.a1 for a in outside] == ["E5:G6", "A7:G18", "A1:G4", "A5:B6"]
+    assert sum(a.size for a in outside) == whole.size - 4
+
+
+def test_the_areas_outside_a_part_sticking_out_of_the_whole_are_clipped_to_the_whole():
+    whole = parse_area("A1:G61")
+    assert [a.a1 for a in areas_outside(whole, parse_area("A1:H13"))] == ["A14:G61"]
+    assert areas_outside(whole, parse_area("A1:Z100")) == []
+    assert areas_outside(whole, parse_area("J1:K2")) == [whole]

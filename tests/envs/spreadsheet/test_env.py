@@ -12,6 +12,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from skillgym.envs.spreadsheet import SpreadsheetEnv
+from skillgym.envs.spreadsheet.addresses import parse_area
 from skillgym.errors import RequestError
 
 TASK = "spreadsheet/dcf-valuation"
@@ -90,9 +91,60 @@ def test_a_write_shows_the_value_and_later_the_dependents_that_changed(env):
     assert "Model!C2 -> " in first["result"]
     second = ok(env, write("Inputs", {"B3": 0.25}))
     assert second["result"].splitlines()[2:] == ["Inputs!B3 -> 0.25", "Model!C2 -> 25"]
-    assert "C2: =Inputs!B3*100 -> 25" in second["view"]
+    assert "C2: =Inputs!B3*100 -> 25" in view_of(env, "Model!C2")
     again = ok(env, write("Inputs", {"B3": 0.25}))
     assert again["result"].endswith("No shown value changed.")
+
+
+def test_view_follows_the_written_range(env):
+    ok(env, act("read_range", range="Inputs!A1:B3"))
+    obs = ok(env, write("Model", {"C2:D2": "=Inputs!$B$2*2", "C3": 5}))
+    view = obs["view"].splitlines()
+    assert view[0] == "Model!C2:D3"
+    base = re.search(r"B2=(\d+)", view_of(env, "Inputs!B2")).group(1)
+    assert f"2| C2: =Inputs!$B$2*2 -> {int(base) * 2} | D2: =Inputs!$B$2*2 -> " in obs["view"]
+    assert "3| C3=5" in obs["view"]
+
+
+def test_view_follows_a_write_on_another_sheet_to_the_cells_written_there(env):
+    obs = ok(env, write("Inputs", {"B3": 0.25, "B5": 0.3}))
+    view = obs["view"].splitlines()
+    assert view[0] == "Inputs!B3:B5" and "3| B3=0.25" in view and "5| B5=0.3" in view
+
+
+def test_view_after_a_write_covering_more_than_a_read_shows_a_readable_part(env):
+    obs = ok(env, write("Model", {"A1": "Year", "ZZ9000": 1}))
+    header = obs["view"].splitlines()[0]
+    assert header == "Model!A1:ZZ7"  # 7 rows of 702 columns: at most 5,000 cells
+    assert obs["view"].endswith("for the rest]") and "Model!A8:ZZ9000" in obs["view"]
+
+
+def test_the_first_view_of_a_longer_sheet_ends_with_the_range_to_read_next():
+    environment = SpreadsheetEnv(task="spreadsheet/loan-amortization")
+    try:
+        obs, _ = environment.reset(seed=0)
+        last = re.search(r"Schedule \(used A1:G(\d+)\)", obs["sheets"]).group(1)
+        assert obs["view"].splitlines()[0] == "Schedule!A1:G13"
+        assert obs["view"].splitlines()[-1] == (
+            f"[showing A1:G13 of A1:G{last}; read_range Schedule!A14:G{last} for the rest]"
+        )
+    finally:
+        environment.close()
+
+
+def test_a_read_of_part_of_a_sheet_ends_saying_where_the_rest_is(env):
+    assert view_of(env, "Model!A1:C5").splitlines()[-1] == (
+        "[showing A1:C5 of A1:G18; read_range Model!D1:G5 then Model!A6:G18 for the rest]"
+    )
+    assert "[showing" not in view_of(env, "Model!A1:H30")
+
+
+def test_a_view_after_a_write_of_part_of_a_sheet_ends_saying_where_the_rest_is(env):
+    obs = ok(env, write("Model", {"C2:G2": 1}))
+    assert obs["view"].splitlines()[-1] == (
+        "[showing C2:G2 of A1:G18; read_range Model!A3:G18 then Model!A1:G1 then Model!A2:B2 "
+        "for the rest]"
+    )
 
 
 def test_a_formula_filled_across_a_range_moves_its_relative_references(env):
@@ -267,11 +319,13 @@ def test_a_long_grid_is_paginated_with_the_exact_range_to_read_next(env):
         view = view_of(env, area).splitlines()
         assert view[0] == area
         hint = re.fullmatch(
-            r"\(rows \d+-\d+ of \d+-300 shown; read (Notes!A\d+:A300) for the rest\)", view[-1]
+            r"\[showing A\d+:A(\d+) of A1:A300; read_range Notes!(A\d+:A\d+)( then \S+)? "
+            r"for the rest\]",
+            view[-1],
         )
-        rows = view[1:-1] if hint else view[1:]
-        seen += [int(line.split("|")[0]) for line in rows]
-        area = hint.group(1) if hint else None
+        assert hint, view[-1]  # every page shows part of the sheet, and says so
+        seen += [int(line.split("|")[0]) for line in view[1:-1]]
+        area = f"Notes!{hint.group(2)}" if int(hint.group(1)) < 300 else None
     assert seen == list(range(1, 301)) and pages > 1
 
 
@@ -296,6 +350,13 @@ def test_a_number_in_a_date_format_shows_its_date_as_a_spreadsheet_does(env):
     assert "J3=45688\n" in view + "\n"  # no date format, no date
 
 
+def test_a_formula_returning_a_date_shows_its_date_without_a_date_format(env):
+    obs = ok(env, write("Model", {"J1": 45688, "J2": "=EOMONTH(J1,1)", "J3": "=DAY(J2)"}))
+    assert "J2: =EOMONTH(J1,1) -> 45716 (2025-02-28)" in obs["view"]
+    assert "J3: =DAY(J2) -> 28\n" in obs["view"] + "\n"  # a number, not a date
+    assert "J1=45688\n" in obs["view"]  # a constant in no date format stays a number
+
+
 def test_writing_null_clears_a_formula_cell(env):
     ok(env, write("Model", {"J1": "=1+1"}))
     obs = ok(env, write("Model", {"J1": None}))
@@ -317,8 +378,13 @@ def test_a_row_wider_than_the_view_is_paginated_too(env):
         view = view_of(env, area)
         assert "characters cut" not in view
         seen += re.findall(r"([A-Z]+)1: =REPT", view)
-        hint = re.search(r"read (Wide!\S+) for the rest\)$", view)
-        area = hint.group(1) if hint else None
+        hint = re.search(
+            r"\[showing (\S+) of A1:ZX1; read_range Wide!(\S+) .*for the rest\]$", view
+        )
+        onwards = (
+            hint and parse_area(hint.group(2)).first_column > parse_area(hint.group(1)).last_column
+        )
+        area = f"Wide!{hint.group(2)}" if onwards else None
     assert len(seen) == len(set(seen)) == 26 * 27 - 2 and pages > 1  # A..ZX, each once
 
 
