@@ -4,6 +4,10 @@ Each goal turns the bookings the database holds (and the agent's final answer) i
 :class:`~skillgym.envs.core.verification.Check` s, one per property, so a near miss
 earns partial credit and success needs every check. Page text is never read. The
 acceptable choices were computed by the task's generator from the seeded inventory.
+
+A check's ``expected`` and ``actual`` are always text in the terms the agent met on the
+site: euros as the site prints them (``€1,234.56``), flights as its pages describe them
+(day, times, airports, flight numbers, fare family), traveller names, seat labels.
 """
 
 from __future__ import annotations
@@ -15,21 +19,42 @@ from dataclasses import dataclass, field
 
 from skillgym.envs.core.verification import Check
 from skillgym.envs.flight.inventory import seat_map
-from skillgym.envs.flight.pricing import quote
+from skillgym.envs.flight.pricing import money, quote
+from skillgym.envs.flight.site.search import describe_itinerary
 from skillgym.envs.flight.store import Booking, FlightStore, Passenger
 
 Legs = tuple[tuple[int, int], ...]
 """A booking's choice: ((outbound itinerary, fare), [(return itinerary, fare)])."""
 
 
+NO_BOOKING = "no booking"
+
+
 def _new_bookings(store: FlightStore) -> list[Booking]:
     return [b for b in store.bookings() if not b.preexisting]
 
 
-def _nothing_else_booked(store: FlightStore, *, gate: bool) -> Check:
-    """For a task on existing bookings: no new one, passing only once the task's own step did."""
-    made = len(_new_bookings(store))
-    return Check(name="nothing else booked", passed=gate and made == 0, actual=str(made))
+def _made(bookings: list[Booking]) -> str:
+    """New bookings as the agent would list them: "no new booking", "2 new bookings: A, B"."""
+    if not bookings:
+        return "no new booking"
+    noun = "new booking" if len(bookings) == 1 else "new bookings"
+    return f"{len(bookings)} {noun}: " + ", ".join(b.ref for b in bookings)
+
+
+def _nothing_else_booked(store: FlightStore, *, gate: bool, after: str) -> Check:
+    """For a task on existing bookings: no new one, passing only once the task's own step did.
+
+    ``after`` names that step, so a failure whose expected and actual agree still says why.
+    """
+    made = _new_bookings(store)
+    return Check(
+        name="nothing else booked",
+        passed=gate and not made,
+        expected="no new booking",
+        actual=_made(made),
+        detail=f"no new booking; passes only once {after}",
+    )
 
 
 def _legs(booking: Booking) -> Legs:
@@ -43,8 +68,36 @@ def _people(passengers: list[Passenger]) -> Counter[tuple[str, str, str, str]]:
     )
 
 
-def _missing(names: list[str], why: str) -> list[Check]:
-    return [Check(name=name, passed=False, detail=why) for name in names]
+def _missing(expected: dict[str, str], actual: str, why: str) -> list[Check]:
+    """Failed checks for a step never taken: what each wanted, and what there is instead."""
+    return [
+        Check(name=name, passed=False, expected=wanted, actual=actual, detail=why)
+        for name, wanted in expected.items()
+    ]
+
+
+def _one_of(choices: list[str]) -> str:
+    """Acceptable choices, readably: the only one, or "one of: a; b"."""
+    unique = sorted(set(choices))
+    return unique[0] if len(unique) == 1 else "one of: " + "; ".join(unique)
+
+
+def _trip(store: FlightStore, legs: Legs, *, fares: bool) -> str:
+    """A trip as the site's pages describe it, with each fare family when ``fares``."""
+    parts = [describe_itinerary(store, it, fare if fares else None) for it, fare in legs]
+    if len(parts) == 1:
+        return parts[0]
+    labels = ("Outbound", "Return")[: len(parts)]
+    return " / ".join(f"{label}: {part}" for label, part in zip(labels, parts, strict=True))
+
+
+def _paid(amounts: list[int], nothing: str) -> str:
+    """Payments in euros as the site prints them, or ``nothing`` when there were none."""
+    return ", ".join(money(cents) for cents in amounts) or nothing
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -74,87 +127,135 @@ class BookGoal:
         made = _new_bookings(store)
         confirmed = [b for b in made if b.status == "confirmed"]
         if not confirmed:
-            return _missing(list(self.CHECKS), "no booking was made")
+            wanted = self._wanted(store)
+            return _missing({n: wanted[n] for n in self.CHECKS}, NO_BOOKING, "no booking was made")
         count = Check(
             name="one booking",
             passed=len(made) == 1,
-            expected="1",
-            actual=str(len(made)),
+            expected="1 new booking",
+            actual=_made(made),
             detail="exactly one new booking, nothing else booked (cancelled ones count)",
         )
         verdicts = [[count, *self._judge(store, booking)] for booking in confirmed]
         return min(verdicts, key=lambda checks: sum(c.passed for c in checks))
 
+    def _wanted(self, store: FlightStore) -> dict[str, str]:
+        """What each check expects, as far as it is known without a booking."""
+        return {
+            "one booking": "1 new booking",
+            "flights": _one_of([_trip(store, o, fares=False) for o in self.options]),
+            "fare": _one_of([_trip(store, o, fares=True) for o in self.options]),
+            "travellers": "; ".join(_person(p) for p in self.passengers),
+            "contact": self.email,
+            "seats": self._seats_wanted(),
+            "bags": self._bags_text(self.bags),
+            # The right total depends on the seats chosen (paid or free), so without a
+            # booking there is no single figure to show.
+            "price": "the site's total for the fares, seats and bags booked, without insurance",
+        }
+
     def _judge(self, store: FlightStore, booking: Booking) -> list[Check]:
         legs = _legs(booking)
         itineraries = {tuple(it for it, _ in option) for option in self.options}
+        wanted = self._wanted(store)
         return [
             Check(
                 name="flights",
                 passed=tuple(it for it, _ in legs) in itineraries,
-                actual=f"{booking.ref}: {_describe(store, legs)}",
+                expected=wanted["flights"],
+                actual=f"{booking.ref}: {_trip(store, legs, fares=False)}",
                 detail="the itinerary meets the request",
             ),
             Check(
                 name="fare",
                 passed=legs in self.options,
-                actual=", ".join(_family(store, fare) for _, fare in legs),
+                expected=wanted["fare"],
+                actual=f"{booking.ref}: {_trip(store, legs, fares=True)}",
                 detail="the flights and fare together meet the request",
             ),
             Check(
                 name="travellers",
                 passed=_people(booking.passengers) == _people(self.passengers),
-                expected="; ".join(_person(p) for p in self.passengers),
-                actual="; ".join(_person(p) for p in booking.passengers),
+                expected=wanted["travellers"],
+                actual="; ".join(_person(p) for p in booking.passengers) or "no travellers",
             ),
             Check(
                 name="contact",
                 passed=booking.contact_email.strip().lower() == self.email.lower(),
                 expected=self.email,
-                actual=booking.contact_email,
+                actual=booking.contact_email.strip() or "no email address",
             ),
             self._seats(store, booking),
             self._bags(booking),
             self._price(store, booking),
         ]
 
+    def _name(self, key: str) -> str:
+        """A traveller as the instruction names them, from a lower-cased key."""
+        names = {p.name.lower(): p.name for p in self.passengers}
+        return names.get(key, key.title())
+
+    def _seats_wanted(self) -> str:
+        if not self.seat_positions:
+            return "no seats (nobody asked for one)"
+        wanted = [
+            f"{'an' if position[0] in 'aeiou' else 'a'} {position} seat for {self._name(key)}"
+            for key, position in self.seat_positions.items()
+        ]
+        return "; ".join(wanted) + " on every flight"
+
+    def _bags_text(self, bags: dict[str, int]) -> str:
+        extra = [f"{_count(n, 'extra bag')} for {self._name(key)}" for key, n in bags.items() if n]
+        return "; ".join(extra) or "no extra bags"
+
     def _seats(self, store: FlightStore, booking: Booking) -> Check:
         """Requested positions on every flight; no seat for anyone who did not ask for one."""
         wanted = self.seat_positions
-        problems = []
+        segments = _segments(store, booking)
+        maps = {
+            int(s["id"]): {
+                m.seat: m.position for m in seat_map(str(s["aircraft"]), int(s["seat_seed"]))
+            }
+            for s in segments
+        }
+        problems, found = [], []
         for index, p in enumerate(booking.passengers):
             position = wanted.get(p.name.lower())
-            for segment in _segments(store, booking):
+            for segment in segments:
                 seat = booking.seats.get((index, int(segment["id"])))
+                flight = segment["flight_number"]
+                positions = maps[int(segment["id"])]
+                if seat is not None:
+                    found.append(f"{p.name}: {seat} ({positions.get(seat, '?')}) on {flight}")
+                elif position is not None:
+                    found.append(f"{p.name}: no seat on {flight}")
                 if position is None:
                     if seat is not None:
-                        problems.append(
-                            f"{p.first_name} on {segment['flight_number']}: {seat}, not asked for"
-                        )
+                        problems.append(f"{p.first_name} on {flight}: {seat}, not asked for")
                     continue
-                positions = {
-                    s.seat: s.position
-                    for s in seat_map(str(segment["aircraft"]), int(segment["seat_seed"]))
-                }
                 if seat is None or positions.get(seat) != position:
-                    problems.append(
-                        f"{p.first_name} on {segment['flight_number']}: {seat or 'no seat'}"
-                    )
+                    problems.append(f"{p.first_name} on {flight}: {seat or 'no seat'}")
         return Check(
             name="seats",
             passed=not problems,
-            expected=", ".join(f"{k}: {v}" for k, v in wanted.items()) or "no seats",
-            actual="; ".join(problems) or "as requested",
+            expected=self._seats_wanted(),
+            actual="; ".join(found) or "no seats",
+            detail="; ".join(problems)
+            or "requested seat positions on every flight, no seat for anyone else",
         )
 
     def _bags(self, booking: Booking) -> Check:
         expected = {p.name.lower(): self.bags.get(p.name.lower(), 0) for p in booking.passengers}
         actual = {p.name.lower(): p.bags for p in booking.passengers}
+        names = {p.name.lower(): p.name for p in booking.passengers}
         return Check(
             name="bags",
             passed=expected == actual,
-            expected=str(expected),
-            actual=str(actual),
+            expected=self._bags_text(self.bags),
+            actual="; ".join(
+                f"{_count(n, 'extra bag')} for {names[key]}" for key, n in actual.items() if n
+            )
+            or "no extra bags",
             detail="extra checked bags per traveller",
         )
 
@@ -167,11 +268,12 @@ class BookGoal:
             bags=[p.bags for p in booking.passengers],
             insurance=False,
         )
+        insurance = "with insurance" if booking.insurance else "without insurance"
         return Check(
             name="price",
             passed=booking.total_cents == price.total and not booking.insurance,
-            expected=str(price.total),
-            actual=str(booking.total_cents),
+            expected=f"{money(price.total)}, without insurance",
+            actual=f"{money(booking.total_cents)}, {insurance}",
             detail="paid for the booking and nothing unrequested (no insurance)",
         )
 
@@ -190,21 +292,31 @@ class ChangeGoal:
         booking = store.booking(self.ref)
         assert booking is not None
         changes = [amount for kind, amount in booking.payments if kind == "change"]
-        moved = booking.legs.get(self.direction) in self.options
+        leg = booking.legs.get(self.direction)
+        moved = leg in self.options
         return [
-            Check(name="flight changed", passed=moved, actual=_describe(store, _legs(booking))),
+            Check(
+                name="flight changed",
+                passed=moved,
+                expected=_one_of([_trip(store, (o,), fares=True) for o in self.options]),
+                actual=f"{booking.ref}: "
+                + (_trip(store, (leg,), fares=True) if leg else f"no {self.direction} flight"),
+            ),
             Check(
                 name="change paid",
                 passed=moved and changes == [self.fee_cents],
-                expected=str(self.fee_cents),
-                actual=str(changes),
+                expected=money(self.fee_cents),
+                actual=_paid(changes, "nothing paid"),
+                detail="the change fee and any fare difference, paid once",
             ),
             Check(
                 name="still booked",
                 passed=moved and booking.status == "confirmed",
+                expected="confirmed",
                 actual=booking.status,
+                detail="the booking stays confirmed; passes only once the flight is changed",
             ),
-            _nothing_else_booked(store, gate=moved),
+            _nothing_else_booked(store, gate=moved, after="the flight is changed"),
         ]
 
 
@@ -228,20 +340,26 @@ class CancelGoal:
                 name="cancelled",
                 passed=cancelled,
                 expected=f"{self.cancel} cancelled",
-                actual=target.status,
+                actual=f"{self.cancel} {target.status}",
             ),
             Check(
                 name="refunded",
                 passed=refunds == [self.refund_cents],
-                expected=str(self.refund_cents),
-                actual=str(refunds),
+                expected=money(self.refund_cents),
+                actual=_paid(refunds, "no refund"),
             ),
             Check(
                 name="others kept",
                 passed=cancelled and all(b is not None and b.status == "confirmed" for b in kept),
-                actual=", ".join(f"{b.ref}: {b.status}" for b in kept if b is not None),
+                expected=", ".join(f"{ref} confirmed" for ref in self.keep) or "no other booking",
+                actual=", ".join(
+                    f"{ref} {b.status if b is not None else 'missing'}"
+                    for ref, b in zip(self.keep, kept, strict=True)
+                )
+                or "no other booking",
+                detail=f"the other bookings stay confirmed; passes only once {self.cancel} is cancelled",
             ),
-            _nothing_else_booked(store, gate=cancelled),
+            _nothing_else_booked(store, gate=cancelled, after=f"{self.cancel} is cancelled"),
         ]
 
 
@@ -257,25 +375,37 @@ class DeclineGoal:
 
     def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
         """No booking, and an answer that states the figure (and no other price)."""
-        if not answer or not answer.strip():
-            return _missing(["explained", "nothing booked"], "no answer was submitted")
-        amounts = {n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d\d\b", answer)}
-        explained = amounts - set(self.allowed) == {self.figure.replace(",", "")}
-        booked = len(_new_bookings(store))
+        made = _new_bookings(store)
+        booked = _made(made) if made else NO_BOOKING
+        text = (answer or "").strip()
+        silent = "" if text else "no answer was submitted"
         return [
             Check(
                 name="explained",
-                passed=explained,
-                expected=f"{self.reason} (states {self.figure}, and no other amount)",
-                actual=answer[:300],
+                passed=bool(text) and self._states_figure(text),
+                expected=self._wanted(),
+                actual=text[:300] or "no answer",
+                detail=silent,
             ),
             Check(
                 name="nothing booked",
-                passed=explained and booked == 0,
-                actual=str(booked),
-                detail="no booking, for the reason the answer gives",
+                passed=bool(text) and self._states_figure(text) and not made,
+                expected=NO_BOOKING,
+                actual=booked if text else f"{booked}, and no answer",
+                detail=silent or "no booking, for the reason the answer gives",
             ),
         ]
+
+    def _states_figure(self, answer: str) -> bool:
+        """The answer's amounts, less those it may repeat, are exactly the figure."""
+        amounts = {n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d\d\b", answer)}
+        return amounts - set(self.allowed) == {self.figure.replace(",", "")}
+
+    def _wanted(self) -> str:
+        text = f"{self.reason}: an answer that states {_euros(self.figure)} and no other amount"
+        if self.allowed:
+            text += f" (it may repeat {', '.join(_euros(a) for a in self.allowed)})"
+        return text
 
 
 def _segments(store: FlightStore, booking: Booking) -> list[sqlite3.Row]:
@@ -296,19 +426,12 @@ def _seat_price(store: FlightStore, booking: Booking, key: tuple[int, int]) -> i
     return int(row["price_cents"]) if row else 0
 
 
-def _family(store: FlightStore, fare_id: int) -> str:
-    row = store.row("SELECT family FROM fares WHERE id = ?", fare_id)
-    return str(row["family"]) if row else "?"
-
-
-def _describe(store: FlightStore, legs: Legs) -> str:
-    parts = []
-    for itinerary_id, _ in legs:
-        flights = "+".join(s["flight_number"] for s in store.segments_of(itinerary_id))
-        row = store.row("SELECT departs FROM itineraries WHERE id = ?", itinerary_id)
-        parts.append(f"{flights} {row['departs'] if row else '?'}")
-    return ", ".join(parts)
+def _euros(figure: str) -> str:
+    """An amount written as "1234.50" (a generator's figure), as the site prints it."""
+    whole, _, cents = figure.replace(",", "").partition(".")
+    return money(int(whole) * 100 + int(cents or 0))
 
 
 def _person(p: Passenger) -> str:
-    return f"{p.name} ({p.type}, {p.dob})"
+    """A traveller as the passenger form takes them: name, type, date of birth (YYYY-MM-DD)."""
+    return f"{p.name} ({p.type}, born {p.dob})"

@@ -407,12 +407,12 @@ def pay(visit: Visit) -> Response:
     try:
         last4 = read_card(visit.request.form, visit.site.today)
     except FormError as exc:
-        return _payment(visit, exc.messages)
+        return _payment_failed(visit, exc.messages)
     seated = sum(p["type"] != "infant" for p in cart["passengers"])
     for _, fare_id in legs(cart).values():
         fare = store.row("SELECT seats_left, family FROM fares WHERE id = ?", fare_id)
         if fare is None or fare["seats_left"] < seated:
-            return _payment(visit, ["This fare has just sold out. Choose another flight."])
+            return _payment_failed(visit, ["This fare has just sold out. Choose another flight."])
     price = cart_quote(visit)
     ref = store.new_ref(visit.site.rng)
     store.add_booking(
@@ -437,6 +437,22 @@ def pay(visit: Visit) -> Response:
     }
     visit.save()
     return Response.redirect(f"/confirmation?ref={ref}")
+
+
+PAYMENT_CLEARED = (
+    "For your security the security code was cleared and the terms box unticked: "
+    "enter the security code again and tick the terms box before paying."
+)
+
+
+def _payment_failed(visit: Visit, problems: list[str]) -> Response:
+    """The payment form again with what went wrong.
+
+    The form comes back without the security code and with the terms box unticked (a
+    card's code is never sent back to the browser), so the errors say so: otherwise a
+    second "Pay" fails on fields the visitor believes are filled in.
+    """
+    return _payment(visit, [*problems, PAYMENT_CLEARED])
 
 
 def _bags(cart: dict[str, Any]) -> list[int]:

@@ -1,8 +1,24 @@
-"""The flight goals read bookings from the database: right, wrong, extra and hedged ones."""
+"""The flight goals read bookings from the database: right, wrong, extra and hedged ones.
 
-from skillgym.envs.flight.goals import BookGoal, DeclineGoal
-from skillgym.envs.flight.pricing import quote
+Every check says what was expected and what was found in the site's own terms: euros as
+the site prints them, flights as its pages describe them, names, seats and dates.
+"""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from skillgym.envs.core.episode import run_episode
+from skillgym.envs.core.policies import noop_policy
+from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.envs.core.verification import Check
+from skillgym.envs.flight import FlightEnv
+from skillgym.envs.flight.goals import BookGoal, CancelGoal, ChangeGoal, DeclineGoal
+from skillgym.envs.flight.pricing import money, quote
+from skillgym.envs.flight.site.search import describe_itinerary
 from skillgym.envs.flight.store import FlightStore, Passenger
+from tests.envs.episodes import play_oracle
 
 ADA = Passenger("adult", "Ada", "Lovelace", "1990-02-03")
 
@@ -110,3 +126,164 @@ def test_declining_needs_the_figure_and_no_other_price(store):
     right, _ = two_fares(store)
     book(store, "RIGHT1", right)
     assert verdict(decline.checks(store, "The cheapest is €187.99."))[0] == 0.5
+
+
+# ---- what the checks say -------------------------------------------------------------
+SITE_MONEY = re.compile(r"€\d{1,3}(?:,\d{3})*\.\d\d\b")
+"""An amount as the site prints it: €1,234.56."""
+DATES = re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d\d [A-Z][a-z]{2} \d{4}\b")
+"""Dates as the site shows them: 1990-02-03 (date of birth), Mon 04 May 2026 (a flight)."""
+MONEY_CHECKS = {"price", "change paid", "refunded", "explained"}
+
+
+def assert_readable(check: Check | dict) -> None:
+    """Expected and actual are non-empty text in the site's units: no cents, no reprs."""
+    check = Check.model_validate(check)
+    for field in ("expected", "actual"):
+        text = getattr(check, field)
+        where = (check.name, field, text)
+        assert isinstance(text, str) and text.strip(), where
+        assert not re.search(r"[\[\]{}]|\bNone\b|\bTrue\b|\bFalse\b", text), where
+        rest = SITE_MONEY.sub("€", DATES.sub("date", text))
+        # Left over: an amount not printed as the site prints it, or a bare integer of four
+        # digits or more (cents); flight numbers (AU7951) and references have letters.
+        assert not re.search(r"\d\.\d\d\b", rest), where
+        assert not re.search(r"\b\d{4,}\b", rest), where
+
+
+def readable(checks) -> list:
+    for check in checks:
+        assert_readable(check)
+    return checks
+
+
+def by_name(checks) -> dict[str, Check]:
+    return {c.name: c for c in readable(checks)}
+
+
+def test_a_booking_is_described_in_euros_flights_names_and_seat_labels(store):
+    right, wrong = two_fares(store)
+    segment = store.segments_of(right[0])[0]
+    aisle = next(s for s in store.seats(segment["id"]) if s.position == "aisle" and not s.taken)
+    wanted = goal(right)
+    wanted.seat_positions = {"ada lovelace": "aisle"}
+    wanted.bags = {"ada lovelace": 1}
+    book(store, "RIGHT1", right, seats={(0, segment["id"]): (aisle.seat, aisle.price_cents)})
+    checks = by_name(wanted.checks(store, None))
+    paid = store.booking("RIGHT1").total_cents
+    trip = describe_itinerary(store, right[0])
+    assert checks["one booking"].actual == "1 new booking: RIGHT1"
+    assert checks["flights"].expected == trip
+    assert checks["flights"].actual == f"RIGHT1: {trip}"
+    assert checks["fare"].expected == describe_itinerary(store, *right)
+    assert checks["travellers"].expected == "Ada Lovelace (adult, born 1990-02-03)"
+    assert checks["seats"].expected == "an aisle seat for Ada Lovelace on every flight"
+    assert checks["seats"].actual == (
+        f"Ada Lovelace: {aisle.seat} (aisle) on {segment['flight_number']}"
+    )
+    assert checks["bags"].expected == "1 extra bag for Ada Lovelace"
+    assert checks["bags"].actual == "no extra bags"
+    assert checks["price"].actual == f"{money(paid)}, without insurance"
+    assert checks["price"].expected == f"{money(paid)}, without insurance"
+    wanted.options.add((wrong,))
+    assert by_name(wanted.checks(store, None))["flights"].expected.startswith("one of: ")
+
+
+def test_the_price_check_reads_in_euros_and_names_insurance(store):
+    right, _ = two_fares(store)
+    book(store, "RIGHT1", right, insurance=True)
+    price = by_name(goal(right).checks(store, None))["price"]
+    without = quote(store, types=["adult"], legs={"out": right[1]}).total
+    assert price.expected == f"{money(without)}, without insurance"
+    assert price.actual == f"{money(store.booking('RIGHT1').total_cents)}, with insurance"
+
+
+def test_without_a_booking_every_check_still_says_what_was_expected(store):
+    right, _ = two_fares(store)
+    checks = by_name(goal(right).checks(store, None))
+    assert {c.actual for c in checks.values()} == {"no booking"}
+    assert checks["flights"].expected == describe_itinerary(store, right[0])
+    assert checks["contact"].expected == "ada@example.com"
+
+
+def prebook(store: FlightStore, ref: str, leg: tuple[int, int]) -> None:
+    store.add_booking(
+        ref,
+        contact_email="ada@example.com",
+        passengers=[ADA],
+        legs={"out": leg},
+        seats={},
+        insurance=False,
+        total_cents=10_500,
+        card_last4="4242",
+        preexisting=True,
+    )
+
+
+def test_a_change_is_checked_in_euros_against_the_flights_the_site_lists(store):
+    old, new = two_fares(store)
+    prebook(store, "KEEP23", old)
+    change = ChangeGoal(ref="KEEP23", direction="out", options={new}, fee_cents=10_500)
+    before = by_name(change.checks(store, None))
+    assert before["change paid"].expected == "€105.00"
+    assert before["change paid"].actual == "nothing paid"
+    assert before["flight changed"].expected == describe_itinerary(store, *new)
+    assert before["flight changed"].actual == f"KEEP23: {describe_itinerary(store, *old)}"
+    store.change_leg(store.booking("KEEP23").id, "out", *new, 10_500)
+    after = by_name(change.checks(store, None))
+    assert after["change paid"].actual == "€105.00" and after["change paid"].passed
+    assert (after["still booked"].expected, after["still booked"].actual) == (
+        "confirmed",
+        "confirmed",
+    )
+    assert after["nothing else booked"].actual == "no new booking"
+
+
+def test_a_cancellation_is_checked_in_euros(store):
+    flex, light = two_fares(store)
+    prebook(store, "FLEX23", flex)
+    prebook(store, "LITE23", light)
+    cancel = CancelGoal(cancel="FLEX23", keep=["LITE23"], refund_cents=123_456)
+    before = by_name(cancel.checks(store, None))
+    assert (before["refunded"].expected, before["refunded"].actual) == ("€1,234.56", "no refund")
+    assert before["cancelled"].actual == "FLEX23 confirmed"
+    store.cancel(store.booking("FLEX23").id, 123_456)
+    after = by_name(cancel.checks(store, None))
+    assert after["refunded"].actual == "€1,234.56" and after["refunded"].passed
+    assert after["others kept"].expected == after["others kept"].actual == "LITE23 confirmed"
+
+
+def test_declining_states_the_figure_as_the_site_prints_it(store):
+    decline = DeclineGoal(figure="1234.50", reason="no non-stop within budget", allowed=("150.00",))
+    checks = by_name(decline.checks(store, None))
+    assert checks["explained"].expected == (
+        "no non-stop within budget: an answer that states €1,234.50 and no other amount "
+        "(it may repeat €150.00)"
+    )
+    assert checks["explained"].actual == "no answer"
+    answered = by_name(decline.checks(store, "The cheapest is €1,234.50."))
+    assert answered["nothing booked"].actual == "no booking" and answered["nothing booked"].passed
+
+
+# ---- every task, as an agent meets it ----------------------------------------------------
+TASKS = [spec.ref for spec in TaskCatalog.load().latest("flight")]
+
+
+@pytest.fixture(scope="module")
+def flight_env() -> Iterator[FlightEnv]:
+    environment = FlightEnv()
+    yield environment
+    environment.close()
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_every_check_of_every_task_reads_in_the_sites_units(flight_env, task):
+    for seed in (0, 1):
+        oracle = play_oracle(flight_env, task, seed)["checks"]
+        noop = run_episode(flight_env, noop_policy, task=task, seed=seed).verification["checks"]
+        for check in [*oracle, *noop]:
+            assert_readable(check)
+        for check in oracle:
+            if check["name"] in MONEY_CHECKS:
+                assert SITE_MONEY.search(check["expected"]), (seed, check)
+                assert SITE_MONEY.search(check["actual"]), (seed, check)

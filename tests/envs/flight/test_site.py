@@ -190,6 +190,19 @@ def test_a_bad_payment_is_refused_and_nothing_is_booked(site, store, card, messa
     assert store.bookings() == []
 
 
+def test_a_failed_payment_says_the_security_code_and_terms_box_must_be_done_again(site, store):
+    client = Client(site)
+    choose_cheapest(client)
+    client.post("/passengers", **ADA)
+    page = client.post("/payment", **{**CARD, "card_number": "4000 0000 0000 0002"})
+    html = page.body.decode()
+    assert 'data-sg="card-cvc" value=""' in html and 'data-sg="terms">' in html
+    assert (
+        "For your security the security code was cleared and the terms box unticked: "
+        "enter the security code again and tick the terms box before paying."
+    ) in text(page)
+
+
 def test_a_taken_seat_cannot_be_chosen(site, store):
     client = Client(site)
     choose_cheapest(client)

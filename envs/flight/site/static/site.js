@@ -33,6 +33,32 @@
   const money = (cents) => "€" + Math.floor(cents / 100).toLocaleString("en-GB") + "." + String(cents % 100).padStart(2, "0");
   const hhmm = (iso) => iso.slice(11, 16);
   const duration = (m) => Math.floor(m / 60) + " h " + String(m % 60).padStart(2, "0") + " min";
+  const seats = (n) => `${n} seat${n === 1 ? "" : "s"}`;
+  // What a card's price is and why a fare cannot be chosen, in terms of the party's seats
+  // (infants sit on a lap, so `party` counts the seats needed, not the people).
+  const needs = (party) => (party === 1 ? "a seat left" : `the ${party} seats your party needs`);
+  const fromText = (r) => r.available
+    ? `from ${money(r.from_cents)} per adult, the cheapest fare with ${needs(r.party)}`
+    : r.party === 1 ? "Sold out" : `Sold out: no fare has ${needs(r.party)}`;
+  const scarcity = (f, party) => {
+    if (!f.seats_left) return "";
+    if (f.seats_left < party) return `Only ${seats(f.seats_left)} left at this price: not enough for ${needs(party)}`;
+    return f.seats_left < 4 ? `Only ${seats(f.seats_left)} left at this price` : "";
+  };
+  const fareButton = (f, party) => {
+    if (!f.seats_left) return { label: `${f.family} sold out`, text: "Sold out" };
+    if (f.seats_left < party) return { label: `${f.family}: not enough seats for your party`, text: "Not enough seats" };
+    return { label: `${f.family} ${money(f.total_cents)}`, text: `Choose ${f.family}` };
+  };
+  // The status counts what the list holds now, out of what the filters let through.
+  const statusText = (listed, matching, found) => {
+    if (!found) return "No flights found for this search.";
+    if (!matching) return `No flight matches the filters; all ${found} found are hidden by them.`;
+    let text = `${listed} of ${matching} matching flights shown`;
+    if (listed < matching) text += "; Show more flights lists the rest";
+    if (matching < found) text += `; ${found - matching} of the ${found} found are hidden by the filters`;
+    return text;
+  };
 
   // ---- cookie banner ---------------------------------------------------------
   document.querySelectorAll("[data-consent]").forEach((button) => {
@@ -151,7 +177,7 @@
         const card = el("li", { class: "card" },
           el("h3", { text: `${hhmm(r.departs)} ${r.origin} → ${hhmm(r.arrives)} ${r.destination}${r.arrives.slice(0, 10) > r.departs.slice(0, 10) ? " (+1 day)" : ""}` }),
           el("p", { text: `${r.airline_name} · ${r.flights.join(", ")} · ${duration(r.minutes)} · ${via}` }),
-          el("p", { text: r.available ? `from ${money(r.from_cents)} per adult` : "Sold out" }),
+          el("p", { text: fromText(r) }),
           el("button", { type: "button", "data-sg": `it-${r.id}`, "aria-expanded": open === r.id ? "true" : "false",
             "aria-label": `Select ${hhmm(r.departs)} ${r.flights.join(" + ")}`, disabled: !r.available, text: open === r.id ? "Hide fares" : "Select" }));
         card.querySelector("button").addEventListener("click", () => { open = open === r.id ? null : r.id; draw(); });
@@ -159,20 +185,20 @@
           const fares = el("div", { class: "fares", role: "group", "aria-label": "Fares" });
           for (const f of r.fares) {
             const rules = `${f.bags} checked bag${f.bags === 1 ? "" : "s"} · ${f.change_fee_cents === null ? "no changes" : f.change_fee_cents ? "change fee " + money(f.change_fee_cents) : "free changes"} · ${f.refundable ? "refundable" : "non-refundable"}`;
+            const choice = fareButton(f, r.party);
             const button = el("button", { type: "button", "data-sg": `fare-${f.id}`, disabled: f.seats_left < r.party,
-              "aria-label": f.seats_left < r.party ? `${f.family} sold out` : `${f.family} ${money(f.total_cents)}`,
-              text: f.seats_left < r.party ? "Sold out" : `Choose ${f.family}` });
+              "aria-label": choice.label, text: choice.text });
             button.addEventListener("click", () => { pick.elements.fare.value = f.id; pick.submit(); state.leaving = true; });
             fares.append(el("div", { class: "fare" }, el("strong", { text: `${f.family} (${f.cabin})` }),
               el("p", { text: `${money(f.total_cents)} for ${r.party_text}` }), el("p", { text: rules }),
-              f.seats_left && f.seats_left < 4 ? el("p", { text: `Only ${f.seats_left} left at this price` }) : "", button));
+              scarcity(f, r.party) ? el("p", { text: scarcity(f, r.party) }) : "", button));
           }
           card.append(fares);
         }
         return card;
       }));
       more.hidden = shown.length <= limit;
-      loading.textContent = results.length ? `${shown.length} of ${results.length} flights shown after filters` : "No flights found for this search.";
+      loading.textContent = statusText(Math.min(shown.length, limit), shown.length, results.length);
     };
     more.addEventListener("click", () => { limit += PAGE; draw(); });
     section.querySelectorAll("input, select").forEach((c) => c.addEventListener("change", () => { limit = PAGE; draw(); }));
