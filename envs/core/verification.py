@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field
 class Check(BaseModel):
     """One verified property of the episode's outcome.
 
+    ``expected`` and ``actual`` are text in the units the agent saw (euros as the site
+    prints them, cell text, a test's assertion), never empty: a reader who cannot see
+    the code learns from them what was asked and what was found.
+
     Example:
         >>> Check(name="answer", passed=False, expected="42", actual="41").passed
         False
@@ -18,8 +22,10 @@ class Check(BaseModel):
     name: str
     passed: bool
     weight: float = Field(default=1.0, gt=0)
-    expected: str | None = None
-    actual: str | None = None
+    expected: str = Field(
+        min_length=1, description="What the check asks for, as the agent reads it."
+    )
+    actual: str = Field(min_length=1, description="What the episode left, in the same terms.")
     detail: str = ""
 
 
@@ -39,7 +45,10 @@ class Verification(BaseModel):
         """Score as the weighted fraction of passed checks; success when all passed.
 
         Example:
-            >>> v = Verification.from_checks([Check(name="a", passed=True), Check(name="b", passed=False)])
+            >>> v = Verification.from_checks([
+            ...     Check(name="a", passed=True, expected="4", actual="4"),
+            ...     Check(name="b", passed=False, expected="5", actual="6"),
+            ... ])
             >>> (v.score, v.success)
             (0.5, False)
         """
