@@ -27,22 +27,47 @@ def failed(verification: dict[str, Any]) -> list[tuple[Any, ...]]:
     ]
 
 
-FLOAT_NOISE = re.compile(r"\d\.?\d*e-\d|\d\.\d{10,}|\.\d*0000000\d|\.\d*9999999\d")
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+MAX_SIGNIFICANT = 10
 PYTHON_REPRS = ("None", "[", "{", "Decimal(", "datetime.")
 
 
-def assert_checks_readable(verification: dict[str, Any]) -> None:
-    """Every check states ``expected`` and ``actual`` as text an agent reads (the contract).
+def significant_digits(number: str) -> int:
+    """How many significant digits a printed number holds (trailing zeros of an integer not)."""
+    digits = number.replace(".", "").lstrip("0")
+    return len(digits if "." in number else digits.rstrip("0"))
 
-    Never null or empty, never a Python repr (``None``, ``[10500]``), never float noise
-    (``-5.68e-14``, ``0.30000000000000004``).
+
+def unreadable(text: Any) -> str | None:
+    """Why ``text`` breaks the checks' contract, or None when it keeps it.
+
+    Text an agent reads: never null or empty, never a Python repr (``None``, ``[10500]``),
+    never float noise (``-5.68e-14``, ``0.30000000000000004``).
     """
-    problems = []
+    if not isinstance(text, str) or not text.strip():
+        return f"not a non-empty string: {text!r}"
+    if text.startswith(PYTHON_REPRS):
+        return f"reads like code: {text[:120]!r}"
+    for number in NUMBER.findall(text):
+        if "e" in number.lower():
+            return f"{number} in exponent form"
+        if significant_digits(number) > MAX_SIGNIFICANT:
+            return f"{number} has more than {MAX_SIGNIFICANT} significant digits"
+    return None
+
+
+def contract_breaches(verification: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Every (check, field, reason) of ``verification`` that breaks the contract."""
+    found = []
     for check in verification["checks"]:
-        for side in ("expected", "actual"):
-            text = check[side]
-            if not isinstance(text, str) or not text.strip():
-                problems.append(f"{check['name']}: {side} is {text!r}")
-            elif text.startswith(PYTHON_REPRS) or FLOAT_NOISE.search(text):
-                problems.append(f"{check['name']}: {side} reads like code: {text[:120]!r}")
-    assert not problems, problems
+        for field in ("expected", "actual"):
+            reason = unreadable(check[field])
+            if reason:
+                found.append((check["name"], field, reason))
+    return found
+
+
+def assert_checks_readable(verification: dict[str, Any]) -> None:
+    """Every check states ``expected`` and ``actual`` as text an agent reads (the contract)."""
+    breaches = contract_breaches(verification)
+    assert not breaches, breaches

@@ -18,7 +18,7 @@ from skillgym.envs.flight.goals import BookGoal, CancelGoal, ChangeGoal, Decline
 from skillgym.envs.flight.pricing import money, quote
 from skillgym.envs.flight.site.search import describe_itinerary
 from skillgym.envs.flight.store import FlightStore, Passenger
-from tests.envs.episodes import play_oracle
+from tests.envs.episodes import play_oracle, unreadable
 
 ADA = Passenger("adult", "Ada", "Lovelace", "1990-02-03")
 
@@ -142,7 +142,7 @@ def assert_readable(check: Check | dict) -> None:
     for field in ("expected", "actual"):
         text = getattr(check, field)
         where = (check.name, field, text)
-        assert isinstance(text, str) and text.strip(), where
+        assert unreadable(text) is None, (*where, unreadable(text))
         assert not re.search(r"[\[\]{}]|\bNone\b|\bTrue\b|\bFalse\b", text), where
         rest = SITE_MONEY.sub("€", DATES.sub("date", text))
         # Left over: an amount not printed as the site prints it, or a bare integer of four
@@ -278,7 +278,9 @@ def flight_env() -> Iterator[FlightEnv]:
 
 @pytest.mark.parametrize("task", TASKS)
 def test_every_check_of_every_task_reads_in_the_sites_units(flight_env, task):
-    for seed in (0, 1):
+    # test_tasks.py holds every oracle episode to the common contract (play_oracle); here
+    # one seed is enough for the site's own units
+    for seed in (0,):
         oracle = play_oracle(flight_env, task, seed)["checks"]
         noop = run_episode(flight_env, noop_policy, task=task, seed=seed).verification["checks"]
         for check in [*oracle, *noop]:
