@@ -122,8 +122,8 @@ def test_validate_passes_on_the_bundled_tasks():
     ]
     out = skillgym("validate", "--seeds", "2", *tasks).stdout
     assert "ok   arithmetic/sum-list@1.0.0" in out
-    assert "ok   terminal/latency-report@1.0.0" in out and "shim-the-verifier 0.00" in out
-    assert "ok   flight/cheapest-nonstop@1.0.0" in out and "claim-success 0.00" in out
+    assert "ok   terminal/latency-report@1.0.1" in out and "shim-the-verifier 0.00" in out
+    assert "ok   flight/cheapest-nonstop@1.0.1" in out and "claim-success 0.00" in out
     assert "Every task version checked is valid." in out
 
 
@@ -153,13 +153,13 @@ def test_site_serves_one_flight_episode_for_a_person_to_click_through():
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
-    assert "# flight/family-trip@1.0.0 seed 2" in out and "Aerolane for this episode" in out
+    assert "# flight/family-trip@1.0.1 seed 2" in out and "Aerolane for this episode" in out
 
 
 def test_validate_runs_terminal_tasks_in_the_sandbox_it_is_given(docker_engine):
     out = skillgym("validate", "--seeds", "1", "--sandbox", "docker", "terminal/jq-extract").stdout
     assert "Terminal tasks run in the docker sandbox." in out
-    assert "ok   terminal/jq-extract@1.0.0" in out
+    assert "ok   terminal/jq-extract@1.0.1" in out
 
 
 def test_validate_locks_a_new_task_and_refuses_a_change_without_a_new_version(tmp_path):
