@@ -12,7 +12,7 @@ unshares every namespace (no network unless the task asks), maps the agent to ui
 Nothing of the host shows inside: bwrap starts with an empty environment (its own
 process is the namespace's pid 1, whose ``/proc/1/environ`` any process inside can
 read) and reads its options from a pipe (``--args``), so ``ps`` shows
-``bwrap --args 3`` and the command, not the host paths it binds. On a root host
+``bwrap --args <fd>`` and the command, not the host paths it binds. On a root host
 every sandbox runs as a host uid of its own (:data:`UNPRIVILEGED_UIDS`): what the
 agent writes is owned by that uid, which owns nothing else on the host.
 """
