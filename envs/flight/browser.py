@@ -226,6 +226,8 @@ class BrowserHost:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
+            if not self._thread.is_alive():  # a loop left unclosed leaks its self-pipe sockets
+                self._loop.close()
 
 
 _HOST: BrowserHost | None = None

@@ -162,3 +162,15 @@ def test_an_environment_can_have_a_browser_of_its_own_that_close_shuts_down():
         env.close()
         host.close()
     assert not own & profiles()
+
+
+@pytest.mark.filterwarnings("error")  # ResourceWarning included: an unclosed socket fails
+def test_a_closed_browser_host_leaves_no_socket_open():
+    import gc
+
+    from skillgym.envs.flight.browser import BrowserHost
+
+    host = BrowserHost()
+    host.close()
+    del host
+    gc.collect()  # an unclosed loop's self-pipe would warn here (an error in this suite)
