@@ -35,7 +35,8 @@ def test_the_demo_plays_every_task_and_writes_every_episode(tmp_path, transport)
     assert str(out) in table
     workbooks = sorted(config.files.glob("*.xlsx"))
     assert len(workbooks) == len(CATALOG.latest("spreadsheet")) * 2 * 2
-    oracle_book = config.files / "dcf-valuation-1.0.0-seed0-oracle-workbook.xlsx"
+    dcf = CATALOG.resolve("spreadsheet/dcf-valuation")
+    oracle_book = config.files / f"dcf-valuation-{dcf.version}-seed0-oracle-workbook.xlsx"
     assert openpyxl.load_workbook(oracle_book)["Model"]["C16"].value.startswith("=")
 
 

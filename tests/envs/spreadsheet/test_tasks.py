@@ -1,6 +1,5 @@
 """Every spreadsheet task: the oracle scores 1.0, a no-op and pasted constants do not."""
 
-import json
 from collections.abc import Iterator
 
 import openpyxl
@@ -72,5 +71,6 @@ def test_same_seed_gives_the_same_workbook_and_observation(env, task):
     second_obs, _ = env.reset(seed=3, options={"task": task})
     assert workbook_content(env.artifact("workbook.xlsx")) == first
     assert first_obs == second_obs
-    other_obs, _ = env.reset(seed=4, options={"task": task})
-    assert json.dumps(other_obs) != json.dumps(first_obs)
+    env.reset(seed=4, options={"task": task})
+    # another seed, another problem: the inputs differ (the first view may show only labels)
+    assert workbook_content(env.artifact("workbook.xlsx")) != first
