@@ -104,8 +104,8 @@ def _count(n: int, noun: str) -> str:
 class BookGoal:
     """Book one trip: an acceptable choice of flights and fares, for these travellers, with extras.
 
-    ``options`` holds every acceptable (itinerary, fare) choice; ``itineraries`` the
-    acceptable flights whatever the fare (for the separate itinerary check).
+    ``options`` holds every acceptable (itinerary, fare) choice; the flights check accepts
+    their itineraries whatever the fare, the fare check only the pairs themselves.
     """
 
     options: set[Legs]
