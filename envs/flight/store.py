@@ -42,6 +42,19 @@ REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Booking references: uppercase letters and digits without 0, 1, I and O."""
 
 
+SQLITE_INTEGERS = range(-(2**63), 2**63)
+
+
+def storable(params: tuple[Any, ...]) -> bool:
+    """Whether SQLite can hold every integer among ``params`` (a URL may carry any number).
+
+    Example:
+        >>> storable((1, "x")), storable((10**20,))
+        (True, False)
+    """
+    return all(not isinstance(p, int) or p in SQLITE_INTEGERS for p in params)
+
+
 def booking_ref(rng: Random) -> str:
     """A six-character booking reference.
 
@@ -112,11 +125,15 @@ class FlightStore:
 
     # ---- inventory ----------------------------------------------------------------
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
-        """Every row of a query."""
+        """Every row of a query (none when a parameter is an integer SQLite cannot hold)."""
+        if not storable(params):
+            return []
         return self.db.execute(sql, params).fetchall()
 
     def row(self, sql: str, *params: Any) -> sqlite3.Row | None:
-        """The first row of a query, or None."""
+        """The first row of a query, or None (also for an integer SQLite cannot hold)."""
+        if not storable(params):
+            return None
         return self.db.execute(sql, params).fetchone()
 
     def segments_of(self, itinerary_id: int) -> list[sqlite3.Row]:
@@ -206,10 +223,7 @@ class FlightStore:
             )
             self._pay(booking_id, "booking", total_cents, card_last4)
             for _, fare_id in legs.values():
-                db.execute(
-                    "UPDATE fares SET seats_left = seats_left - ? WHERE id = ?",
-                    (sum(p.type != "infant" for p in passengers), fare_id),
-                )
+                self._sell(fare_id, sum(p.type != "infant" for p in passengers))
         return booking_id
 
     @contextmanager
@@ -222,6 +236,20 @@ class FlightStore:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def _sell(self, fare_id: int, seats: int) -> None:
+        """Take ``seats`` of a fare off sale (a negative count puts them back)."""
+        self.db.execute(
+            "UPDATE fares SET seats_left = seats_left - ? WHERE id = ?", (seats, fare_id)
+        )
+
+    def _seated(self, booking_id: int) -> int:
+        """How many of a booking's travellers take a seat (infants sit on a lap)."""
+        row = self.row(
+            "SELECT COUNT(*) AS n FROM booking_passengers WHERE booking_id = ? AND type != 'infant'",
+            booking_id,
+        )
+        return int(row["n"]) if row else 0
 
     def _pay(self, booking_id: int, kind: str, amount_cents: int, card_last4: str) -> None:
         """Record a payment (``booking``, ``change``) or a ``refund`` of a booking."""
@@ -237,16 +265,19 @@ class FlightStore:
         db = self.db
         with self._transaction():
             old = self.row(
-                "SELECT itinerary_id FROM booking_legs WHERE booking_id = ? AND direction = ?",
+                "SELECT itinerary_id, fare_id FROM booking_legs WHERE booking_id = ? AND direction = ?",
                 booking_id,
                 direction,
             )
+            seated = self._seated(booking_id)
             if old is not None:
                 db.execute(
                     "DELETE FROM booking_seats WHERE booking_id = ? AND segment_id IN "
                     "(SELECT segment_id FROM itinerary_segments WHERE itinerary_id = ?)",
                     (booking_id, old["itinerary_id"]),
                 )
+                self._sell(old["fare_id"], -seated)  # the old fare's seats go back on sale
+            self._sell(fare_id, seated)
             db.execute(
                 "UPDATE booking_legs SET itinerary_id = ?, fare_id = ? "
                 "WHERE booking_id = ? AND direction = ?",
@@ -264,6 +295,11 @@ class FlightStore:
         with self._transaction():
             db.execute("UPDATE bookings SET status = 'cancelled' WHERE id = ?", (booking_id,))
             self._pay(booking_id, "refund", refund_cents, "card")
+            seated = self._seated(booking_id)
+            for leg in self.rows(
+                "SELECT fare_id FROM booking_legs WHERE booking_id = ?", booking_id
+            ):
+                self._sell(leg["fare_id"], -seated)
 
     def booking(self, ref: str) -> Booking | None:
         """The booking with reference ``ref``."""

@@ -150,10 +150,16 @@ def passengers_submit(visit: Visit) -> Response:
             continue
         low, high = AGES[kind]
         age = age_on(dob, travel_day)
-        if dob > visit.site.today or not low <= age <= high:
+        if dob > visit.site.today:
+            problems.append(
+                f"{label}: born {dob} is after today ({visit.site.today}); "
+                "a traveller must already be born when booking."
+            )
+            bad.add((i, "dob"))
+        elif not low <= age <= high:
             span = "12 or older" if kind == "adult" else f"{low}-{high} years old"
             problems.append(
-                f"{label}: born {dob} makes them {max(age, 0)} on {travel_day}; "
+                f"{label}: born {dob} makes them {age} on {travel_day}; "
                 f"{TYPE_LABEL[kind].lower()} passengers must be {span} on the day of travel."
             )
             bad.add((i, "dob"))

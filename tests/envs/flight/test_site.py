@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from skillgym.envs.flight.site.app import FlightSite
 from skillgym.envs.flight.site.http import Request, Response
 from skillgym.envs.flight.store import FlightStore
 
-from .conftest import FIRST_DAY
+from .conftest import FIRST_DAY, TODAY
 
 
 class Client:
@@ -170,6 +171,20 @@ def test_a_child_too_old_for_the_child_fare_is_refused(site, store):
     assert "passengers" not in store.cart(client.cookies["sid"])
 
 
+def test_an_infant_born_after_today_is_told_so_not_that_they_are_too_old(site, store):
+    client = Client(site)
+    client.get("/results", **{**SEARCH, "infants": "1"})
+    offers = json.loads(client.get("/api/search").body)
+    fare = next(f for o in offers for f in o["fares"] if f["seats_left"] >= 1)
+    client.post("/select", leg="out", fare=str(fare["id"]))
+    born = (TODAY + timedelta(days=1)).isoformat()  # before travel, after the site's today
+    page = text(client.post("/passengers", **ADA, p1_first="Lu", p1_last="Lovelace", p1_dob=born))
+    assert (
+        f"Infant 1: born {born} is after today ({TODAY}); a traveller must already be born" in page
+    )
+    assert "makes them" not in page
+
+
 @pytest.mark.parametrize(
     ("card", "message"),
     [
@@ -270,6 +285,45 @@ def test_cancelling_a_flex_booking_refunds_its_fare_and_a_light_one_nothing(site
     assert store.booking(flex).payments[-1] == ("refund", store.booking(flex).total_cents)
     assert store.booking(light).payments[-1] == ("refund", 0)
     assert {b.status for b in store.bookings()} == {"cancelled"}
+
+
+def test_a_change_and_a_cancellation_put_the_seats_back_on_sale(site, store):
+    client = Client(site)
+    ref = book(client, "Flex")
+    booking = store.booking(ref)
+    old_it, old_fare = booking.legs["out"]
+    seats = lambda fare_id: store.row("SELECT seats_left FROM fares WHERE id = ?", fare_id)[0]  # noqa: E731
+    before = seats(old_fare)
+    new = store.row(
+        "SELECT f.* FROM fares f JOIN itineraries i ON i.id = f.itinerary_id WHERE i.id != ? "
+        "AND i.origin = 'LHR' AND i.destination = 'CDG' AND f.family = 'Flex' AND f.seats_left > 0",
+        old_it,
+    )
+    new_before = new["seats_left"]
+    client.post("/manage/change/confirm", ref=ref, dir="out", fare=str(new["id"]))
+    assert store.booking(ref).legs["out"][1] == new["id"]
+    assert (seats(old_fare), seats(new["id"])) == (before + 1, new_before - 1)
+    client.post("/manage/cancel", ref=ref, confirm="1")
+    assert seats(new["id"]) == new_before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "fields"),
+    [
+        ("POST", "/select", {"leg": "out", "fare": "99999999999999999999"}),
+        ("GET", "/manage/change", {"dir": "out", "fare": "-99999999999999999999"}),
+        ("POST", "/manage/change/confirm", {"dir": "out", "fare": "99999999999999999999"}),
+    ],
+)
+def test_a_huge_number_in_a_request_is_no_such_choice_not_a_server_error(
+    site, method, path, fields
+):
+    client = Client(site)
+    ref = book(client, "Classic")
+    search(client)
+    response = client.send(method, path, {"ref": ref, **fields})
+    assert response.status < 500, text(response)[:300]
+    assert "went wrong" not in text(response)
 
 
 def test_an_unknown_page_is_404_and_a_wrong_method_405(site):
