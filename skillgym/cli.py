@@ -203,6 +203,8 @@ def build_app() -> typer.Typer:
             adding = update_lock and report.lock == "unlocked" and report.episodes_ok
             mark = "ok  " if report.ok else "new " if adding else "FAIL"
             cheats = "".join(f"  {n} {v:.2f}" for n, v in report.cheat_scores.items())
+            if report.superseded_by:
+                cheats = f"  (kept for pinned suites; {report.superseded_by} supersedes it)"
             typer.echo(f"{mark} {report.ref:<40} oracle [{scores}]  no-op {noop}{cheats}")
             for problem in report.problems if adding else report.all_problems:
                 typer.echo(f"       {problem}")

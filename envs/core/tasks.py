@@ -60,6 +60,15 @@ class TaskSpec(BaseModel):
         default_factory=dict,
         description="What the task needs of its sandbox; read by the families that run one (terminal).",
     )
+    verifier: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "The revision of its family's verifier this version is judged by. A family keeps "
+            "every revision it has released, so a locked version plays as it did when it was "
+            "locked while a new version gets the stricter checks."
+        ),
+    )
     _folder: Path | None = PrivateAttr(default=None)
 
     @field_validator("id")

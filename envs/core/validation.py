@@ -1,8 +1,9 @@
 """Checking tasks before they are released: what ``skillgym validate`` runs.
 
 Each task must load, its oracle must score 1.0 with success on every seed tried, a
-no-op must score 0 without success, and both its files and its episodes (seeds 0-2)
-must match ``versions.lock``.
+no-op must score 0 without success, every cheat its family plays must score below 0.5
+without success (on the newest version of each task), and both its files and its
+episodes (seeds 0-2) must match ``versions.lock``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class TaskReport(BaseModel):
     episodes: str | None = None
     problems: list[str] = Field(default_factory=list)
     lock: Literal["locked", "unlocked", "changed"] = "locked"
+    superseded_by: str | None = Field(
+        default=None,
+        description="The newer version of this task, if any; a superseded version's cheats are not played.",
+    )
     lock_message: str | None = None
 
     @property
@@ -67,10 +72,27 @@ class FirstObservation:
         return self.policy(observation)
 
 
+LATER_CHECK_DEFAULTS = {"essential": False}
+"""Fields ``Check`` gained after versions were locked, with their defaults: left out of
+the fingerprint at those values, so a new field does not change every locked version."""
+
+
+def _as_locked(verification: dict[str, Any]) -> dict[str, Any]:
+    checks = [
+        {k: v for k, v in check.items() if LATER_CHECK_DEFAULTS.get(k, object()) != v}
+        for check in verification.get("checks", [])
+    ]
+    return {**verification, "checks": checks}
+
+
 def fingerprint(pinned: list[tuple[int, dict[str, str], dict[str, Any]]]) -> str:
     """sha256 over (seed, first observation, oracle verification) for the pinned seeds."""
     payload = json.dumps(
-        [list(item) for item in sorted(pinned, key=lambda i: i[0])], sort_keys=True
+        [
+            [seed, first, _as_locked(verification)]
+            for seed, first, verification in sorted(pinned, key=lambda i: i[0])
+        ],
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -78,7 +100,12 @@ def fingerprint(pinned: list[tuple[int, dict[str, str], dict[str, Any]]]) -> str
 def check_episodes(
     spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int] = DEFAULT_SEEDS
 ) -> TaskReport:
-    """Play the oracle on every seed (seeds 0-2 always) and a no-op once; report what falls short."""
+    """Play the oracle on every seed (seeds 0-2 always), a no-op once and the family's cheats.
+
+    A version that a newer one supersedes is kept only so pinned suites replay as they
+    did: its oracle and no-op are checked (the lock's fingerprint proves it unchanged),
+    its cheats are not played, since fixing what they exploit is what the newer version is for.
+    """
     env = env_class(spec.family)(catalog=catalog)
     try:
         return _check_episodes(env, spec, catalog, seeds)
@@ -90,6 +117,9 @@ def _check_episodes(
     env: SkillGymEnv, spec: TaskSpec, catalog: TaskCatalog, seeds: Sequence[int]
 ) -> TaskReport:
     report = TaskReport(ref=spec.ref)
+    newest = catalog.versions(spec.id)[-1]
+    if newest.version != spec.version:
+        report.superseded_by = newest.version
     pinned: list[tuple[int, dict[str, str], dict[str, Any]]] = []
     for seed in sorted(set(seeds) | set(FINGERPRINT_SEEDS)):
         try:
@@ -124,7 +154,8 @@ def _check_episodes(
             report.problems.append(
                 f"no-op scored {noop.reward:.3f} (expects 0): the task rewards doing nothing"
             )
-    _check_cheats(env, spec, report)
+    if report.superseded_by is None:
+        _check_cheats(env, spec, report)
     return report
 
 

@@ -2,7 +2,8 @@ import shutil
 
 from skillgym.envs.arithmetic import problems
 from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
-from skillgym.envs.core.validation import check_episodes, lock_new_versions, validate
+from skillgym.envs.arithmetic.env import ArithmeticEnv
+from skillgym.envs.core.validation import check_episodes, fingerprint, lock_new_versions, validate
 from skillgym.envs.core.versions_lock import LockEntry, VersionsLock
 
 
@@ -74,3 +75,38 @@ def test_the_episode_fingerprint_pins_what_the_family_makes_of_a_task(tmp_path, 
     [after] = validate(catalog, lock, seeds=[0])
     assert after.episodes_ok and after.lock == "changed"
     assert "episodes changed while its files did not" in after.lock_message
+
+
+def test_a_check_field_added_later_leaves_locked_fingerprints_alone():
+    first = {"a": "b"}
+    old = {"score": 1.0, "success": True, "checks": [{"name": "x", "passed": True}]}
+    new = {**old, "checks": [{"name": "x", "passed": True, "essential": False}]}
+    essential = {**old, "checks": [{"name": "x", "passed": True, "essential": True}]}
+    assert fingerprint([(0, first, old)]) == fingerprint([(0, first, new)])
+    assert fingerprint([(0, first, old)]) != fingerprint([(0, first, essential)])
+
+
+def test_a_superseded_version_is_checked_but_its_cheats_are_not_played(tmp_path, monkeypatch):
+    old = copy_task(tmp_path)
+    old.parent.rename(tmp_path / "arithmetic" / "sum-list@1.0.0")
+    new = copy_task(tmp_path)
+    new.write_text(new.read_text().replace("version: 1.0.0", "version: 1.1.0"))
+    played = []
+    monkeypatch.setattr(
+        ArithmeticEnv, "cheats", lambda self: played.append(self.episode.spec.ref) or {}
+    )
+    catalog = TaskCatalog.load(tmp_path)
+    reports = {r.ref: r for r in validate(catalog, VersionsLock({}), seeds=[0])}
+    assert reports["arithmetic/sum-list@1.0.0"].superseded_by == "1.1.0"
+    assert reports["arithmetic/sum-list@1.0.0"].episodes_ok
+    assert reports["arithmetic/sum-list@1.1.0"].superseded_by is None
+    assert played == ["arithmetic/sum-list@1.1.0"]
+
+
+def test_a_cheat_that_scores_half_is_a_problem(tmp_path, monkeypatch):
+    copy_task(tmp_path)
+    catalog = TaskCatalog.load(tmp_path)
+    monkeypatch.setattr(ArithmeticEnv, "cheats", lambda self: {"answer-right": self.oracle()})
+    [report] = validate(catalog, VersionsLock({}), seeds=[0])
+    assert report.cheat_scores == {"answer-right": 1.0}
+    assert "cheat 'answer-right' scored 1.000 (expects < 0.5)" in report.problems[0]

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from skillgym.envs.core.verification import Check, Verification
+from skillgym.envs.core.verification import FAILED_ESSENTIAL_FACTOR, Check, Verification
 
 
 def check(name, passed, **fields):
@@ -37,3 +37,24 @@ def test_a_check_must_say_what_was_expected_and_what_was_found(missing):
         Check(**{**fields, missing: None})
     with pytest.raises(ValidationError, match=missing):
         Check(**{**fields, missing: ""})
+
+
+def test_a_failed_essential_check_leaves_a_fifth_of_the_share_passed():
+    verdict = Verification.from_checks(
+        [check("booked", True, weight=3), check("right booking cancelled", False, essential=True)]
+    )
+    assert verdict.score == pytest.approx(0.75 * FAILED_ESSENTIAL_FACTOR)
+    assert verdict.score < 0.5 and not verdict.success
+
+
+def test_passed_essential_checks_change_nothing():
+    verdict = Verification.from_checks(
+        [check("kept", True, essential=True), check("seat", False)]
+    )
+    assert verdict.score == 0.5
+
+
+def test_a_family_score_is_gated_by_the_same_rule():
+    checks = [check("model", True), check("cash from the cash flow", False, essential=True)]
+    assert Verification.gated(0.9, checks).score == pytest.approx(0.9 * FAILED_ESSENTIAL_FACTOR)
+    assert Verification.gated(0.9, checks[:1]).score == 0.9
