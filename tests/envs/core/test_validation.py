@@ -1,8 +1,8 @@
 import shutil
 
 from skillgym.envs.arithmetic import problems
-from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.arithmetic.env import ArithmeticEnv
+from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.core.validation import check_episodes, fingerprint, lock_new_versions, validate
 from skillgym.envs.core.versions_lock import LockEntry, VersionsLock
 

@@ -48,9 +48,7 @@ def test_a_failed_essential_check_leaves_a_fifth_of_the_share_passed():
 
 
 def test_passed_essential_checks_change_nothing():
-    verdict = Verification.from_checks(
-        [check("kept", True, essential=True), check("seat", False)]
-    )
+    verdict = Verification.from_checks([check("kept", True, essential=True), check("seat", False)])
     assert verdict.score == 0.5
 
 
