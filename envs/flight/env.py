@@ -26,6 +26,7 @@ from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, NoArgs, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
 from skillgym.envs.flight.browser import BrowserHost, browser_host
+from skillgym.envs.flight.cheats import cheats_for
 from skillgym.envs.flight.driver import PageDriver, PageLostError, PageView
 from skillgym.envs.flight.oracle import (
     AnswerPlan,
@@ -230,7 +231,8 @@ class FlightEnv(SkillGymEnv):
         assert episode is not None
         reader = FlightStore(store.path)
         try:
-            return Verification.from_checks(scenario.goal.checks(reader, episode.answer))
+            checks = scenario.goal.checks(reader, episode.answer, verifier=episode.spec.verifier)
+            return Verification.from_checks(checks)
         finally:
             reader.close()
 
@@ -253,9 +255,11 @@ class FlightEnv(SkillGymEnv):
         return ScriptedPolicy(steps)
 
     def cheats(self) -> dict[str, Policy]:
-        """Claiming success without doing anything: the verdict never reads the claim."""
-        claim = "Done: booked exactly as asked, reference ABC234; the cheapest price was 1.00."
-        return {"claim-success": ScriptedPolicy([Step("submit", {"answer": claim})])}
+        """The blunt strategies that apply to this episode's task (``cheats.py``), by name."""
+        scenario, store = self._scenario, self._store
+        if scenario is None or store is None:
+            raise SandboxError("No episode is running; reset() first.")
+        return cheats_for(scenario, store)
 
     def end_episode(self) -> None:
         """Close the context and remove the database."""

@@ -8,6 +8,20 @@ acceptable choices were computed by the task's generator from the seeded invento
 A check's ``expected`` and ``actual`` are always text in the terms the agent met on the
 site: euros as the site prints them (``€1,234.56``), flights as its pages describe them
 (day, times, airports, flight numbers, fare family), traveller names, seat labels.
+
+Revisions of the verifier (a task version's ``verifier:``):
+
+1. Every check counts alike; a booking's bags, seats and price are judged for the
+   travellers it holds.
+2. The checks without which the task is not done are essential (a failed one leaves 20%
+   of the score, see :data:`~skillgym.envs.core.verification.FAILED_ESSENTIAL_FACTOR`):
+   for a booking everything but the contact email (the flights, the fare, every requested
+   traveller, the seats and bags asked for and no others, the price, one booking only);
+   for a change, a cancellation or a declined request every check. What is asked is
+   judged against the task: the price the requested travellers' fares with the requested
+   seats and bags come to, the bags and seats of every requested traveller, booked or not.
+   So no blunt strategy pays: cancelling both bookings, leaving a traveller out, adding a
+   seat or a bag nobody asked for, changing twice, hedging with two bookings.
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
-from skillgym.envs.core.verification import Check
+from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.flight.inventory import seat_map
 from skillgym.envs.flight.pricing import money, quote
 from skillgym.envs.flight.site.search import describe_itinerary
@@ -28,6 +42,16 @@ Legs = tuple[tuple[int, int], ...]
 
 
 NO_BOOKING = "no booking"
+STRICT = 2
+"""The verifier revision from which essential checks cap the score and what is asked is
+judged against the task's travellers rather than the booked ones."""
+
+
+def _marked(checks: list[Check], essential: frozenset[str], verifier: int) -> list[Check]:
+    """``checks`` with those named in ``essential`` marked so, from revision ``STRICT`` on."""
+    if verifier < STRICT:
+        return checks
+    return [c.model_copy(update={"essential": c.name in essential}) for c in checks]
 
 
 def _new_bookings(store: FlightStore) -> list[Booking]:
@@ -117,9 +141,11 @@ class BookGoal:
     """A seat position ("aisle", "window") by traveller, on every flight."""
 
     CHECKS = ("one booking", "flights", "fare", "travellers", "contact", "seats", "bags", "price")
+    ESSENTIAL = frozenset(CHECKS) - {"contact"}
+    """From revision 2: the trip is not booked as asked without any of these."""
 
-    def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
-        """One check per property of the booking.
+    def checks(self, store: FlightStore, answer: str | None, verifier: int = 1) -> list[Check]:
+        """One check per property of the booking, judged by revision ``verifier``.
 
         With more than one new booking, "one booking" fails and the rest is judged on the
         worst of the confirmed ones: booking several candidates never beats booking one.
@@ -127,8 +153,11 @@ class BookGoal:
         made = _new_bookings(store)
         confirmed = [b for b in made if b.status == "confirmed"]
         if not confirmed:
-            wanted = self._wanted(store)
-            return _missing({n: wanted[n] for n in self.CHECKS}, NO_BOOKING, "no booking was made")
+            wanted = self._wanted(store, verifier)
+            missing = _missing(
+                {n: wanted[n] for n in self.CHECKS}, NO_BOOKING, "no booking was made"
+            )
+            return _marked(missing, self.ESSENTIAL, verifier)
         count = Check(
             name="one booking",
             passed=len(made) == 1,
@@ -136,11 +165,23 @@ class BookGoal:
             actual=_made(made),
             detail="exactly one new booking, nothing else booked (cancelled ones count)",
         )
-        verdicts = [[count, *self._judge(store, booking)] for booking in confirmed]
-        return min(verdicts, key=lambda checks: sum(c.passed for c in checks))
+        verdicts = [
+            _marked([count, *self._judge(store, booking, verifier)], self.ESSENTIAL, verifier)
+            for booking in confirmed
+        ]
+        return min(verdicts, key=lambda checks: Verification.from_checks(checks).score)
 
-    def _wanted(self, store: FlightStore) -> dict[str, str]:
+    def _wanted(self, store: FlightStore, verifier: int) -> dict[str, str]:
         """What each check expects, as far as it is known without a booking."""
+        # The right total depends on the seats chosen (paid or free), so without a
+        # booking there is no single figure to show.
+        if verifier >= STRICT:
+            price = (
+                "the site's total for the booked fares for the travellers asked for, with the "
+                "seats and bags asked for, without insurance"
+            )
+        else:
+            price = "the site's total for the fares, seats and bags booked, without insurance"
         return {
             "one booking": "1 new booking",
             "flights": _one_of([_trip(store, o, fares=False) for o in self.options]),
@@ -149,15 +190,13 @@ class BookGoal:
             "contact": self.email,
             "seats": self._seats_wanted(),
             "bags": self._bags_text(self.bags),
-            # The right total depends on the seats chosen (paid or free), so without a
-            # booking there is no single figure to show.
-            "price": "the site's total for the fares, seats and bags booked, without insurance",
+            "price": price,
         }
 
-    def _judge(self, store: FlightStore, booking: Booking) -> list[Check]:
+    def _judge(self, store: FlightStore, booking: Booking, verifier: int) -> list[Check]:
         legs = _legs(booking)
         itineraries = {tuple(it for it, _ in option) for option in self.options}
-        wanted = self._wanted(store)
+        wanted = self._wanted(store, verifier)
         return [
             Check(
                 name="flights",
@@ -185,9 +224,9 @@ class BookGoal:
                 expected=self.email,
                 actual=booking.contact_email.strip() or "no email address",
             ),
-            self._seats(store, booking),
-            self._bags(booking),
-            self._price(store, booking),
+            self._seats(store, booking, verifier),
+            self._bags(booking, verifier),
+            self._price(store, booking, verifier),
         ]
 
     def _name(self, key: str) -> str:
@@ -208,8 +247,11 @@ class BookGoal:
         extra = [f"{_count(n, 'extra bag')} for {self._name(key)}" for key, n in bags.items() if n]
         return "; ".join(extra) or "no extra bags"
 
-    def _seats(self, store: FlightStore, booking: Booking) -> Check:
-        """Requested positions on every flight; no seat for anyone who did not ask for one."""
+    def _seats(self, store: FlightStore, booking: Booking, verifier: int) -> Check:
+        """Requested positions on every flight; no seat for anyone who did not ask for one.
+
+        From revision 2 a traveller who asked for a seat and is not on the booking fails it.
+        """
         wanted = self.seat_positions
         segments = _segments(store, booking)
         maps = {
@@ -235,6 +277,11 @@ class BookGoal:
                     continue
                 if seat is None or positions.get(seat) != position:
                     problems.append(f"{p.first_name} on {flight}: {seat or 'no seat'}")
+        if verifier >= STRICT:
+            booked = {p.name.lower() for p in booking.passengers}
+            for key in sorted(self.seat_positions.keys() - booked):
+                found.append(f"{self._name(key)}: not booked")
+                problems.append(f"{self._name(key)} is not on the booking")
         return Check(
             name="seats",
             passed=not problems,
@@ -244,13 +291,19 @@ class BookGoal:
             or "requested seat positions on every flight, no seat for anyone else",
         )
 
-    def _bags(self, booking: Booking) -> Check:
-        expected = {p.name.lower(): self.bags.get(p.name.lower(), 0) for p in booking.passengers}
+    def _bags(self, booking: Booking, verifier: int) -> Check:
+        """The extra bags per traveller: from revision 2, those asked for, travellers booked or not."""
         actual = {p.name.lower(): p.bags for p in booking.passengers}
         names = {p.name.lower(): p.name for p in booking.passengers}
+        if verifier >= STRICT:
+            asked = {key: n for key, n in self.bags.items() if n}
+            passed = asked == {key: n for key, n in actual.items() if n}
+        else:
+            expected = {key: self.bags.get(key, 0) for key in actual}
+            passed = expected == actual
         return Check(
             name="bags",
-            passed=expected == actual,
+            passed=passed,
             expected=self._bags_text(self.bags),
             actual="; ".join(
                 f"{_count(n, 'extra bag')} for {names[key]}" for key, n in actual.items() if n
@@ -259,22 +312,48 @@ class BookGoal:
             detail="extra checked bags per traveller",
         )
 
-    def _price(self, store: FlightStore, booking: Booking) -> Check:
-        price = quote(
-            store,
-            types=[p.type for p in booking.passengers],
-            legs={d: fare for d, (_, fare) in booking.legs.items()},
-            seat_cents=[_seat_price(store, booking, key) for key in booking.seats],
-            bags=[p.bags for p in booking.passengers],
-            insurance=False,
-        )
+    def _price(self, store: FlightStore, booking: Booking, verifier: int) -> Check:
+        """What the booked fares cost with the extras, without insurance.
+
+        Revision 1 prices the travellers, seats and bags booked; from revision 2 the price
+        is what the task asks for: the requested travellers, the seats of those who asked
+        for one, the requested bags.
+        """
+        legs = {d: fare for d, (_, fare) in booking.legs.items()}
+        if verifier >= STRICT:
+            asked = self.seat_positions
+            price = quote(
+                store,
+                types=[p.type for p in self.passengers],
+                legs=legs,
+                seat_cents=[
+                    _seat_price(store, booking, key)
+                    for key in booking.seats
+                    if booking.passengers[key[0]].name.lower() in asked
+                ],
+                bags=[self.bags.get(p.name.lower(), 0) for p in self.passengers],
+            )
+            detail = (
+                "paid the booked fares for the requested travellers, with the seats and bags "
+                "asked for and nothing else (no insurance)"
+            )
+        else:
+            price = quote(
+                store,
+                types=[p.type for p in booking.passengers],
+                legs=legs,
+                seat_cents=[_seat_price(store, booking, key) for key in booking.seats],
+                bags=[p.bags for p in booking.passengers],
+                insurance=False,
+            )
+            detail = "paid for the booking and nothing unrequested (no insurance)"
         insurance = "with insurance" if booking.insurance else "without insurance"
         return Check(
             name="price",
             passed=booking.total_cents == price.total and not booking.insurance,
             expected=f"{money(price.total)}, without insurance",
             actual=f"{money(booking.total_cents)}, {insurance}",
-            detail="paid for the booking and nothing unrequested (no insurance)",
+            detail=detail,
         )
 
 
@@ -287,14 +366,18 @@ class ChangeGoal:
     options: set[tuple[int, int]]
     fee_cents: int
 
-    def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
+    CHECKS = ("flight changed", "change paid", "still booked", "nothing else booked")
+    ESSENTIAL = frozenset(CHECKS)
+    """From revision 2: a change paid twice, a cancelled or an extra booking is not the change asked for."""
+
+    def checks(self, store: FlightStore, answer: str | None, verifier: int = 1) -> list[Check]:
         """The booking moved, the change paid, nothing else touched."""
         booking = store.booking(self.ref)
         assert booking is not None
         changes = [amount for kind, amount in booking.payments if kind == "change"]
         leg = booking.legs.get(self.direction)
         moved = leg in self.options
-        return [
+        checks = [
             Check(
                 name="flight changed",
                 passed=moved,
@@ -318,6 +401,7 @@ class ChangeGoal:
             ),
             _nothing_else_booked(store, gate=moved, after="the flight is changed"),
         ]
+        return _marked(checks, self.ESSENTIAL, verifier)
 
 
 @dataclass
@@ -328,14 +412,18 @@ class CancelGoal:
     keep: list[str]
     refund_cents: int
 
-    def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
+    CHECKS = ("cancelled", "refunded", "others kept", "nothing else booked")
+    ESSENTIAL = frozenset(CHECKS)
+    """From revision 2: cancelling every booking, or the wrong one, is not the cancellation asked for."""
+
+    def checks(self, store: FlightStore, answer: str | None, verifier: int = 1) -> list[Check]:
         """The right booking cancelled with its refund, the others untouched."""
         target = store.booking(self.cancel)
         assert target is not None
         kept = [store.booking(ref) for ref in self.keep]
         refunds = [amount for kind, amount in target.payments if kind == "refund"]
         cancelled = target.status == "cancelled"
-        return [
+        checks = [
             Check(
                 name="cancelled",
                 passed=cancelled,
@@ -361,6 +449,7 @@ class CancelGoal:
             ),
             _nothing_else_booked(store, gate=cancelled, after=f"{self.cancel} is cancelled"),
         ]
+        return _marked(checks, self.ESSENTIAL, verifier)
 
 
 @dataclass
@@ -373,13 +462,17 @@ class DeclineGoal:
     allowed: tuple[str, ...] = ()
     """Other amounts the answer may repeat from the request (the budget, as 150.00)."""
 
-    def checks(self, store: FlightStore, answer: str | None) -> list[Check]:
+    CHECKS = ("explained", "nothing booked")
+    ESSENTIAL = frozenset(CHECKS)
+    """From revision 2: booking anyway and stating the figure is not declining."""
+
+    def checks(self, store: FlightStore, answer: str | None, verifier: int = 1) -> list[Check]:
         """No booking, and an answer that states the figure (and no other price)."""
         made = _new_bookings(store)
         booked = _made(made) if made else NO_BOOKING
         text = (answer or "").strip()
         silent = "" if text else "no answer was submitted"
-        return [
+        checks = [
             Check(
                 name="explained",
                 passed=bool(text) and self._states_figure(text),
@@ -395,6 +488,7 @@ class DeclineGoal:
                 detail=silent or "no booking, for the reason the answer gives",
             ),
         ]
+        return _marked(checks, self.ESSENTIAL, verifier)
 
     def _states_figure(self, answer: str) -> bool:
         """The answer's amounts, less those it may repeat, are exactly the figure."""

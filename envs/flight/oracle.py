@@ -45,6 +45,8 @@ class BookPlan:
     bags: dict[int, int] = field(default_factory=dict)
     """passenger index -> extra bags."""
     cabin: str = "economy"
+    insurance: bool = False
+    """Tick the insurance upsell (no task asks for it; a cheat does)."""
 
 
 @dataclass
@@ -141,6 +143,8 @@ def book_steps(plan: BookPlan, today: date, segments: dict[int, list[int]]) -> l
         steps.append(
             Step("select", {"id": f"bags-{passenger}", "option": str(n)}, f"bags-{passenger}")
         )
+    if plan.insurance:
+        steps.append(Step("check", {"id": "insurance"}, "insurance"))
     steps.append(_click("extras-continue"))
     number, expiry, cvc = TEST_CARD
     name = plan.passengers[0].name

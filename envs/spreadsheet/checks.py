@@ -144,30 +144,32 @@ def verify_workbook(workbook: Workbook, scenario: Scenario) -> Verification:
                 detail=value.detail,
             )
         )
-        formula = _formula_check(output, labels[output.name], got, expected[output.name])
+        formula = formula_check(output, labels[output.name], got, expected[output.name])
         checks.append(formula)
         counts[output.name] = value.passed and formula.passed
-    dated = _dated_inputs(scenario)
+    dated = dated_inputs(scenario)
     for index, change in enumerate(scenario.perturbations, start=1):
         moved = workbook.call("evaluate_with", changes=change, names=names)
         truth = scenario.expected(change)
         for output in scenario.outputs:
             name = output.name
-            check = _sensitivity_check(
+            check = sensitivity_check(
                 f"sensitivity {index}: {labels[name]}",
                 output,
                 (expected[name], truth[name]),
                 (actual.get(name), moved.get(name)),
-                f"with {_describe(change, scenario.inputs, dated)}",
+                f"with {describe_change(change, scenario.inputs, dated)}",
             )
             checks.append(check)
             counts[name] = counts[name] and check.passed
-    gates = [_no_errors(workbook, scenario.model_sheets), *_structure(workbook, scenario)]
+    gates = [no_errors(workbook, scenario.model_sheets), *structure_checks(workbook, scenario)]
+    if scenario.task_checks is not None:
+        gates.extend(scenario.task_checks(workbook))
     checks.extend(gates)
     score = sum(counts.values()) / len(counts)
     if not all(gate.passed for gate in gates):
         score /= 2
-    return Verification(score=score, success=all(c.passed for c in checks), checks=checks)
+    return Verification.gated(score, checks)
 
 
 def _tolerance_at(output: Output, reference: list[float], index: int) -> float:
@@ -178,23 +180,49 @@ def _found(value: Any, within: float, output: Output) -> str:
     return "an empty cell" if value is None else show(value, within, dated=output.dates)
 
 
-def _formula_check(
-    output: Output, label: str, got: dict[str, Any] | None, expected: list[float]
+def formula_check(
+    output: Output,
+    label: str,
+    got: dict[str, Any] | None,
+    expected: list[float],
+    *,
+    essential: bool = False,
 ) -> Check:
-    """Whether every cell of the output is a formula; what the others hold."""
-    passed = got is not None and bool(got["formulas"]) and all(got["formulas"])
+    """Whether every cell of the output that must be one is a formula; what the others hold."""
+    required = _required(output, len(expected))
+    formulas = [] if got is None else got["formulas"]
+    if output.formula_cells is None:
+        passed = got is not None and bool(formulas) and all(formulas)
+    else:
+        passed = len(formulas) == len(expected) and all(formulas[i] for i in required)
     if got is None:
         found = GONE
     elif passed:
-        found = _formulas_in(len(got["formulas"]))
+        shown = len(formulas) if output.formula_cells is None else len(required)
+        found = _formulas_in(shown, len(formulas))
     else:
         found = _not_formulas(output, got, expected)
     return Check(
-        name=f"formula: {label}", passed=passed, expected=_formulas_in(len(expected)), actual=found
+        name=f"formula: {label}",
+        passed=passed,
+        expected=_formulas_in(len(required), len(expected)),
+        actual=found,
+        essential=essential,
     )
 
 
-def _formulas_in(count: int) -> str:
+def _required(output: Output, count: int) -> list[int]:
+    """The indexes of the output's cells that must be formulas."""
+    if output.formula_cells is None:
+        return list(range(count))
+    return [index for index in output.formula_cells if index < count]
+
+
+def _formulas_in(count: int, cells: int) -> str:
+    if count < cells:
+        return (
+            f"formulas in the {count} of its {cells} cells that compute (the rest may be typed 0s)"
+        )
     return "a formula" if count == 1 else f"formulas in all {count} cells"
 
 
@@ -209,7 +237,12 @@ def _not_formulas(output: Output, got: dict[str, Any], expected: list[float]) ->
         )
     if all(value is None for value in values):
         return f"all {len(values)} cells empty"
-    plain = [index for index, is_formula in enumerate(formulas) if not is_formula]
+    if output.formula_cells is None:
+        plain = [index for index, is_formula in enumerate(formulas) if not is_formula]
+    elif len(values) != len(expected):
+        return f"{len(values)} cells instead of {len(expected)}"
+    else:
+        plain = [index for index in _required(output, len(values)) if not formulas[index]]
     named = [
         f"{cell_name(got, index)} empty"
         if values[index] is None
@@ -226,7 +259,7 @@ def _plain(output: Output, got: dict[str, Any], expected: list[float], index: in
     return show(got["values"][index], within, dated=output.dates)
 
 
-def _sensitivity_check(
+def sensitivity_check(
     name: str,
     output: Output,
     truths: tuple[list[float], list[float]],
@@ -256,7 +289,7 @@ def _sensitivity_check(
     )
 
 
-def _dated_inputs(scenario: Scenario) -> set[str]:
+def dated_inputs(scenario: Scenario) -> set[str]:
     """The inputs whose cells carry a date format in the starting workbook."""
     dated = set()
     for name in scenario.inputs:
@@ -270,7 +303,7 @@ def _dated_inputs(scenario: Scenario) -> set[str]:
     return dated
 
 
-def _describe(change: dict[str, float], inputs: dict[str, float], dated: set[str]) -> str:
+def describe_change(change: dict[str, float], inputs: dict[str, float], dated: set[str]) -> str:
     """``Principal 1000000 -> 1200000, FirstPayment 45688 (2025-01-31) -> 45900 (...)``."""
     return ", ".join(
         f"{name} {show(inputs[name], dated=name in dated)} -> {show(value, dated=name in dated)}"
@@ -278,7 +311,8 @@ def _describe(change: dict[str, float], inputs: dict[str, float], dated: set[str
     )
 
 
-def _no_errors(workbook: Workbook, sheets: list[str]) -> Check:
+def no_errors(workbook: Workbook, sheets: list[str]) -> Check:
+    """Whether any formula on ``sheets`` shows an error value; the first ones found."""
     found: list[str] = []
     present = {s["name"] for s in workbook.call("sheets")}
     for sheet in sheets:
@@ -296,7 +330,8 @@ def _no_errors(workbook: Workbook, sheets: list[str]) -> Check:
     )
 
 
-def _structure(workbook: Workbook, scenario: Scenario) -> list[Check]:
+def structure_checks(workbook: Workbook, scenario: Scenario) -> list[Check]:
+    """The defined names and sheets the task requires, each a check."""
     checks = []
     if scenario.required_names:
         defined = {n["name"].lower(): n["refers_to"] for n in workbook.call("names")}

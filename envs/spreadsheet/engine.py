@@ -12,6 +12,13 @@ A :class:`CalcEngine` is one worker process (``calc_worker.py`` under the Python
 has ``uno``) owning one ``soffice.bin``. A :class:`Workbook` is one open document on an
 engine; it journals every change it makes, so when an engine dies the workbook is
 reopened on a restarted engine and replayed: a crash costs a retry, not the episode.
+
+An engine does one request at a time for every workbook on it, so each workbook's work
+is bounded (``work_limits.py``): the changes an agent asks for are refused past what
+their formulas may read or what their recalculation may take, and a call that runs past
+its time is stopped, the workbook put back as it was before that call, and
+:class:`WorkLimitExceeded` raised for the episode to end. A journal holds only changes
+that finished within the limits, so a replay never runs the stopped work again.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import logging
 import os
 import select
 import shutil
@@ -26,10 +34,16 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skillgym.envs.spreadsheet.addresses import AddressError, Area, parse_area
+from skillgym.envs.spreadsheet.formula_cost import FormulaCost, FormulaLedger, formula_cost
+from skillgym.envs.spreadsheet.work_limits import WorkLimits
 from skillgym.errors import EngineError
+
+logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("calc_worker.py")
 UNO_PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3")
@@ -47,6 +61,10 @@ class EngineCrashed(EngineError):
     """The worker or its LibreOffice died, or did not answer in time."""
 
 
+class EngineTimedOut(EngineCrashed):
+    """A request ran past its time; the engine was stopped (the next call restarts it)."""
+
+
 class RequestNotSent(EngineCrashed):
     """The engine was restarted before the request went out: its document is gone, nothing was done."""
 
@@ -55,8 +73,59 @@ class ChangeLost(EngineError):
     """A change crashed the engine; the workbook was restored to before it."""
 
 
+class WorkLimitExceeded(EngineError):
+    """A workbook's call ran past its time, or its episode's engine time ran out.
+
+    The workbook is as it was before the call; the episode cannot go on (the
+    environment ends it, truncated, and verifies what stands).
+    """
+
+
 class EngineRequestError(Exception):
     """The engine refused one request (a bad address, an unknown sheet); it is still alive."""
+
+
+class WorkRefused(EngineRequestError):
+    """A change refused for the work it would cost; the workbook is as it was before it."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's result and its cost.
+
+    ``seconds``: the engine's time for it (waiting for the engine not included);
+    ``calc_seconds``: the part LibreOffice spent calculating formulas.
+    """
+
+    result: Any
+    seconds: float
+    calc_seconds: float
+
+
+class FairLock:
+    """A lock granted in the order it was asked for.
+
+    ``threading.Lock`` lets a thread that releases it take it straight back, so one
+    workbook making call after call (its verification) could keep the engine from a
+    workbook waiting for a single call. Here each waits for its turn.
+    """
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._turns:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._turns.wait()
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._turns:
+            self._serving += 1
+            self._turns.notify_all()
 
 
 def uno_python() -> str:
@@ -83,7 +152,7 @@ class CalcEngine:
         self.call_timeout = call_timeout
         self.generation = 0
         self.open_documents = 0
-        self._lock = threading.Lock()
+        self._lock = FairLock()
         self._process: subprocess.Popen[bytes] | None = None
         self._buffer = b""
         self._next_id = 0
@@ -94,16 +163,30 @@ class CalcEngine:
         return self._process is not None and self._process.poll() is None
 
     def call(self, op: str, *, generation: int | None = None, **arguments: Any) -> Any:
-        """Send one request and return its result.
+        """Send one request and return its result (:meth:`answer` says more)."""
+        return self.answer(op, generation=generation, **arguments).result
+
+    def answer(
+        self,
+        op: str,
+        *,
+        generation: int | None = None,
+        timeout: float | None = None,
+        **arguments: Any,
+    ) -> Answer:
+        """Send one request; its result and the engine time it took.
 
         ``generation`` says which start of the engine the request's document lives in;
         if the engine has been restarted since, the document is gone and the call
-        raises :class:`EngineCrashed` instead of sending it.
+        raises :class:`RequestNotSent` instead of sending it. ``timeout`` (default
+        ``call_timeout``) bounds the request once sent, not the wait for the engine.
 
         Raises:
             EngineRequestError: The engine refused the request and is still usable.
-            EngineCrashed: The worker died or timed out (it is killed; the next call restarts it).
+            EngineTimedOut: No answer in time: the engine is killed (the next call restarts it).
+            EngineCrashed: The worker died (it is killed; the next call restarts it).
         """
+        limit = self.call_timeout if timeout is None else timeout
         with self._lock:
             if not self.alive:
                 self._start()
@@ -114,16 +197,24 @@ class CalcEngine:
             assert self._process is not None and self._process.stdin is not None
             self._next_id += 1
             request = json.dumps({"id": self._next_id, "op": op, **arguments}) + "\n"
+            started = time.monotonic()
             try:
                 self._process.stdin.write(request.encode())
                 self._process.stdin.flush()
-                reply = json.loads(self._read_line(self.call_timeout))
+                reply = json.loads(self._read_line(limit))
+            except EngineTimedOut:
+                self._kill()
+                raise EngineTimedOut(
+                    f"The spreadsheet engine did not finish {op!r} within {limit:g} s "
+                    "and was stopped."
+                ) from None
             except (OSError, ValueError, EngineCrashed) as exc:
                 self._kill()
                 raise EngineCrashed(f"The spreadsheet engine failed during {op!r}: {exc}") from None
+            seconds = time.monotonic() - started
         if "error" in reply:
             raise EngineRequestError(reply["error"]["message"])
-        return reply["ok"]
+        return Answer(reply["ok"], seconds, float(reply.get("calc_seconds", 0.0)))
 
     def close(self) -> None:
         """Stop the worker (and with it LibreOffice)."""
@@ -159,7 +250,7 @@ class CalcEngine:
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise EngineCrashed(f"no answer within {timeout:.0f} s")
+                raise EngineTimedOut(f"no answer within {timeout:g} s")
             readable, _, _ = select.select([fd], [], [], remaining)
             if readable:
                 chunk = os.read(fd, 1 << 20)
@@ -218,14 +309,28 @@ def shared_pool() -> EnginePool:
 
 
 class Workbook:
-    """One open document: the episode's workbook, kept alive across engine crashes."""
+    """One open document: the episode's workbook, kept alive across engine crashes.
 
-    def __init__(self, data: bytes, *, pool: EnginePool | None = None) -> None:
+    Every call is bounded by ``limits.call_seconds``; :meth:`change` (what the
+    episode's agent asks for) is bounded by the other limits too (``work_limits.py``).
+    """
+
+    def __init__(
+        self, data: bytes, *, pool: EnginePool | None = None, limits: WorkLimits | None = None
+    ) -> None:
         self._pool = pool or shared_pool()
+        self.limits = limits or WorkLimits.from_environment()
         self._folder = Path(tempfile.mkdtemp(prefix="skillgym-workbook-"))
         self._source = self._folder / "source.xlsx"
         self._source.write_bytes(data)
         self._journal: list[tuple[str, dict[str, Any]]] = []
+        self.ledger = FormulaLedger()
+        self.engine_seconds = 0.0
+        """Engine time of this workbook's calls (waiting for the engine not included)."""
+        self.recalc_bound = 0.0
+        """At least the seconds a full recalculation takes: one measured, plus what every
+        change since spent calculating (a change calculates all it touches)."""
+        self._names: dict[str, str] | None = None
         self._engine = self._pool.acquire()
         self._doc: int | None = None
         self._generation = -1
@@ -244,22 +349,37 @@ class Workbook:
         change it did receive is not: the crash may have been its doing
         (a formula the engine could not finish), so :class:`ChangeLost` says the
         workbook is back as it was before the call.
+
+        Raises:
+            WorkLimitExceeded: The call ran past ``limits.call_seconds`` (a read: twice);
+                it was stopped and the workbook is as it was before it.
         """
-        try:
-            result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
-        except EngineCrashed as exc:
-            self._recover()
-            # A change the engine never received (it had died of something else) is
-            # applied now; one it received may have been what crashed it.
-            if op in MUTATING_OPS and not isinstance(exc, RequestNotSent):
-                raise ChangeLost(
-                    f"The spreadsheet engine failed while applying {op} ({exc.message}); the "
-                    "workbook is as it was before this call."
-                ) from None
-            result = self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
-        if op in MUTATING_OPS:
-            self._journal.append((op, arguments))
-        return result
+        return self._run(op, arguments, bounded=False)
+
+    def change(self, op: str, **arguments: Any) -> Any:
+        """Run an op the episode's agent asked for, within the workbook's budgets.
+
+        A read runs as with :meth:`call`. A change runs only while the episode has engine
+        time left (``limits.episode_seconds``); it is refused when its formulas would
+        take what the workbook's formulas read past ``limits.formula_reads``, or when,
+        with it, recalculating the workbook takes longer than ``limits.recalc_seconds``
+        (it is undone).
+
+        Raises:
+            WorkRefused: The change was refused; the workbook is as it was before it.
+            WorkLimitExceeded: The episode's engine time is spent, or the call ran too long.
+        """
+        if op not in MUTATING_OPS:
+            return self.call(op, **arguments)
+        if self.engine_seconds >= self.limits.episode_seconds:
+            raise WorkLimitExceeded(
+                f"This episode has used {self.engine_seconds:.0f} s of spreadsheet engine time, "
+                f"the most one episode may use ({self.limits.episode_seconds:g} s), so it "
+                f"cannot {op} any more; the episode ends here."
+            )
+        if op == "write":
+            self._check_formula_reads(arguments["sheet"], arguments["cells"])
+        return self._run(op, arguments, bounded=True)
 
     def save(self, path: Path) -> None:
         """Write the workbook as ``.xlsx``."""
@@ -276,25 +396,187 @@ class Workbook:
         if self._closed:
             return
         self._closed = True
-        if self._doc is not None and self._generation == self._engine.generation:
-            try:
-                self._engine.call("close", doc=self._doc)
-            except (EngineError, EngineRequestError):
-                pass  # a dead engine has closed it already
+        self._close_document()
         self._pool.release(self._engine)
-        self._doc = None
         shutil.rmtree(self._folder, ignore_errors=True)
 
+    # ---- running ops ------------------------------------------------------------
+    def _run(self, op: str, arguments: dict[str, Any], *, bounded: bool) -> Any:
+        answer = self._send(op, arguments)
+        if op not in MUTATING_OPS:
+            if op == "recalculate":
+                self.recalc_bound = answer.calc_seconds
+            return answer.result
+        self.recalc_bound += answer.calc_seconds
+        if bounded and self.recalc_bound > self.limits.recalc_seconds:
+            measured = self._send("recalculate", {}).calc_seconds
+            self.recalc_bound = measured
+            if measured > self.limits.recalc_seconds:
+                self._close_document()
+                self._rebuild()  # the journal does not hold the change: as before it
+                raise WorkRefused(
+                    f"Refused {op}: with it, recalculating this workbook takes {measured:.1f} s "
+                    f"of engine time, and a workbook may take at most "
+                    f"{self.limits.recalc_seconds:g} s. Formulas that read fewer cells "
+                    "calculate faster. The workbook is as it was before this call."
+                )
+        self._journal.append((op, arguments))
+        self._note_change(op, arguments, answer.result)
+        return answer.result
+
+    def _send(self, op: str, arguments: dict[str, Any]) -> Answer:
+        """One op, with the engine restarted and the workbook replayed when it fails."""
+        limit = self.limits.call_seconds
+        for attempt in (1, 2):
+            try:
+                answer = self._engine.answer(
+                    op, generation=self._generation, doc=self._doc, timeout=limit, **arguments
+                )
+            except EngineTimedOut:
+                self.engine_seconds += limit
+                self._rebuild()
+                # A read may have waited on cells left to calculate; the replay calculated
+                # them, so it is tried once more. A change is never sent again.
+                if op in MUTATING_OPS or attempt == 2:
+                    raise WorkLimitExceeded(
+                        f"The spreadsheet engine stopped {op} after {limit:g} s, the most one "
+                        "call may take; the workbook is as it was before this call, and the "
+                        "episode ends here."
+                    ) from None
+                continue
+            except RequestNotSent:
+                if attempt == 2:
+                    raise
+                self._rebuild(charged=False)  # another workbook's call restarted the engine
+                continue
+            except EngineCrashed as exc:
+                self._rebuild()
+                if attempt == 2 and op not in MUTATING_OPS:
+                    raise
+                if op in MUTATING_OPS:  # one the engine received may have been what crashed it
+                    raise ChangeLost(
+                        f"The spreadsheet engine failed while applying {op} ({exc.message}); "
+                        "the workbook is as it was before this call."
+                    ) from None
+                continue
+            self.engine_seconds += answer.seconds
+            return answer
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    # ---- what formulas read -----------------------------------------------------
+    def _check_formula_reads(self, sheet: str, cells: list[list[Any]]) -> None:
+        writes = self._costs(cells)
+        total = self.ledger.total_after(sheet, [(area, cost.cells) for _, area, cost in writes])
+        limit = self.limits.formula_reads
+        if total <= limit or not writes:
+            return
+        formula, area, cost = max(writes, key=lambda item: item[1].size * item[2].cells)
+        shown = formula if len(formula) <= 80 else formula[:77] + "..."
+        raise WorkRefused(
+            f"Refused {area.a1} on {sheet}: each cell of {shown} reads {cost.cells:,} cells when "
+            f"it is calculated ({cost.largest}: {cost.largest_cells:,}), "
+            f"{area.size * cost.cells:,} for its {area.size:,} cell(s); the formulas of a "
+            f"workbook may read at most {limit:,} cells in all, and this write would bring "
+            f"this one's to {total:,}. Refer to the rows and columns that hold data "
+            "(Inputs!$B$2:$B$200, not Inputs!B:B): a whole column is 1,048,576 cells wherever "
+            "an array is built from it. Nothing was written."
+        )
+
+    def _costs(self, cells: list[list[Any]]) -> list[tuple[str, Area, FormulaCost]]:
+        """``(content, area, cost of one cell)`` of each entry of a write (a value costs 0)."""
+        costs = []
+        for target, content in cells:
+            try:
+                area = parse_area(str(target))
+            except AddressError:
+                continue  # the engine refuses it
+            if isinstance(content, str) and content.startswith("="):
+                costs.append((content, area, formula_cost(content, self._name_target)))
+            else:
+                costs.append((repr(content), area, FormulaCost(0)))
+        return costs
+
+    def _name_target(self, name: str) -> str | None:
+        if self._names is None:
+            self._names = {n["name"].lower(): n["refers_to"] for n in self.call("names")}
+        return self._names.get(name.lower())
+
+    def _note_change(self, op: str, arguments: dict[str, Any], result: Any) -> None:
+        """Keep the formula ledger and the names known in step with a change made."""
+        if op == "write":
+            refused = {item["target"] for item in result["refused"]}
+            kept = [item for item in arguments["cells"] if item[0] not in refused]
+            writes = [(area, cost.cells) for _, area, cost in self._costs(kept)]
+            self.ledger.record(arguments["sheet"], writes)
+        elif op == "insert_rows":
+            self.ledger.insert_rows(arguments["sheet"], arguments["index"], arguments["count"])
+        elif op == "delete_rows":
+            self.ledger.delete_rows(arguments["sheet"], arguments["index"], arguments["count"])
+        if op in ("define_name", "insert_rows", "delete_rows", "add_sheet"):
+            self._names = None
+
+    # ---- documents --------------------------------------------------------------
     def _open(self) -> None:
         # A fresh copy per open: a LibreOffice killed with the file open leaves a lock
         # file beside it, and a locked file would not load again.
         copy = self._folder / f"open-{self.restarts}.xlsx"
         shutil.copyfile(self._source, copy)
-        self._doc = self._engine.call("open", path=str(copy))["doc"]
+        answer = self._engine.answer("open", path=str(copy), timeout=self.limits.call_seconds)
+        self._doc = answer.result["doc"]
         self._generation = self._engine.generation
+        self.recalc_bound = answer.calc_seconds  # opening recalculates everything
 
-    def _recover(self) -> None:
+    def _close_document(self) -> None:
+        if self._doc is not None and self._generation == self._engine.generation:
+            try:
+                self._engine.call("close", doc=self._doc)
+            except (EngineError, EngineRequestError):
+                pass  # a dead engine has closed it already
+        self._doc = None
+
+    def _rebuild(self, *, charged: bool = True) -> None:
+        """Open the workbook again and replay its journal, in bounded time.
+
+        Every journaled change finished within the limits once; should one fail now
+        (an engine slower than it was), the journal ends before it and the replay starts
+        over, at most three times, then the workbook is its source alone. ``charged``:
+        the replay's engine time is this episode's (not when another workbook's call
+        restarted the engine).
+        """
+        self._names = None
+        for _ in range(3):
+            self.restarts += 1
+            self._open()
+            replayed = self._replay(charged)
+            if replayed == len(self._journal):
+                return
+            logger.warning(
+                "a workbook's replay failed at change %d of %d; it ends before that change",
+                replayed + 1,
+                len(self._journal),
+            )
+            del self._journal[replayed:]
+            self._close_document()
+        self._journal.clear()
         self.restarts += 1
         self._open()
-        for op, arguments in self._journal:
-            self._engine.call(op, generation=self._generation, doc=self._doc, **arguments)
+
+    def _replay(self, charged: bool) -> int:
+        """Apply the journal to the freshly opened document; how many changes went in."""
+        for done, (op, arguments) in enumerate(self._journal):
+            if op == "write":
+                arguments = {**arguments, "report": False}  # nobody reads the changed values
+            try:
+                answer = self._engine.answer(
+                    op,
+                    generation=self._generation,
+                    doc=self._doc,
+                    timeout=self.limits.call_seconds,
+                    **arguments,
+                )
+            except (EngineCrashed, EngineRequestError):
+                return done
+            self.recalc_bound += answer.calc_seconds
+            if charged:
+                self.engine_seconds += answer.seconds
+        return len(self._journal)

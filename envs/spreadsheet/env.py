@@ -32,12 +32,21 @@ from skillgym.envs.spreadsheet.addresses import (
     quote_sheet,
     split_sheet,
 )
+from skillgym.envs.spreadsheet.cheats import strategies
 from skillgym.envs.spreadsheet.checks import verify_workbook
-from skillgym.envs.spreadsheet.engine import ChangeLost, EngineRequestError, Workbook
+from skillgym.envs.spreadsheet.coverage_checks import verify_covered
+from skillgym.envs.spreadsheet.engine import (
+    ChangeLost,
+    EngineRequestError,
+    Workbook,
+    WorkLimitExceeded,
+    WorkRefused,
+)
 from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
 from skillgym.envs.spreadsheet.scenario import Scenario
 from skillgym.envs.spreadsheet.scenarios import generate
+from skillgym.envs.spreadsheet.sensitivity import draw_changes
 from skillgym.errors import RequestError
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,6 +138,8 @@ class SpreadsheetEnv(SkillGymEnv):
                 f"Unknown reset options {sorted(options)}; the spreadsheet family takes only 'task'."
             )
         scenario = generate(spec.generator, rng, spec.params)
+        if spec.verifier >= 2:
+            scenario = scenario.covered()
         self._workbook = Workbook(scenario.xlsx_bytes())
         self._scenario = scenario
         self._result = "Opened the workbook."
@@ -149,9 +160,21 @@ class SpreadsheetEnv(SkillGymEnv):
         }
 
     def verify(self) -> Verification:
-        """Recalculate and check outputs, formulas, sensitivity, errors and structure."""
+        """Recalculate and check outputs, formulas, sensitivity, errors and structure.
+
+        From verifier 2 on, every row the task asks for, its links, every input moved (the
+        changes drawn for this episode from a generator of its own) and hidden errors too.
+        """
         assert self._workbook is not None and self._scenario is not None
-        verification = verify_workbook(self._workbook, self._scenario)
+        episode = self.episode
+        assert episode is not None
+        if episode.spec.verifier < 2:
+            verification = verify_workbook(self._workbook, self._scenario)
+        else:
+            if self._scenario.coverage is not None:
+                own = Random(f"{episode.spec.ref}|{episode.seed}|sensitivity")
+                self._scenario.perturbations = draw_changes(self._scenario, own)
+            verification = verify_covered(self._workbook, self._scenario)
         self._result = (
             "Submitted." if self.episode and self.episode.submitted else "Step limit reached."
         )
@@ -165,19 +188,16 @@ class SpreadsheetEnv(SkillGymEnv):
         return lambda _observation: next(plan, submit)
 
     def cheats(self) -> dict[str, Policy]:
-        """Policies that must score below 0.5: pasting the right numbers as constants."""
+        """Policies that must score below 0.5 (``cheats.py``).
+
+        Pasted constants, typed-in inputs, the named results alone, a hidden error, and
+        the task's own shortcuts (the plug, closed forms).
+        """
         assert self._scenario is not None
-        calls = []
-        expected = self._scenario.expected()
-        for name, (sheet, area) in self._scenario.output_cells().items():
-            cells = parse_area(area).cells()
-            values = dict(zip((c.a1 for c in cells), expected[name], strict=True))
-            calls.append(
-                json.dumps({"tool": "write_cells", "args": {"sheet": sheet, "cells": values}})
-            )
-        plan = iter(calls)
-        submit = json.dumps({"tool": "submit", "args": {}})
-        return {"paste-constants": lambda _observation: next(plan, submit)}
+        return {
+            name: _scripted([json.dumps(call) for call in calls])
+            for name, calls in strategies(self._scenario).items()
+        }
 
     def artifact(self, name: str) -> bytes:
         """``workbook.xlsx``: the episode's workbook as it is now."""
@@ -329,12 +349,24 @@ class SpreadsheetEnv(SkillGymEnv):
 
     # ---- internals ----------------------------------------------------------------
     def _call(self, op: str, **arguments: Any) -> Any:
+        """An engine op for the agent, within the workbook's budgets (``work_limits.py``).
+
+        A change refused for its cost is an action error; work past a time limit ends
+        the episode here, verified on the workbook as it was before that call.
+        """
         assert self._workbook is not None
         try:
-            return self._workbook.call(op, **arguments)
+            return self._workbook.change(op, **arguments)
+        except WorkRefused as exc:
+            raise ActionError(str(exc)) from None
         except EngineRequestError as exc:
             raise ActionError(f"The spreadsheet refused {op}: {exc}") from None
         except ChangeLost as exc:
+            raise ActionError(exc.message) from None
+        except WorkLimitExceeded as exc:
+            if self.episode is None or self.episode.done:
+                raise
+            self.abort_episode(exc.message)
             raise ActionError(exc.message) from None
 
     def _sheet_names(self) -> list[str]:
@@ -414,6 +446,13 @@ def _looks_like_cell(name: str) -> bool:
     except AddressError:
         return False
     return True
+
+
+def _scripted(actions: list[str]) -> Policy:
+    """A policy that plays ``actions`` in order, then submits."""
+    plan = iter(actions)
+    submit = json.dumps({"tool": "submit", "args": {}})
+    return lambda _observation: next(plan, submit)
 
 
 __all__ = ["XLSX_MEDIA_TYPE", "SpreadsheetEnv"]

@@ -6,6 +6,12 @@ inputs and outputs as *defined names* (names move with inserted or deleted rows,
 the verifier finds the agent's outputs wherever the model grew), an independent
 Python computation of every output from the inputs, the input changes the
 sensitivity check applies, and the oracle's tool calls.
+
+A build task also describes its :class:`Coverage`, what verifier 2 checks: every row
+the instruction asks for as an output, a truth that can hold a row's first cell at
+another value (to see that the rows computed from it follow), how each input moves,
+and the blunt strategies of the task. It draws nothing from the seed's generator, so
+a version judged by verifier 1 gets the very workbook it always got.
 """
 
 from __future__ import annotations
@@ -13,19 +19,26 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from random import Random
 from typing import Any
 
 from openpyxl import Workbook as XlsxWorkbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
+from skillgym.envs.core.verification import Check
 from skillgym.envs.spreadsheet.addresses import quote_sheet, split_sheet
 
 FIXED_TIME = datetime(2026, 1, 1)  # document properties never carry the generation time
 
 Truth = Callable[[Mapping[str, float]], dict[str, list[float]]]
+Overrides = Mapping[tuple[str, int], float]
+"""Cells held at a value: ``(output name, index of the cell in the output) -> value``."""
+CellTruth = Callable[[Mapping[str, float], Overrides], dict[str, list[float]]]
+Move = Callable[[Random, float], float]
+"""How an input moves for the sensitivity check: its new value, drawn from its old one."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,88 @@ class Output:
     rel_tol: float = 1e-6
     abs_tol: float = 1e-6
     dates: bool = False
+    formula_cells: tuple[int, ...] | None = None
+    """The cells (indexes, row by row) that must be formulas; None: all. The others may
+    hold a typed constant the instruction allows (a 0 for a holder with no new shares)."""
+
+
+class Cells:
+    """The rows a truth computes, cell by cell, with some cells held at given values.
+
+    A truth calls :meth:`put` for each cell in the order the model computes them and
+    goes on with what it returns: the value it computed, or the value the cell is
+    held at. Holding one cell and recomputing is how the verifier learns what the rows
+    computed from it must show.
+
+    Example:
+        >>> cells = Cells({("Revenue", 0): 110.0})
+        >>> [cells.put("Revenue", v) for v in (100.0, 105.0)]
+        [110.0, 105.0]
+    """
+
+    def __init__(self, overrides: Overrides | None = None) -> None:
+        self.rows: dict[str, list[float]] = {}
+        self._overrides = overrides or {}
+
+    def put(self, name: str, value: float) -> float:
+        """Record the next cell of ``name``; what it holds."""
+        row = self.rows.setdefault(name, [])
+        value = self._overrides.get((name, len(row)), value)
+        row.append(value)
+        return value
+
+    def put_all(self, name: str, values: Sequence[float]) -> list[float]:
+        """Record several cells of ``name`` in order; what they hold."""
+        return [self.put(name, value) for value in values]
+
+
+@dataclass(frozen=True)
+class Link:
+    """Rows computed from a cell: hold ``source``'s first cell at another value and they follow.
+
+    ``source`` is a defined name (an output, or a probe naming one cell of an output);
+    ``dependents`` the cells, ``(output, index)``, whose formulas use it directly.
+    """
+
+    source: str
+    dependents: tuple[tuple[str, int], ...]
+    held_at: Callable[[float], float] | None = None
+    """The value the held cell gets from its right value; None: a tenth more (1 for a 0)."""
+
+
+def always(_inputs: Mapping[str, float]) -> bool:
+    """Every set of inputs is a sensible one."""
+    return True
+
+
+@dataclass
+class Coverage:
+    """What verifier 2 checks of a build task, beyond the outputs verifier 1 checked.
+
+    ``outputs``: every row, column and sheet the instruction asks for, each a defined
+    name (``names`` adds the ones the starting workbook lacks, and ``probes``: single
+    cells a link holds, ``name -> (output, index)``). ``truth`` computes them all from
+    the inputs, with cells held (:class:`Cells`). ``links``: what each row feeds.
+    ``moves``: how an input moves (others: up or down 5-20%), except the ``layout``
+    inputs that fix how many rows the model has; ``valid`` says which inputs still make
+    a sensible model. ``headline``: the outputs the instruction names as the results.
+    ``allow_swallowing``: cells the instruction asks to wrap in IFERROR. ``solution``:
+    the oracle when it differs from verifier 1's; ``shortcuts``: blunt strategies of
+    this task (tool calls), played as cheats.
+    """
+
+    outputs: list[Output]
+    truth: CellTruth
+    links: list[Link]
+    headline: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict)
+    probes: dict[str, tuple[str, int]] = field(default_factory=dict)
+    moves: dict[str, Move] = field(default_factory=dict)
+    layout: frozenset[str] = frozenset()
+    valid: Callable[[Mapping[str, float]], bool] = always
+    allow_swallowing: frozenset[tuple[str, int]] = frozenset()
+    solution: list[dict[str, Any]] | None = None
+    shortcuts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +154,32 @@ class Scenario:
     required_names: dict[str, str] = field(default_factory=dict)
     required_sheets: list[str] = field(default_factory=list)
     first_view: str | None = None
+    task_checks: Callable[[Any], list[Check]] | None = None
+    """Checks only this task makes, given the recalculated engine ``Workbook`` (a repair
+    task: inputs and layout untouched, each planted bug gone); they gate like the error check."""
+    coverage: Coverage | None = None
+    """What verifier 2 checks; :meth:`covered` makes the scenario it judges."""
+
+    def covered(self) -> Scenario:
+        """The scenario verifier 2 judges: every asked-for row an output, each one named.
+
+        Adds the coverage's defined names to the starting workbook (this scenario's
+        workbook is changed too: call it once, right after the build).
+        """
+        coverage = self.coverage
+        if coverage is None:
+            return self
+        for name, area in coverage.names.items():
+            if name in self.workbook.defined_names:
+                raise ValueError(f"Expects a new defined name, actual value: {name!r} exists")
+            sheet, cells = split_sheet(area)
+            define_name(self.workbook, name, sheet or "", cells)
+        return replace(
+            self,
+            outputs=coverage.outputs,
+            truth=lambda x: coverage.truth(x, {}),
+            solution=coverage.solution or self.solution,
+        )
 
     def expected(self, changes: Mapping[str, float] | None = None) -> dict[str, list[float]]:
         """The outputs the truth gives for the seeded inputs, with ``changes`` applied."""

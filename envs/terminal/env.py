@@ -24,7 +24,7 @@ from skillgym.envs.terminal.sandbox import SANDBOX_KINDS, Sandbox, sandbox_class
 from skillgym.envs.terminal.shell_client import CommandResult, ShellRequestError
 from skillgym.envs.terminal.task_files import TerminalTask, exports, load_terminal_task
 from skillgym.envs.terminal.verifier import verify_episode
-from skillgym.errors import RequestError, SandboxError
+from skillgym.errors import RequestError, SandboxError, TaskFormatError
 
 OUTPUT_CAP = 16_384
 """Bytes of stdout (and of stderr) a command shows: the first and last halves, and what was cut."""
@@ -181,10 +181,36 @@ class TerminalEnv(SkillGymEnv):
         _, task = self._require()
         return SolutionScriptPolicy(task, self._generated.variables)
 
-    def cheats(self) -> dict[str, Policy]:
-        """Shims of the verifier's tools left in the workspace and on PATH; each must fail."""
+    def script_policy(self, script: str) -> Policy:
+        """A policy that plays ``script`` in this episode as the task's own scripts are played.
+
+        That is: bash in the workspace with the episode's variables exported, then submit.
+        """
         _, task = self._require()
-        return {"shim-the-verifier": ScriptPolicy(SHIM_SCRIPT, task.sandbox.workdir)}
+        return TaskScriptPolicy(script, task, self._generated.variables)
+
+    def cheats(self) -> dict[str, Policy]:
+        """Blunt strategies each task must score below 0.5 on.
+
+        The family's own, played on every task: shims of the verifier's tools left in the
+        workspace and on PATH (``shim-the-verifier``), and a SIGKILL to every process the
+        agent can signal (``kill-everything``). Then the task's own: each
+        ``cheats/NAME.sh`` in its folder, run like ``solution.sh`` (the episode's
+        variables exported, in the workspace), then submit.
+        """
+        _, task = self._require()
+        workdir = task.sandbox.workdir
+        cheats: dict[str, Policy] = {
+            name: ScriptPolicy(script, workdir) for name, script in FAMILY_CHEATS.items()
+        }
+        for name, script in task.cheats.items():
+            if name in cheats:
+                raise TaskFormatError(
+                    f"{task.spec.ref}: cheats/{name}.sh has the name of a cheat every task "
+                    f"plays; expects another name than {sorted(FAMILY_CHEATS)}"
+                )
+            cheats[name] = self.script_policy(script)
+        return cheats
 
     def end_episode(self) -> None:
         """Remove the sandbox."""
@@ -368,15 +394,24 @@ class ScriptPolicy:
         return json.dumps({"tool": "submit", "args": {}})
 
 
-class SolutionScriptPolicy(ScriptPolicy):
-    """The oracle: the task's solution.sh with the episode's variables exported."""
+class TaskScriptPolicy(ScriptPolicy):
+    """A script of the task's folder, run with the episode's variables exported."""
 
-    def __init__(self, task: TerminalTask, variables: dict[str, Any]) -> None:
+    def __init__(
+        self, script: str, task: TerminalTask, variables: dict[str, Any], *, strict: bool = False
+    ) -> None:
         super().__init__(
-            f"set -e\n{exports(variables)}\n{task.solution}",
+            f"{'set -e' if strict else ''}\n{exports(variables)}\n{script}",
             task.sandbox.workdir,
             min(MAX_TIMEOUT, task.sandbox.verifier_timeout * 2),
         )
+
+
+class SolutionScriptPolicy(TaskScriptPolicy):
+    """The oracle: the task's solution.sh with the episode's variables exported, under ``set -e``."""
+
+    def __init__(self, task: TerminalTask, variables: dict[str, Any]) -> None:
+        super().__init__(task.solution, task, variables, strict=True)
 
 
 SHIM_SCRIPT = r"""
@@ -408,3 +443,11 @@ for base in /tmp/.local "$HOME/.local"; do
 done
 mkdir -p /tmp/pytest-of-agent
 """
+
+KILL_SCRIPT = r"""
+# SIGKILL to every process the agent can signal (its shell and this script included).
+( kill -9 -1 )
+"""
+
+FAMILY_CHEATS = {"shim-the-verifier": SHIM_SCRIPT, "kill-everything": KILL_SCRIPT}
+"""The cheats every terminal task is played with, by name (see ``TerminalEnv.cheats``)."""

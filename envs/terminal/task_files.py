@@ -9,6 +9,8 @@
         setup.sh        optional: bash run once before the agent starts (not shown to it)
         generate.py     optional: seeded files and variables (``generator: generate.py``)
         fixtures/       optional: files copied into the workspace as they are
+        cheats/         optional: NAME.sh, blunt strategies the task must score < 0.5 on
+                        (played like solution.sh by ``skillgym validate``)
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ class TerminalTask:
     def solution(self) -> str:
         """The oracle's script."""
         return (self.folder / "solution.sh").read_text(encoding="utf-8")
+
+    @property
+    def cheats(self) -> dict[str, str]:
+        """The task's own blunt strategies: ``cheats/NAME.sh`` by NAME, each a bash script."""
+        folder = self.folder / "cheats"
+        if not folder.is_dir():
+            return {}
+        return {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.sh"))}
 
     @property
     def setup_script(self) -> str | None:

@@ -6,8 +6,10 @@ the runner are copied in (they were never in the sandbox before); the runner run
 the agent's user with a clean environment and the system interpreter, under a
 timeout. Agent code the tests start cannot reach the runner or, once the tests are
 collected, their files (``inside/run_tests.py`` says how). Reward = fraction of tests
-passed; success = all passed; one check per test, whose ``actual`` is pytest's own
-assertion text when it failed.
+passed, gated on the essential ones: a test marked ``@pytest.mark.essential`` is a check
+with ``essential=True``, and a failed essential check leaves 20% of the fraction (see
+``Verification.from_checks``); success = all passed; one check per test, whose
+``actual`` is pytest's own assertion text when it failed.
 
 In ``separate`` mode the tests run in a fresh sandbox from the same image that
 receives only the task's declared ``outputs``.
@@ -102,7 +104,8 @@ def verification_from_report(report: dict[str, Any]) -> Verification:
     """One check per test (and per collection error); no test at all is a failure.
 
     Each check expects its test to pass; ``actual`` says how it ended, with pytest's
-    assertion text for a failure.
+    assertion text for a failure. A test the runner reports as essential (marked
+    ``@pytest.mark.essential``) is an essential check.
 
     Example:
         >>> report = {"tests": {"tests/test_a.py::test_x": {"outcome": "failed",
@@ -120,6 +123,7 @@ def verification_from_report(report: dict[str, Any]) -> Verification:
             detail=""
             if entry["outcome"] == "passed"
             else f"{entry['outcome']}: {entry['message']}",
+            essential=bool(entry.get("essential", False)),
         )
         for nodeid, entry in report["tests"].items()
     ]

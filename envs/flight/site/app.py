@@ -106,6 +106,7 @@ class FlightSite:
         self.today = today
         self.rng = rng
         self.result_delay_ms = result_delay_ms
+        register_pages()
 
     def handle(self, request: Request) -> Response:
         """Answer one request; a bug in a handler is a 500 page, never an exception."""
@@ -160,8 +161,10 @@ class FlightSite:
 
 
 def register_pages() -> None:
-    """Import the handler modules, which fill :data:`ROUTES`."""
+    """Import the handler modules, which fill :data:`ROUTES`.
+
+    Called by each site, not when this module is imported: the handler modules import
+    this one, so any of them (or ``goals.py``, which describes flights with ``search``)
+    can be imported first.
+    """
     from skillgym.envs.flight.site import checkout, manage, search  # noqa: F401
-
-
-register_pages()

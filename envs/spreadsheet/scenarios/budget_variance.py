@@ -7,6 +7,12 @@ the Report sheet for one department: actual per account (SUMIFS over the ledger)
 budget (a two-way lookup), variance, variance % and an over-budget flag, and a totals
 row. Inputs are the budget cells and a sample of ledger amounts, each with its own
 defined name, so the sensitivity check can move both.
+
+Verifier 1 already checked every column of the report; verifier 2 also checks that
+each column is built from the ones the instruction names (the variance from actual
+and budget, the variance % and the flag from the variance, the totals from the
+account rows), moves every input (other departments' budgets and ledger lines too,
+which must leave the report alone), and lets only the variance % use IFERROR.
 """
 
 from __future__ import annotations
@@ -19,7 +25,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
+    Output,
+    Overrides,
+    Scenario,
+    define_name,
+    write_call,
+)
 
 ACCOUNTS = (  # key (for defined names), label, smallest and largest transaction ($)
     ("Salaries", "Salaries", 2_500, 9_000),
@@ -57,6 +72,13 @@ def _amount_name(line: int) -> str:
 
 def _budget_name(department: str, key: str) -> str:
     return f"Bud_{department}_{key}"
+
+
+def _moved_amount(rng: Random, amount: float) -> float:
+    """A ledger amount or a budget, up or down 10-40% (a zero budget gets one), to the cent."""
+    if amount == 0:
+        return 100.0 * rng.randint(5, 30)
+    return round(amount * (1 + rng.choice((-1, 1)) * rng.uniform(0.1, 0.4)), 2)
 
 
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
@@ -199,6 +221,29 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             ],
         }
 
+    def all_cells(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+        cells = Cells(held)
+        spent: dict[str, list[float]] = {k: [] for k in keys}
+        for line, (_, department, key, amount) in enumerate(rows, start=1):
+            if department == target:
+                spent[key].append(x.get(_amount_name(line), amount))
+        actuals = cells.put_all("Actual", [math.fsum(spent[k]) for k in keys])
+        budgets = cells.put_all("BudgetAmount", [x[_budget_name(target, k)] for k in keys])
+        variances = cells.put_all(
+            "Variance", [a - b for a, b in zip(actuals, budgets, strict=True)]
+        )
+        cells.put_all(
+            "VariancePct", [v / b if b else 0.0 for v, b in zip(variances, budgets, strict=True)]
+        )
+        cells.put_all("OverBudget", [1.0 if v > 0 else 0.0 for v in variances])
+        total_actual = cells.put("Totals", math.fsum(actuals))
+        total_budget = cells.put("Totals", math.fsum(budgets))
+        total_variance = cells.put("Totals", math.fsum(variances))
+        cells.put("Totals", total_variance / total_budget if total_budget else 0.0)
+        cells.put("Totals", 1.0 if total_variance > 0 else 0.0)
+        del total_actual
+        return cells.rows
+
     # Sensitivity 1: the department's named ledger lines grow by a quarter, the other
     # departments' lines double (they must not move the report).
     ledger_change = {
@@ -219,6 +264,14 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     other = rng.choice([d for d in departments if d != target])
     budget_change[_budget_name(other, keys[0])] = budget[other, keys[0]] + 1_000.0
 
+    outputs = [
+        Output("Actual", "actual spend per account"),
+        Output("BudgetAmount", "budget per account"),
+        Output("Variance", "variance per account"),
+        Output("VariancePct", "variance % per account"),
+        Output("OverBudget", "over-budget flag per account"),
+        Output("Totals", "totals row"),
+    ]
     ledger = f"Data!$D${DATA_FIRST}:$D${data_last}"
     by_department = f"Data!$B${DATA_FIRST}:$B${data_last}"
     by_account = f"Data!$C${DATA_FIRST}:$C${data_last}"
@@ -254,17 +307,24 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
             "data_last": data_last,
         },
         inputs=inputs,
-        outputs=[
-            Output("Actual", "actual spend per account"),
-            Output("BudgetAmount", "budget per account"),
-            Output("Variance", "variance per account"),
-            Output("VariancePct", "variance % per account"),
-            Output("OverBudget", "over-budget flag per account"),
-            Output("Totals", "totals row"),
-        ],
+        outputs=outputs,
         truth=truth,
         perturbations=[ledger_change, budget_change],
         solution=solution,
         model_sheets=["Report"],
         first_view=f"Report!A1:F{total}",
+        coverage=Coverage(
+            outputs=outputs,
+            truth=all_cells,
+            links=[
+                Link("Actual", (("Variance", 0), ("Totals", 0))),
+                Link("BudgetAmount", (("Variance", 0), ("VariancePct", 0), ("Totals", 1))),
+                Link("Variance", (("VariancePct", 0), ("OverBudget", 0), ("Totals", 2))),
+            ],
+            headline=tuple(output.name for output in outputs),
+            moves={name: _moved_amount for name in inputs},
+            allow_swallowing=frozenset(
+                {("VariancePct", index) for index in range(len(keys))} | {("Totals", 3)}
+            ),
+        ),
     )

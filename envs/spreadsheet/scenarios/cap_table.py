@@ -10,6 +10,13 @@ pool before the top-up, V the pre-money valuation, I the investment and p the ta
 
 Pool top-ups and investors' shares are rounded to whole shares as Excel's ROUND does
 (half away from zero); the price per share is not rounded.
+
+Verifier 1 checked the prices, the top-ups and the shares and ownership after each
+round; verifier 2 checks every row of Rounds and every column of CapTable (each named;
+the typed 0s the instruction allows may stay typed), that each is computed from the
+cells the instruction names (the price from pre-money and the pre-money shares, the
+investors' shares from the price, the shares after a round from the shares before and
+the new ones...), and moves every input.
 """
 
 from __future__ import annotations
@@ -22,7 +29,12 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    CellTruth,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     Truth,
     define_name,
@@ -140,6 +152,185 @@ def truth_for(founders: int) -> Truth:
     return truth
 
 
+ROUNDS_NAMES = (  # verifier 2: every row of Rounds, B (seed) and C (Series A)
+    ("PreMoney", 2, "pre-money valuation"),
+    ("Investment", 3, "investment"),
+    ("PostMoney", 4, "post-money valuation"),
+    ("PoolTarget", 5, "pool target"),
+    ("SharesBefore", 6, "fully diluted shares before the round"),
+    ("PoolBefore", 7, "pool before the top-up"),
+    ("PoolTopUp", 8, "pool top-up shares"),
+    ("PreMoneyShares", 9, "pre-money fully diluted shares"),
+    ("SharePrice", 10, "price per share"),
+    ("NewInvestorShares", 11, "new shares issued to the investors"),
+    ("PostMoneyShares", 12, "post-money fully diluted shares"),
+)
+CAP_NAMES = (  # verifier 2: every column of CapTable, holders and the total
+    ("SharesBeforeSeed", "B", "shares before the seed"),
+    ("SeedNewShares", "C", "new shares in the seed"),
+    ("SharesAfterSeed", "D", "shares after the seed"),
+    ("OwnershipAfterSeed", "E", "ownership after the seed"),
+    ("SeriesANewShares", "F", "new shares in the Series A"),
+    ("SharesAfterSeriesA", "G", "shares after the Series A"),
+    ("OwnershipAfterSeriesA", "H", "ownership after the Series A"),
+)
+
+
+def _rounded_top_up(before: float, pool: float, pre: float, post: float, target: float) -> float:
+    """The top-up as the sheet computes it from the post-money cell, rounded, never below 0."""
+    k = target * post / pre
+    return max(0.0, excel_round((k * before - pool) / (1 - k)))
+
+
+def cells_for(founders: int) -> CellTruth:
+    """Verifier 2's truth: every Rounds and CapTable cell, some held."""
+    pool, seed, lead, co = founders, founders + 1, founders + 2, founders + 3
+
+    def truth(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+        cells = Cells(held)
+        put = cells.put
+        founder_shares = [x[f"FounderShares{i}"] for i in range(1, founders + 1)]
+        b = cells.put_all("SharesBeforeSeed", [*founder_shares, x["PoolShares0"], 0.0, 0.0, 0.0])
+        b_total = put("SharesBeforeSeed", sum(b))
+        seed_round = _round(cells, x, "Seed", (b_total, b[pool]))
+        c = [0.0] * founders + [seed_round["top_up"], 0.0, 0.0, 0.0]
+        c[seed] = excel_round(seed_round["investment"] / seed_round["price"])
+        c = cells.put_all("SeedNewShares", c)
+        put("SeedNewShares", sum(c))
+        new = put("NewInvestorShares", c[seed])
+        put("PostMoneyShares", seed_round["pre_shares"] + new)
+        d = cells.put_all("SharesAfterSeed", [b[i] + c[i] for i in range(len(b))])
+        d_total = put("SharesAfterSeed", sum(d))
+        e = cells.put_all("OwnershipAfterSeed", [share / d_total for share in d])
+        put("OwnershipAfterSeed", sum(e))
+        a_round = _round(cells, x, "SeriesA", (d_total, d[pool]))
+        f = [0.0] * founders + [a_round["top_up"], 0.0, 0.0, 0.0]
+        f[lead] = excel_round(x["SeriesALead"] / a_round["price"])
+        f[co] = excel_round(x["SeriesACo"] / a_round["price"])
+        f = cells.put_all("SeriesANewShares", f)
+        put("SeriesANewShares", sum(f))
+        new = put("NewInvestorShares", f[lead] + f[co])
+        put("PostMoneyShares", a_round["pre_shares"] + new)
+        g = cells.put_all("SharesAfterSeriesA", [d[i] + f[i] for i in range(len(d))])
+        g_total = put("SharesAfterSeriesA", sum(g))
+        h = cells.put_all("OwnershipAfterSeriesA", [share / g_total for share in g])
+        put("OwnershipAfterSeriesA", sum(h))
+        return cells.rows
+
+    return truth
+
+
+def _round(
+    cells: Cells, x: Mapping[str, float], which: str, holdings: tuple[float, float]
+) -> dict[str, float]:
+    """One column of Rounds, rows 2-10 (rows 11 and 12 follow the cap table's new shares)."""
+    put = cells.put
+    if which == "Seed":
+        pre = put("PreMoney", x["SeedPreMoney"])
+        investment = put("Investment", x["SeedInvestment"])
+        target_input = x["SeedPoolTarget"]
+    else:
+        pre = put("PreMoney", x["SeriesAPreMoney"])
+        investment = put("Investment", x["SeriesALead"] + x["SeriesACo"])
+        target_input = x["SeriesAPoolTarget"]
+    post = put("PostMoney", pre + investment)
+    target = put("PoolTarget", target_input)
+    before = put("SharesBefore", holdings[0])
+    pool = put("PoolBefore", holdings[1])
+    top_up = put("PoolTopUp", _rounded_top_up(before, pool, pre, post, target))
+    pre_shares = put("PreMoneyShares", before + top_up)
+    price = put("SharePrice", pre / pre_shares)
+    return {
+        "top_up": top_up,
+        "pre_shares": pre_shares,
+        "price": price,
+        "investment": investment,
+    }
+
+
+def _targets_sensible(x: Mapping[str, float]) -> bool:
+    return 0 < x["SeedPoolTarget"] < 0.5 and 0 < x["SeriesAPoolTarget"] < 0.5
+
+
+def _whole_shares(rng: Random, shares: float) -> float:
+    return float(round(shares * (1 + rng.choice((-1, 1)) * rng.uniform(0.05, 0.2)), -3))
+
+
+def coverage(founders: int, total_row: int) -> Coverage:
+    """What verifier 2 checks: every row and column, how they link, every input."""
+    pool, seed, lead, co, total = (founders + k for k in range(5))
+    typed_zeros = {  # the cells the instruction lets hold a typed 0
+        "SharesBeforeSeed": {seed, lead, co},
+        "SeedNewShares": {*range(founders), lead, co},
+        "SeriesANewShares": {*range(founders), seed},
+    }
+    outputs = [Output(name, f"{label}, seed and Series A") for name, _, label in ROUNDS_NAMES]
+    outputs += [
+        Output(
+            name,
+            f"{label}, every holder and the total",
+            formula_cells=tuple(i for i in range(total + 1) if i not in typed_zeros.get(name, ())),
+        )
+        for name, _, label in CAP_NAMES
+    ]
+    first = {name: ((name, 0),) for name, _, _ in (*ROUNDS_NAMES, *CAP_NAMES)}
+    links = [
+        Link("PreMoney", (("PostMoney", 0), ("PoolTopUp", 0), ("SharePrice", 0))),
+        Link("Investment", first["PostMoney"]),
+        Link("SharesBefore", (("PoolTopUp", 0), ("PreMoneyShares", 0))),
+        Link("PoolBefore", first["PoolTopUp"]),
+        Link("PoolTopUp", (("PreMoneyShares", 0), ("SeedNewShares", pool))),
+        Link("PreMoneyShares", first["SharePrice"]),
+        Link("SharePrice", (("SeedNewShares", seed),)),
+        Link("NewInvestorShares", first["PostMoneyShares"]),
+        Link("SharesBeforeSeed", (("SharesAfterSeed", 0), ("SharesBeforeSeed", total))),
+        Link("SeedNewShares", first["SharesAfterSeed"]),
+        Link(
+            "SharesAfterSeed",
+            (("OwnershipAfterSeed", 0), ("SharesAfterSeriesA", 0), ("SharesAfterSeed", total)),
+        ),
+        Link("SeriesANewShares", first["SharesAfterSeriesA"]),
+        Link("SharesAfterSeriesA", (("OwnershipAfterSeriesA", 0), ("SharesAfterSeriesA", total))),
+        Link("SeriesAPrice", (("SeriesANewShares", lead), ("SeriesANewShares", co))),
+        Link("SeriesAPoolTopUp", (("SeriesANewShares", pool), ("PreMoneyShares", 1))),
+        Link("PostSeedTotal", (("SharesBefore", 1), ("OwnershipAfterSeed", 0))),
+        Link("PostSeedPool", (("PoolBefore", 1),)),
+    ]
+    old = {"PoolTopUp", "SharePrice"}
+    names = {name: f"Rounds!B{row}:C{row}" for name, row, _ in ROUNDS_NAMES if name not in old}
+    names |= {name: f"CapTable!{col}2:{col}{total_row}" for name, col, _ in CAP_NAMES}
+    names |= {
+        "SeriesAPrice": "Rounds!C10",
+        "SeriesAPoolTopUp": "Rounds!C8",
+        "PostSeedTotal": f"CapTable!D{total_row}",
+        "PostSeedPool": f"CapTable!D{pool + 2}",
+    }
+    moves = {f"FounderShares{i}": _whole_shares for i in range(1, founders + 1)}
+    moves["PoolShares0"] = _whole_shares
+    return Coverage(
+        outputs=outputs,
+        truth=cells_for(founders),
+        links=links,
+        headline=(
+            "SharePrice",
+            "PoolTopUp",
+            "PostSeedShares",
+            "PostSeedOwnership",
+            "PostSeriesAShares",
+            "PostSeriesAOwnership",
+        ),
+        names=names,
+        probes={
+            "SeriesAPrice": ("SharePrice", 1),
+            "SeriesAPoolTopUp": ("PoolTopUp", 1),
+            "PostSeedTotal": ("SharesAfterSeed", total),
+            "PostSeedPool": ("SharesAfterSeed", pool),
+        },
+        moves=moves,
+        valid=lambda x: _targets_sensible(x) and _sensible(x, founders, changes=[]),
+    )
+
+
 def _draw(rng: Random, founders: int) -> dict[str, float]:
     x = {
         f"FounderShares{i}": float(rng.randrange(2_000_000, 6_000_001, 50_000))
@@ -172,9 +363,15 @@ def _perturbations(x: Mapping[str, float]) -> list[dict[str, float]]:
     ]
 
 
-def _sensible(x: Mapping[str, float], founders: int) -> bool:
-    """Real top-ups everywhere, and nothing to round within 0.001 of a half."""
-    for change in [{}, *_perturbations(x)]:
+def _sensible(
+    x: Mapping[str, float], founders: int, changes: list[dict[str, float]] | None = None
+) -> bool:
+    """Real top-ups everywhere, and nothing to round within 0.001 of a half.
+
+    Also under every change of ``changes`` (by default the fixed perturbations verifier
+    1 applies).
+    """
+    for change in [{}, *(_perturbations(x) if changes is None else changes)]:
         raw = rounds({**x, **change}, founders)["raw"]
         if raw[0] < 10_000 or raw[2] < 10_000:
             return False
@@ -300,4 +497,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Rounds", "CapTable"],
         first_view=f"CapTable!A1:H{total_row}",
+        coverage=coverage(founders, total_row),
     )

@@ -5,6 +5,12 @@ acquisition (age 0 = 100%), the monthly ARPU and a price increase from a given m
 The agent fills a cohort grid (cohorts down, calendar months across; a cohort has no
 customers before the month it is acquired), the active customers, ARPU and revenue per
 month, the year's revenue and the customers at year end.
+
+Verifier 2 also checks each cohort's new customers (B4:B15, named), that the grid
+is built from them, the active row from the grid, revenue from the active customers
+and the ARPU, the year's revenue from the monthly revenue and the year-end customers
+from month 12, and moves every input (each cohort's size, each age's retention, the
+pricing).
 """
 
 from __future__ import annotations
@@ -16,7 +22,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
+    Output,
+    Overrides,
+    Scenario,
+    define_name,
+    write_call,
+)
 
 MONTHS = 12
 COLUMNS = "CDEFGHIJKLMN"  # calendar months 1-12 on Model
@@ -58,6 +73,86 @@ def revenue_build(x: Mapping[str, float]) -> dict[str, list[float]]:
         "TotalRevenue": [math.fsum(revenue)],
         "EndingCustomers": [active[-1]],
     }
+
+
+def all_cells(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+    """Every cell of the build, some held (verifier 2's truth)."""
+    cells = Cells(held)
+    new = cells.put_all("CohortNew", [x[_new(m)] for m in range(1, MONTHS + 1)])
+    retention = [x[_ret(a)] for a in range(MONTHS)]
+    grid = [
+        cells.put_all(
+            "CohortCustomers",
+            [new[c - 1] * retention[m - c] if m >= c else 0.0 for m in range(1, MONTHS + 1)],
+        )
+        for c in range(1, MONTHS + 1)
+    ]
+    active = cells.put_all(
+        "ActiveCustomers", [math.fsum(grid[c][m] for c in range(MONTHS)) for m in range(MONTHS)]
+    )
+    raised = x["Arpu"] * (1 + x["PriceIncrease"])
+    arpu = cells.put_all(
+        "ArpuByMonth",
+        [raised if m >= x["IncreaseMonth"] else x["Arpu"] for m in range(1, MONTHS + 1)],
+    )
+    revenue = cells.put_all("Revenue", [a * p for a, p in zip(active, arpu, strict=True)])
+    cells.put("TotalRevenue", math.fsum(revenue))
+    cells.put("EndingCustomers", active[-1])
+    return cells.rows
+
+
+def _retained(rng: Random, share: float) -> float:
+    return round(share * rng.uniform(0.8, 0.97), 4)
+
+
+def _customers(rng: Random, count: float) -> float:
+    return float(max(1, round(count * rng.uniform(0.75, 1.25))))
+
+
+def _other_month(rng: Random, month: float) -> float:
+    return float(rng.choice([m for m in range(2, MONTHS + 1) if m != month]))
+
+
+def coverage(inputs: Mapping[str, float], solution: list[dict[str, Any]]) -> Coverage:
+    """What verifier 2 checks: the new-customer column too, how the rows link, every input."""
+    outputs = [
+        Output("CohortNew", "new customers per cohort"),
+        Output("CohortCustomers", "active customers by cohort and month"),
+        Output("ActiveCustomers", "active customers, months 1-12"),
+        Output("ArpuByMonth", "ARPU, months 1-12"),
+        Output("Revenue", "revenue, months 1-12"),
+        Output("TotalRevenue", "total FY revenue"),
+        Output("EndingCustomers", "customers at year end"),
+    ]
+    links = [
+        Link("CohortNew", tuple(("CohortCustomers", m) for m in range(MONTHS))),
+        Link("CohortCustomers", (("ActiveCustomers", 0),)),
+        Link("ActiveCustomers", (("Revenue", 0),)),
+        Link("ArpuByMonth", (("Revenue", 0),)),
+        Link("Revenue", (("TotalRevenue", 0),)),
+        Link("ActiveMonth12", (("EndingCustomers", 0),)),
+    ]
+    moves = {_new(m): _customers for m in range(1, MONTHS + 1)}
+    moves |= {_ret(a): _retained for a in range(MONTHS)}
+    moves["IncreaseMonth"] = _other_month
+    cells = {**solution[0]["args"]["cells"], f"C{REVENUE}:N{REVENUE}": f"=C{ACTIVE}*C{ARPU}"}
+    return Coverage(
+        outputs=outputs,
+        truth=all_cells,
+        links=links,
+        headline=(
+            "CohortCustomers",
+            "ActiveCustomers",
+            "ArpuByMonth",
+            "Revenue",
+            "TotalRevenue",
+            "EndingCustomers",
+        ),
+        names={"CohortNew": f"Model!B{FIRST}:B{LAST}", "ActiveMonth12": f"Model!N{ACTIVE}"},
+        probes={"ActiveMonth12": ("ActiveCustomers", MONTHS - 1)},
+        moves=moves,
+        solution=[write_call("Model", cells)],
+    )
 
 
 def retention_curve(rng: Random) -> list[float]:
@@ -184,4 +279,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Model"],
         first_view=f"Model!A1:N{ENDING}",
+        coverage=coverage(inputs, solution),
     )

@@ -1,4 +1,10 @@
-"""A 5-year unlevered DCF with a Gordon-growth terminal value, EV and the deal's IRR."""
+"""A 5-year unlevered DCF with a Gordon-growth terminal value, EV and the deal's IRR.
+
+Verifier 1 checked the FCF row, the terminal value, EV and the IRR; verifier 2 checks
+every row of the forecast (each one named), the links between them (revenue feeds
+EBITDA, D&A, capex and the change in NWC; the FCF row feeds its PV and the buyer's
+flows; year-5 FCF feeds the terminal value...) and moves every input.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     define_name,
     inputs_sheet,
@@ -89,6 +99,118 @@ def forecast(x: Mapping[str, float], *, with_irr: bool = True) -> dict[str, list
     }
 
 
+ROW_NAMES = (  # verifier 2: every forecast row, named over C:G
+    ("Revenue", 2, "revenue"),
+    ("Ebitda", 3, "EBITDA"),
+    ("DepAmort", 4, "D&A"),
+    ("Ebit", 5, "EBIT"),
+    ("Taxes", 6, "taxes"),
+    ("Nopat", 7, "NOPAT"),
+    ("Capex", 8, "capex"),
+    ("NwcChange", 9, "change in NWC"),
+    ("FreeCashFlow", 10, "unlevered FCF"),
+    ("DiscountFactor", 11, "discount factor"),
+    ("PvFcf", 12, "PV of FCF"),
+)
+
+
+def model_rows(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+    """Every row and cell of the model from the inputs, some cells held (verifier 2's truth)."""
+    cells = Cells(held)
+    previous = x["Revenue0"]
+    fcf, pvs = [], []
+    factor = 1.0
+    for t in range(1, YEARS + 1):
+        revenue = cells.put("Revenue", x["Revenue0"] * (1 + x["Growth"]) ** t)
+        ebitda = cells.put("Ebitda", revenue * x["EbitdaMargin"])
+        da = cells.put("DepAmort", revenue * x["DaPct"])
+        ebit = cells.put("Ebit", ebitda - da)
+        taxes = cells.put("Taxes", ebit * x["TaxRate"])
+        nopat = cells.put("Nopat", ebit - taxes)
+        capex = cells.put("Capex", revenue * x["CapexPct"])
+        nwc = cells.put("NwcChange", x["NwcPct"] * (revenue - previous))
+        fcf.append(cells.put("FreeCashFlow", nopat + da - capex - nwc))
+        factor = cells.put("DiscountFactor", 1 / (1 + x["Wacc"]) ** t)
+        pvs.append(cells.put("PvFcf", fcf[-1] * factor))
+        previous = revenue
+    growth = x["TerminalGrowth"]
+    terminal = cells.put("TerminalValue", fcf[-1] * (1 + growth) / (x["Wacc"] - growth))
+    pv_terminal = cells.put("PvTerminalValue", terminal * factor)
+    cells.put("EnterpriseValue", sum(pvs) + pv_terminal)
+    flows = cells.put_all("BuyerFlows", [-x["EntryPrice"], *fcf[:-1], fcf[-1] + terminal])
+    cells.put("DealIrr", irr(flows) if _has_irr(flows) else float("nan"))
+    return cells.rows
+
+
+def _has_irr(flows: list[float]) -> bool:
+    def value(rate: float) -> float:
+        return sum(f / (1 + rate) ** t for t, f in enumerate(flows))
+
+    return value(-0.99) * value(10.0) < 0
+
+
+def sensible(x: Mapping[str, float]) -> bool:
+    """WACC above terminal growth by a point, margins that leave a positive FCF, an IRR."""
+    if x["Wacc"] - x["TerminalGrowth"] < 0.01 or x["TaxRate"] >= 1:
+        return False
+    rows = model_rows(x, {})
+    return min(rows["FreeCashFlow"]) > 0 and _has_irr(rows["BuyerFlows"])
+
+
+def coverage(inputs: Mapping[str, float], solution: list[dict[str, Any]]) -> Coverage:
+    """What verifier 2 checks: every row, its links, every input moved."""
+    outputs = [Output(name, f"{label}, years 1-5") for name, _, label in ROW_NAMES]
+    outputs += [
+        Output("TerminalValue", "terminal value"),
+        Output("PvTerminalValue", "PV of the terminal value"),
+        Output("EnterpriseValue", "enterprise value"),
+        Output("BuyerFlows", "cash flows to the buyer, years 0-5"),
+        Output("DealIrr", "deal IRR"),
+    ]
+    first = {name: ((name, 0),) for name, _, _ in ROW_NAMES}
+    links = [
+        Link(
+            "Revenue", (*first["Ebitda"], *first["DepAmort"], *first["Capex"], *first["NwcChange"])
+        ),
+        Link("Ebitda", first["Ebit"]),
+        Link("DepAmort", (*first["Ebit"], *first["FreeCashFlow"])),
+        Link("Ebit", (*first["Taxes"], *first["Nopat"])),
+        Link("Taxes", first["Nopat"]),
+        Link("Nopat", first["FreeCashFlow"]),
+        Link("Capex", first["FreeCashFlow"]),
+        Link("NwcChange", first["FreeCashFlow"]),
+        Link("FreeCashFlow", (*first["PvFcf"], ("BuyerFlows", 1))),
+        Link("DiscountFactor", first["PvFcf"]),
+        Link("PvFcf", (("EnterpriseValue", 0),)),
+        Link("FcfYear5", (("TerminalValue", 0), ("PvFcf", 4), ("BuyerFlows", 5))),
+        Link("TerminalValue", (("PvTerminalValue", 0), ("BuyerFlows", 5))),
+        Link("PvTerminalValue", (("EnterpriseValue", 0),)),
+        Link("BuyerFlows", (("DealIrr", 0),)),
+    ]
+    names = {name: f"Model!C{row}:G{row}" for name, row, _ in ROW_NAMES if name != "FreeCashFlow"}
+    names |= {
+        "PvTerminalValue": "Model!G15",
+        "BuyerFlows": "Model!B17:G17",
+        "FcfYear5": "Model!G10",
+    }
+    oracle = [
+        write_call(
+            "Model",
+            {**solution[0]["args"]["cells"], "C16": "=SUM(C12:G12)+G15"},
+        )
+    ]
+    return Coverage(
+        outputs=outputs,
+        truth=model_rows,
+        links=links,
+        headline=("FreeCashFlow", "TerminalValue", "EnterpriseValue", "DealIrr"),
+        names=names,
+        probes={"FcfYear5": ("FreeCashFlow", 4)},
+        valid=sensible,
+        solution=oracle,
+    )
+
+
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
     """Draw the assumptions; lay out Inputs and an empty Model."""
     inputs = {
@@ -159,4 +281,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Model"],
         first_view="Model!A1:G18",
+        coverage=coverage(inputs, solution),
     )

@@ -8,10 +8,18 @@ paid. Payment dates come from EDATE on a seeded start date; both options are val
 with XNPV at the after-tax cost of debt, the lease-minus-buy flows get an XIRR (one
 sign change by construction: the price saved up front, then the costs of leasing),
 and the residual's present value is taken with PV over YEARFRAC's actual/365 years.
+
+Verifier 2 also checks depreciation, maintenance and the lease - buy column, the
+after-tax rate, the book value and the residual proceeds (each named), that each is
+built from the cells the instruction names (the buy flows from depreciation and
+maintenance, the XNPVs from the flows, the dates and the rate...), and moves every
+input but the two that fix how many rows the schedule has (the term and the months
+between payments).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from random import Random
@@ -20,7 +28,11 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     define_name,
     inputs_sheet,
@@ -168,6 +180,134 @@ def perturbations_of(x: Mapping[str, float]) -> list[dict[str, float]]:
     ]
 
 
+def cells_for(periods: int) -> Any:
+    """Verifier 2's truth for a schedule of ``periods`` + 1 rows: every cell, some held."""
+
+    def truth(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+        cells = Cells(held)
+        put = cells.put
+        step, tax = int(x["PaymentMonths"]), x["TaxRate"]
+        start = to_date(x["StartDate"])
+        serials = cells.put_all(
+            "PaymentDates", [to_serial(edate(start, step * k)) for k in range(periods + 1)]
+        )
+        dates = [to_date(serial) for serial in serials]
+        depreciation = [
+            put("Depreciation", x["Price"] / x["TaxLife"] * _yearfrac(dates[k - 1], dates[k]))
+            for k in range(1, periods + 1)
+        ]
+        maintenance = [
+            put(
+                "Maintenance",
+                x["MaintenanceYear1"]
+                * step
+                / 12
+                * (1 + x["MaintenanceEscalation"]) ** math.floor(_yearfrac(start, dates[k - 1])),
+            )
+            for k in range(1, periods + 1)
+        ]
+        book = put("BookValue", x["Price"] - sum(depreciation))
+        residual = put("ResidualProceeds", x["ResidualValue"] - tax * (x["ResidualValue"] - book))
+        buy = [put("BuyFlows", -x["Price"])]
+        for k in range(1, periods + 1):
+            flow = -maintenance[k - 1] * (1 - tax) + tax * depreciation[k - 1]
+            buy.append(put("BuyFlows", flow + (residual if k == periods else 0.0)))
+        term_periods = x["TermMonths"] / step
+        lease = cells.put_all(
+            "LeaseFlows",
+            [
+                -x["LeasePayment"] * (1 - tax) if k < term_periods else 0.0
+                for k in range(periods + 1)
+            ],
+        )
+        incremental = cells.put_all(
+            "LeaseMinusBuy", [lf - bf for lf, bf in zip(lease, buy, strict=True)]
+        )
+        rate = put("AfterTaxRate", x["DebtRate"] * (1 - tax))
+        pv_buy = put("Valuation", xnpv(rate, buy, dates))
+        pv_lease = put("Valuation", xnpv(rate, lease, dates))
+        put("Valuation", pv_lease - pv_buy)
+        put("IncrementalIrr", xirr(incremental, dates))
+        years = (dates[-1] - start).days / 365
+        put("ResidualPv", residual / (1 + rate) ** years)
+        return cells.rows
+
+    return truth
+
+
+def _yearfrac(start: date, end: date) -> float:
+    """YEARFRAC basis 0 of two dates in either order, as Excel gives it (never negative)."""
+    return yearfrac_30_360(min(start, end), max(start, end))
+
+
+def _a_week_off(serial: float) -> float:
+    """A date a week earlier (a week later early in a month): never the end of February."""
+    day = to_date(serial).day
+    return serial - 7 if day > 7 else serial + 7
+
+
+def _other_start(rng: Random, serial: float) -> float:
+    return to_serial(edate(to_date(serial), rng.choice((-5, -3, -2, -1, 1, 2, 4, 7))))
+
+
+def coverage(periods: int, last: int) -> Coverage:
+    """What verifier 2 checks: every column and summary cell, how they link, every input."""
+    outputs = [
+        Output("PaymentDates", f"dates, periods 0-{periods}", dates=True),
+        Output("Depreciation", f"tax depreciation, periods 1-{periods}"),
+        Output("Maintenance", f"maintenance, periods 1-{periods}"),
+        Output("BuyFlows", "after-tax flows of buying"),
+        Output("LeaseFlows", "after-tax flows of leasing"),
+        Output("LeaseMinusBuy", "lease - buy flows"),
+        Output("AfterTaxRate", "after-tax cost of debt"),
+        Output("Valuation", "XNPV of buying, of leasing, and the NAL"),
+        Output("IncrementalIrr", "XIRR of the lease - buy flows"),
+        Output("ResidualPv", "PV of the after-tax residual proceeds"),
+        Output("BookValue", "tax book value at the end of the term"),
+        Output("ResidualProceeds", "after-tax residual proceeds"),
+    ]
+    links = [
+        Link(
+            "PaymentDates",
+            (("Depreciation", 0), ("Valuation", 0), ("Valuation", 1)),
+            held_at=_a_week_off,
+        ),
+        Link("Depreciation", (("BuyFlows", 1), ("BookValue", 0))),
+        Link("Maintenance", (("BuyFlows", 1),)),
+        Link("BuyFlows", (("Valuation", 0), ("LeaseMinusBuy", 0))),
+        Link("LeaseFlows", (("Valuation", 1), ("LeaseMinusBuy", 0))),
+        Link("LeaseMinusBuy", (("IncrementalIrr", 0),)),
+        Link("AfterTaxRate", (("Valuation", 0), ("Valuation", 1), ("ResidualPv", 0))),
+        Link("Valuation", (("Valuation", 2),)),
+        Link("BookValue", (("ResidualProceeds", 0),)),
+        Link("ResidualProceeds", (("BuyFlows", periods), ("ResidualPv", 0))),
+    ]
+    return Coverage(
+        outputs=outputs,
+        truth=cells_for(periods),
+        links=links,
+        headline=(
+            "PaymentDates",
+            "BuyFlows",
+            "LeaseFlows",
+            "Valuation",
+            "IncrementalIrr",
+            "ResidualPv",
+        ),
+        names={
+            "Depreciation": f"Schedule!C3:C{last}",
+            "Maintenance": f"Schedule!D3:D{last}",
+            "LeaseMinusBuy": f"Schedule!G2:G{last}",
+            "AfterTaxRate": "Summary!B2",
+            "BookValue": "Summary!B9",
+            "ResidualProceeds": "Summary!B10",
+        },
+        moves={"StartDate": _other_start},
+        layout=frozenset({"TermMonths", "PaymentMonths"}),
+        valid=lambda x: x["TaxLife"] * 12 >= x["TermMonths"] and well_posed(x),
+    )
+
+
 def draw_inputs(rng: Random, low: int, high: int) -> dict[str, float]:
     """The deal: price, residual, tax and maintenance, and a lessor's quoted payment."""
     step = rng.choice((1, 3))
@@ -302,4 +442,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Schedule", "Summary"],
         first_view="Inputs!A1:B12",
+        coverage=coverage(periods, last),
     )

@@ -1,4 +1,12 @@
-"""A monthly amortisation schedule for a commercial loan with a balloon, from PMT/IPMT/PPMT."""
+"""A monthly amortisation schedule for a commercial loan with a balloon, from PMT/IPMT/PPMT.
+
+Verifier 1 checked the dates, interest and closing balances and the summary; verifier 2
+checks every column (opening balance, payment and principal too), that each opening
+balance is the month before's closing and each closing the opening less the principal
+(balances from closed forms fail), that the total interest sums the interest column and
+the balance after the last payment is the schedule's, and moves every input, the term
+too (the schedule keeps its rows; the payment is sized for the longer term).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +18,17 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     define_name,
     inputs_sheet,
     write_call,
 )
-from skillgym.envs.spreadsheet.solvers import eomonth, ipmt, pmt, to_date
+from skillgym.envs.spreadsheet.solvers import eomonth, ipmt, pmt, ppmt, to_date
 from skillgym.envs.spreadsheet.solvers import to_serial as serial
 
 TERMS = (36, 48, 60, 72, 84)
@@ -79,6 +91,131 @@ def schedule(x: Mapping[str, float]) -> dict[str, list[float]]:
         "TotalInterest": [sum(interest)],
         "FinalBalance": [closing[-1]],
     }
+
+
+def rows_for(term: int) -> Any:
+    """Verifier 2's truth for a schedule of ``term`` rows: every column, some cells held."""
+
+    def rows(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+        rate = x["AnnualRate"] / 12
+        n = int(x["TermMonths"])  # may exceed the rows when the check lengthens the term
+        principal, balloon = x["Principal"], x["Balloon"]
+        cells = Cells(held)
+        payment = pmt(rate, n, -principal, balloon)
+        closing, interest = principal, []
+        for k in range(1, term + 1):
+            cells.put("PaymentDates", serial(month_end(x["FirstPayment"], k - 1)))
+            opening = cells.put("OpeningBalance", principal if k == 1 else closing)
+            cells.put("Payment", payment)
+            interest.append(cells.put("Interest", ipmt(rate, k, n, -principal, balloon)))
+            repaid = cells.put("PrincipalRepaid", ppmt(rate, k, n, -principal, balloon))
+            closing = cells.put("ClosingBalance", opening - repaid)
+        cells.put("MonthlyPayment", payment)
+        cells.put("TotalInterest", sum(interest))
+        cells.put("FinalBalance", closing)
+        return cells.rows
+
+    return rows
+
+
+def _later_term(rng: Random, term: float) -> float:
+    return term + rng.choice((6, 12, 18, 24))
+
+
+def _other_balloon(rng: Random, balloon: float) -> float:
+    if balloon == 0:
+        return float(rng.randrange(5, 30) * 5_000)
+    return float(round(balloon * rng.uniform(0.6, 1.4), -3))
+
+
+def _other_first_payment(rng: Random, first: float) -> float:
+    return serial(month_end(first, rng.choice((-3, -2, -1, 1, 2, 3, 5, 7, 11))))
+
+
+def _sensible(x: Mapping[str, float]) -> bool:
+    return 0 < x["AnnualRate"] < 0.5 and 0 <= x["Balloon"] < 0.8 * x["Principal"]
+
+
+def coverage(term: int, last: int, rate: str, terms: str) -> Coverage:
+    """What verifier 2 checks: every column and summary cell, how they link, every input."""
+    months = f"months 1-{term}"
+    outputs = [
+        Output("PaymentDates", "payment dates as serial numbers", dates=True),
+        Output("OpeningBalance", f"opening balance, {months}"),
+        Output("Payment", f"payment, {months}"),
+        Output("Interest", f"interest, {months}"),
+        Output("PrincipalRepaid", f"principal repaid, {months}"),
+        Output("ClosingBalance", f"closing balance, {months}"),
+        Output("MonthlyPayment", "monthly payment"),
+        Output("TotalInterest", "total interest paid"),
+        Output("FinalBalance", "balance after the last payment, before the balloon"),
+    ]
+    links = [
+        Link("OpeningBalance", (("ClosingBalance", 0),)),
+        Link("PrincipalRepaid", (("ClosingBalance", 0),)),
+        Link("ClosingBalance", (("OpeningBalance", 1),)),
+        Link("Interest", (("TotalInterest", 0),)),
+        Link("LastClosingBalance", (("FinalBalance", 0),)),
+    ]
+    closed_form = [
+        write_call(
+            "Schedule",
+            {
+                f"B2:B{last}": "=EOMONTH(Inputs!$B$6,A2-1)",
+                f"E2:E{last}": f"=IPMT({rate},A2,{terms})",
+                f"G2:G{last}": f"=FV({rate},A2,PMT({rate},{terms}),-Inputs!$B$2)",
+            },
+        ),
+        write_call(
+            "Summary",
+            {
+                "B2": f"=PMT({rate},{terms})",
+                "B3": f"=SUM(Schedule!E2:E{last})",
+                "B4": f"=Schedule!G{last}",
+            },
+        ),
+    ]
+    summary_only = [
+        write_call(
+            "Summary",
+            {
+                "B2": f"=PMT({rate},{terms})",
+                "B3": "=B2*Inputs!$B$4+Inputs!$B$5-Inputs!$B$2",
+                "B4": "=Inputs!$B$5",
+            },
+        )
+    ]
+    return Coverage(
+        outputs=outputs,
+        truth=rows_for(term),
+        links=links,
+        headline=(
+            "PaymentDates",
+            "Interest",
+            "ClosingBalance",
+            "MonthlyPayment",
+            "TotalInterest",
+            "FinalBalance",
+        ),
+        names={
+            "OpeningBalance": f"Schedule!C2:C{last}",
+            "Payment": f"Schedule!D2:D{last}",
+            "PrincipalRepaid": f"Schedule!F2:F{last}",
+            "LastClosingBalance": f"Schedule!G{last}",
+        },
+        probes={"LastClosingBalance": ("ClosingBalance", term - 1)},
+        moves={
+            "TermMonths": _later_term,
+            "Balloon": _other_balloon,
+            "FirstPayment": _other_first_payment,
+        },
+        valid=_sensible,
+        shortcuts={
+            "closed-form": closed_form,
+            "summary-only": summary_only,
+            "balloon-only": [write_call("Summary", {"B4": "=Balloon"})],
+        },
+    )
 
 
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
@@ -166,4 +303,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Schedule", "Summary"],
         first_view="Schedule!A1:G13",
+        coverage=coverage(term, last, rate, terms),
     )

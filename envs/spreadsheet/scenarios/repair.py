@@ -7,6 +7,13 @@ filled formula drift off its input, a ``#REF!`` left by a deleted reference, a c
 added instead of subtracted, a number pasted over a formula, and a SUM that stops a
 row short. The verifier checks outputs downstream of every bug, so leaving the model
 as it is scores nothing; the oracle rewrites the cells the generator broke.
+
+From verifier 2 (``params: {strict: true}``) an :class:`Audit` also checks what the
+instruction forbids and asks: the Inputs sheet and the layout as generated, each bug
+fixed in its own cells (right as given and under every sensitivity change, and
+followed by the outputs), and the rest of the model still right. :func:`cheat_calls`
+holds the strategies it exists for: rewriting the outputs around the bugs, fixing
+through the Inputs sheet, inserting rows.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from skillgym.envs.core.verification import Check
 from skillgym.envs.spreadsheet.scenario import (
     Output,
     Scenario,
@@ -108,44 +116,48 @@ KINDS = ("missing-dollar", "ref-error", "sign", "hard-coded", "short-sum")
 EBITDA_ROW = 9
 
 
+def model_cells(
+    x: Mapping[str, float], overrides: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Every cell of the right model (B2, C2:G16, C18, C19) as its formulas give it.
+
+    ``overrides`` pins cells to numbers, as a number typed over a formula would: the
+    cells that depend on one move with it.
+    """
+    pinned = overrides or {}
+    cells: dict[str, float] = {}
+
+    def put(cell: str, value: float) -> float:
+        cells[cell] = pinned.get(cell, value)
+        return cells[cell]
+
+    put("B2", x["Revenue0"])
+    for c in COLUMNS:
+        p = chr(ord(c) - 1)
+        revenue = put(f"{c}2", cells[f"{p}2"] * (1 + x["Growth"]))
+        cogs = put(f"{c}3", revenue * x["CogsPct"])
+        gross = put(f"{c}4", revenue - cogs)
+        sales = put(f"{c}5", revenue * x["SalesPct"])
+        ga = put(f"{c}6", x["GaYear1"] if c == "C" else cells[f"{p}6"] * (1 + x["GaGrowth"]))
+        rnd = put(f"{c}7", revenue * x["RndPct"])
+        opex = put(f"{c}8", sales + ga + rnd)
+        ebitda = put(f"{c}9", gross - opex)
+        da = put(f"{c}10", revenue * x["DaPct"])
+        ebit = put(f"{c}11", ebitda - da)
+        loan = put(f"{c}12", x["LoanOpening"] if c == "C" else cells[f"{p}12"] - x["Repayment"])
+        interest = put(f"{c}13", loan * x["InterestRate"])
+        pretax = put(f"{c}14", ebit - interest)
+        tax = put(f"{c}15", pretax * x["TaxRate"])
+        put(f"{c}16", pretax - tax)
+    put("C18", sum(cells[f"{c}9"] for c in COLUMNS))
+    put("C19", sum(cells[f"{c}16"] for c in COLUMNS))
+    return cells
+
+
 def project(x: Mapping[str, float]) -> dict[int, list[float]]:
     """Every row of the right model, years 1-5, computed as its formulas do."""
-    rows: dict[int, list[float]] = {r: [] for r in RIGHT}
-    revenue, ga, loan = x["Revenue0"], x["GaYear1"], x["LoanOpening"]
-    for t in range(YEARS):
-        revenue = revenue * (1 + x["Growth"])
-        if t:
-            ga = ga * (1 + x["GaGrowth"])
-            loan = loan - x["Repayment"]
-        cogs = revenue * x["CogsPct"]
-        gross = revenue - cogs
-        sales = revenue * x["SalesPct"]
-        rnd = revenue * x["RndPct"]
-        opex = sales + ga + rnd
-        ebitda = gross - opex
-        da = revenue * x["DaPct"]
-        ebit = ebitda - da
-        interest = loan * x["InterestRate"]
-        pretax = ebit - interest
-        tax = pretax * x["TaxRate"]
-        values: tuple[float, ...] = (
-            revenue,
-            cogs,
-            gross,
-            sales,
-            ga,
-            rnd,
-            opex,
-            ebitda,
-            da,
-            ebit,
-            loan,
-            interest,
-        )
-        values = (*values, pretax, tax, pretax - tax)
-        for row, value in zip(range(2, 17), values, strict=True):
-            rows[row].append(value)
-    return rows
+    cells = model_cells(x)
+    return {row: [cells[f"{c}{row}"] for c in COLUMNS] for row in RIGHT}
 
 
 def outputs_of(x: Mapping[str, float]) -> dict[str, list[float]]:
@@ -262,7 +274,11 @@ def right_formula(row: int, column: str) -> str:
 
 
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
-    """Draw the assumptions and three bugs; lay out Inputs and the broken Model."""
+    """Draw the assumptions and three bugs; lay out Inputs and the broken Model.
+
+    ``params["strict"]`` (verifier 2) adds the :class:`Audit`: inputs and layout as given,
+    each bug fixed in place, the rest of the model right. It draws nothing more.
+    """
     while True:
         inputs = draw_inputs(rng)
         perturbations = perturbations_of(inputs)
@@ -288,11 +304,14 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     for cell, formula in TOTALS.items():
         model[cell] = formula
     fixes: dict[str, str] = {}
+    planted: list[tuple[str, ...]] = []
     for bug in bugs:
-        for cell, content in broken_cells(bug, right, rng).items():
+        cells = broken_cells(bug, right, rng)
+        for cell, content in cells.items():
             model[cell] = content
             row = int(cell[1:])
             fixes[cell] = right_formula(row, cell[0])
+        planted.append(tuple(cells))
 
     define_name(workbook, "Ebitda", "Model", "C9:G9")
     define_name(workbook, "NetIncome", "Model", "C16:G16")
@@ -319,4 +338,24 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=[write_call("Model", dict(sorted(fixes.items())))],
         model_sheets=["Model"],
         first_view="Model!A1:G19",
+        task_checks=_audit(inputs, perturbations, generated(sheet), planted)
+        if params.get("strict")
+        else None,
     )
+
+
+def _audit(
+    inputs: dict[str, float],
+    perturbations: list[dict[str, float]],
+    given: dict[str, Any],
+    bugs: list[tuple[str, ...]],
+) -> Callable[[Any], list[Check]]:
+    # The audit reads this module's model, so it is imported here rather than at the top.
+    from skillgym.envs.spreadsheet.scenarios._repair_audit import Audit
+
+    return Audit(inputs, perturbations, given, bugs)
+
+
+def generated(sheet: Any) -> dict[str, Any]:
+    """Every non-empty cell of an openpyxl sheet by address."""
+    return {c.coordinate: c.value for row in sheet.iter_rows() for c in row if c.value is not None}

@@ -2,6 +2,12 @@
 
 The revolver draws what keeps cash at the minimum (up to its limit) and is repaid from
 cash above the minimum; interest accrues on opening balances, so there is no circularity.
+
+Verifier 1 checked the draw, the revolver balance, ending cash, total interest and the
+flag, with three fixed changes that left 8 of the 13 inputs unmoved. Verifier 2 checks
+every row of the schedule (each named), that each opening balance is the previous
+closing one and each row is built from the rows the instruction names, and moves
+every input, the revolver limit to where it binds.
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     define_name,
     inputs_sheet,
@@ -98,6 +108,125 @@ def run(x: Mapping[str, float], limit: float | None = None) -> dict[str, list[fl
 def schedule(x: Mapping[str, float]) -> dict[str, list[float]]:
     """The truth, computed from the inputs alone."""
     return run(x)
+
+
+ROW_NAMES = (  # verifier 2: every row of years 1-5 -> (row, label); the starts in column B
+    ("OperatingCashFlow", 2, "operating cash flow"),
+    ("TermLoanOpening", 4, "term loan opening balance"),
+    ("TermLoanInterest", 5, "term loan interest"),
+    ("Amortisation", 6, "mandatory amortisation"),
+    ("TermLoanClosing", 7, "term loan closing balance"),
+    ("RevolverOpening", 9, "revolver opening balance"),
+    ("RevolverInterest", 10, "revolver interest"),
+    ("RevolverDraw", 11, "revolver draw (+) / repayment (-)"),
+    ("RevolverBalance", 12, "revolver closing balance"),
+    ("CashOpening", 14, "opening cash"),
+    ("CashAvailable", 15, "cash available before the revolver"),
+    ("EndingCash", 16, "ending cash"),
+    ("TotalInterest", 18, "total interest expense"),
+    ("ShortfallFlag", 19, "shortfall flag"),
+)
+STARTS = (  # column B, year 0
+    ("TermLoanStart", 7, "term loan balance at the start"),
+    ("RevolverStart", 12, "revolver balance at the start"),
+    ("CashStart", 16, "cash at the start"),
+)
+LINKS = (  # row -> the year-1 cells (or year 2, "+1") whose formulas use its year-1 cell
+    ("OperatingCashFlow", "CashAvailable"),
+    ("TermLoanStart", "TermLoanOpening"),
+    ("TermLoanOpening", "TermLoanInterest Amortisation TermLoanClosing"),
+    ("TermLoanInterest", "CashAvailable TotalInterest"),
+    ("Amortisation", "TermLoanClosing CashAvailable"),
+    ("TermLoanClosing", "TermLoanOpening+1"),
+    ("RevolverStart", "RevolverOpening"),
+    ("RevolverOpening", "RevolverInterest RevolverDraw RevolverBalance"),
+    ("RevolverInterest", "CashAvailable TotalInterest"),
+    ("RevolverDraw", "RevolverBalance EndingCash"),
+    ("RevolverBalance", "RevolverOpening+1"),
+    ("CashStart", "CashOpening"),
+    ("CashOpening", "CashAvailable"),
+    ("CashAvailable", "RevolverDraw EndingCash"),
+    ("EndingCash", "CashOpening+1 ShortfallFlag"),
+)
+
+
+def all_rows(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+    """Every row of the schedule, some cells held (verifier 2's truth)."""
+    cells = Cells(held)
+    put = cells.put
+    term = put("TermLoanStart", x["TermLoan0"])
+    revolver = put("RevolverStart", x["Revolver0"])
+    cash = put("CashStart", x["OpeningCash"])
+    for name in CASH_FLOWS:
+        flow = put("OperatingCashFlow", x[name])
+        opening = put("TermLoanOpening", term)
+        term_interest = put("TermLoanInterest", opening * x["TermRate"])
+        amortisation = put("Amortisation", min(x["TermAmort"], opening))
+        term = put("TermLoanClosing", opening - amortisation)
+        revolver_opening = put("RevolverOpening", revolver)
+        revolver_interest = put("RevolverInterest", revolver_opening * x["RevolverRate"])
+        cash_opening = put("CashOpening", cash)
+        available = put(
+            "CashAvailable",
+            cash_opening + flow - term_interest - revolver_interest - amortisation,
+        )
+        headroom = x["RevolverLimit"] - revolver_opening
+        draw = put(
+            "RevolverDraw",
+            max(-revolver_opening, min(headroom, x["MinCash"] - available)) + 0.0,
+        )
+        revolver = put("RevolverBalance", revolver_opening + draw)
+        cash = put("EndingCash", available + draw)
+        put("TotalInterest", term_interest + revolver_interest)
+        short = cash < x["MinCash"] and not _close(cash, x["MinCash"])
+        put("ShortfallFlag", 1.0 if short else 0.0)
+    return cells.rows
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal as the spreadsheet compares (to about 15 significant digits)."""
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1.0)
+
+
+def _binding_limit(rng: Random, limit: float, x: Mapping[str, float]) -> float:
+    """A limit the revolver runs into: below its peak without one."""
+    peak = max(run(x, limit=math.inf)["RevolverBalance"])
+    floor = math.floor(x["Revolver0"]) + 1
+    return float(max(floor, round(peak * rng.uniform(0.5, 0.85))))
+
+
+def _other_start(rng: Random, balance: float) -> float:
+    if balance == 0:
+        return float(rng.randrange(20, 80)) / 10
+    return round(balance * rng.uniform(0.6, 1.4), 1)
+
+
+def coverage(inputs: Mapping[str, float]) -> Coverage:
+    """What verifier 2 checks: every row, how the rows link, every input moved."""
+    outputs = [Output(name, f"{label}, years 1-5") for name, _, label in ROW_NAMES]
+    outputs += [Output(name, label) for name, _, label in STARTS]
+    links = []
+    for source, dependents in LINKS:
+        cells = []
+        for item in dependents.split():
+            name, _, later = item.partition("+")
+            cells.append((name, 1 if later else 0))
+        links.append(Link(source, tuple(cells)))
+    old = {"RevolverDraw", "RevolverBalance", "EndingCash", "TotalInterest", "ShortfallFlag"}
+    names = {name: f"Debt!C{row}:G{row}" for name, row, _ in ROW_NAMES if name not in old}
+    names |= {name: f"Debt!B{row}" for name, row, _ in STARTS}
+    return Coverage(
+        outputs=outputs,
+        truth=all_rows,
+        links=links,
+        headline=tuple(sorted(old)),
+        names=names,
+        moves={
+            "RevolverLimit": lambda rng, limit: _binding_limit(rng, limit, inputs),
+            "Revolver0": _other_start,
+        },
+        valid=lambda x: x["RevolverLimit"] > x["Revolver0"] and x["MinCash"] >= 0,
+    )
 
 
 def draw_inputs(rng: Random) -> dict[str, float]:
@@ -205,4 +334,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["Debt"],
         first_view="Debt!A1:G19",
+        coverage=coverage(inputs),
     )

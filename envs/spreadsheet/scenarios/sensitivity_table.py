@@ -5,6 +5,11 @@ steps of the sensitivity, net debt and shares outstanding. The agent values the 
 (NPV of the forecast plus the PV of a Gordon terminal value, less net debt, per share),
 then builds a 5x5 table of the share price whose headers are formulas off the base case
 (base +/- one and two steps), each cell priced from its own row and column headers.
+
+Verifier 2 also checks the PV of the forecast, the terminal value and its PV and the
+equity value (B3:B5, B7, named), that each line of the valuation is built from the
+lines above it and each table cell from its row's and its column's header, and moves
+every input.
 """
 
 from __future__ import annotations
@@ -15,7 +20,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name, write_call
+from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
+    Output,
+    Overrides,
+    Scenario,
+    define_name,
+    write_call,
+)
 from skillgym.envs.spreadsheet.solvers import npv
 
 YEARS = 5
@@ -70,6 +84,65 @@ def valuation(x: Mapping[str, float]) -> dict[str, list[float]]:
         "GrowthHeaders": growths,
         "PriceTable": [share_price(x, w, g) for w in waccs for g in growths],
     }
+
+
+def all_cells(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+    """Every line of the valuation and every cell of the table, some held (verifier 2's truth)."""
+    cells = Cells(held)
+    flows = [x[_fcf(t)] for t in range(1, YEARS + 1)]
+    wacc, growth = x["Wacc"], x["TerminalGrowth"]
+    pv = cells.put("PvFcf", npv(wacc, flows))
+    terminal = cells.put("TerminalValue", flows[-1] * (1 + growth) / (wacc - growth))
+    pv_terminal = cells.put("PvTerminalValue", terminal / (1 + wacc) ** YEARS)
+    enterprise = cells.put("EnterpriseValue", pv + pv_terminal)
+    equity = cells.put("EquityValue", enterprise - x["NetDebt"])
+    cells.put("SharePrice", equity / x["Shares"])
+    waccs = cells.put_all("WaccHeaders", [wacc + k * x["WaccStep"] for k in STEPS])
+    growths = cells.put_all("GrowthHeaders", [growth + k * x["GrowthStep"] for k in STEPS])
+    cells.put_all("PriceTable", [share_price(x, w, g) for w in waccs for g in growths])
+    return cells.rows
+
+
+def table_sensible(x: Mapping[str, float]) -> bool:
+    """The table never reaches a WACC within 0.9 points of the terminal growth."""
+    lowest = x["Wacc"] - 2 * x["WaccStep"] - x["TerminalGrowth"] - 2 * x["GrowthStep"]
+    return lowest >= 0.009 and x["Shares"] > 0
+
+
+def coverage() -> Coverage:
+    """What verifier 2 checks: every line of the valuation, the links, every input."""
+    width = len(STEPS)
+    return Coverage(
+        outputs=[
+            Output("PvFcf", "PV of the FCFs, years 1-5"),
+            Output("TerminalValue", "terminal value at year 5"),
+            Output("PvTerminalValue", "PV of the terminal value"),
+            Output("EnterpriseValue", "enterprise value"),
+            Output("EquityValue", "equity value"),
+            Output("SharePrice", "base-case implied share price"),
+            Output("WaccHeaders", "WACC row headers"),
+            Output("GrowthHeaders", "terminal growth column headers"),
+            Output("PriceTable", "share price sensitivity table"),
+        ],
+        truth=all_cells,
+        links=[
+            Link("PvFcf", (("EnterpriseValue", 0),)),
+            Link("TerminalValue", (("PvTerminalValue", 0),)),
+            Link("PvTerminalValue", (("EnterpriseValue", 0),)),
+            Link("EnterpriseValue", (("EquityValue", 0),)),
+            Link("EquityValue", (("SharePrice", 0),)),
+            Link("WaccHeaders", tuple(("PriceTable", k) for k in range(width))),
+            Link("GrowthHeaders", tuple(("PriceTable", k * width) for k in range(width))),
+        ],
+        headline=("EnterpriseValue", "SharePrice", "WaccHeaders", "GrowthHeaders", "PriceTable"),
+        names={
+            "PvFcf": "Model!B3",
+            "TerminalValue": "Model!B4",
+            "PvTerminalValue": "Model!B5",
+            "EquityValue": "Model!B7",
+        },
+        valid=table_sensible,
+    )
 
 
 def build(rng: Random, params: dict[str, Any]) -> Scenario:
@@ -182,4 +255,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=[write_call("Model", cells)],
         model_sheets=["Model"],
         first_view="Inputs!A1:F10",
+        coverage=coverage(),
     )

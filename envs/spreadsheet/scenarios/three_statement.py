@@ -3,6 +3,13 @@
 The opening balance sheet and the drivers are on Inputs; the agent builds the three
 statements on their own sheets (IS, BS, CF, years 1-3 in columns C:E), with cash the
 plug from the cash flow statement, and a balance check row that must be zero.
+
+Verifier 1 checked five rows (net income, cash, total assets, retained earnings, the
+balance check), so cash as the balance sheet's plug with no cash flow statement at all
+was paid in full. Verifier 2 checks every line of the three statements (each named)
+and the links between them: the balance sheet's cash is the cash flow's closing cash,
+net income flows into retained earnings and the cash flow, the working-capital changes
+come from the balance sheet, and each subtotal from its lines.
 """
 
 from __future__ import annotations
@@ -14,7 +21,11 @@ from typing import Any
 from openpyxl import Workbook
 
 from skillgym.envs.spreadsheet.scenario import (
+    Cells,
+    Coverage,
+    Link,
     Output,
+    Overrides,
     Scenario,
     add_inputs,
     define_name,
@@ -171,6 +182,191 @@ def statements(x: Mapping[str, float]) -> dict[str, list[float]]:
     return lines
 
 
+LINES = (  # verifier 2: every line of years 1-3, named over C:E -> (sheet, row, label)
+    ("Revenue", "IS", 2, "revenue"),
+    ("Cogs", "IS", 3, "COGS"),
+    ("GrossProfit", "IS", 4, "gross profit"),
+    ("Opex", "IS", 5, "operating expenses"),
+    ("Ebitda", "IS", 6, "EBITDA"),
+    ("DepAmort", "IS", 7, "D&A"),
+    ("Ebit", "IS", 8, "EBIT"),
+    ("Interest", "IS", 9, "interest"),
+    ("ProfitBeforeTax", "IS", 10, "profit before tax"),
+    ("Tax", "IS", 11, "tax"),
+    ("NetIncome", "IS", 12, "net income"),
+    ("Dividends", "IS", 13, "dividends"),
+    ("EndingCash", "BS", 2, "cash on the balance sheet"),
+    ("Receivables", "BS", 3, "accounts receivable"),
+    ("Inventory", "BS", 4, "inventory"),
+    ("Ppe", "BS", 5, "PP&E"),
+    ("TotalAssets", "BS", 6, "total assets"),
+    ("Payables", "BS", 7, "accounts payable"),
+    ("Debt", "BS", 8, "debt"),
+    ("TotalLiabilities", "BS", 9, "total liabilities"),
+    ("ShareCapital", "BS", 10, "share capital"),
+    ("RetainedEarnings", "BS", 11, "retained earnings"),
+    ("TotalEquity", "BS", 12, "total equity"),
+    ("TotalLiabilitiesEquity", "BS", 13, "total liabilities and equity"),
+    ("BalanceCheck", "BS", 14, "balance check, assets - liabilities and equity"),
+    ("CfNetIncome", "CF", 2, "net income on the cash flow"),
+    ("CfDepAmort", "CF", 3, "D&A added back"),
+    ("CfReceivables", "CF", 4, "(increase)/decrease in receivables"),
+    ("CfInventory", "CF", 5, "(increase)/decrease in inventory"),
+    ("CfPayables", "CF", 6, "increase/(decrease) in payables"),
+    ("CashFromOperations", "CF", 7, "cash from operating activities"),
+    ("Capex", "CF", 8, "capital expenditure"),
+    ("CashFromInvesting", "CF", 9, "cash from investing activities"),
+    ("CfDebtRepayment", "CF", 10, "debt repayment"),
+    ("DividendsPaid", "CF", 11, "dividends paid"),
+    ("CashFromFinancing", "CF", 12, "cash from financing activities"),
+    ("NetChangeInCash", "CF", 13, "net change in cash"),
+    ("OpeningCash", "CF", 14, "opening cash"),
+    ("ClosingCash", "CF", 15, "closing cash"),
+)
+LINKS = (  # line -> the lines of year 1 (or year 2, "+1") whose formulas use its year-1 cell
+    ("Revenue", "Cogs Opex GrossProfit Receivables Capex Revenue+1"),
+    ("Cogs", "GrossProfit Inventory Payables"),
+    ("GrossProfit", "Ebitda"),
+    ("Opex", "Ebitda"),
+    ("Ebitda", "Ebit"),
+    ("DepAmort", "Ebit CfDepAmort Ppe"),
+    ("Ebit", "ProfitBeforeTax"),
+    ("Interest", "ProfitBeforeTax"),
+    ("ProfitBeforeTax", "Tax NetIncome"),
+    ("Tax", "NetIncome"),
+    ("NetIncome", "Dividends RetainedEarnings CfNetIncome"),
+    ("Dividends", "RetainedEarnings DividendsPaid"),
+    ("EndingCash", "TotalAssets OpeningCash+1"),
+    ("Receivables", "TotalAssets CfReceivables CfReceivables+1"),
+    ("Inventory", "TotalAssets CfInventory CfInventory+1"),
+    ("Ppe", "TotalAssets DepAmort+1 Ppe+1"),
+    ("TotalAssets", "BalanceCheck"),
+    ("Payables", "TotalLiabilities CfPayables CfPayables+1"),
+    ("Debt", "TotalLiabilities Interest+1 Debt+1"),
+    ("TotalLiabilities", "TotalLiabilitiesEquity"),
+    ("ShareCapital", "TotalEquity ShareCapital+1"),
+    ("RetainedEarnings", "TotalEquity RetainedEarnings+1"),
+    ("TotalEquity", "TotalLiabilitiesEquity"),
+    ("TotalLiabilitiesEquity", "BalanceCheck"),
+    ("CfNetIncome", "CashFromOperations"),
+    ("CfDepAmort", "CashFromOperations"),
+    ("CfReceivables", "CashFromOperations"),
+    ("CfInventory", "CashFromOperations"),
+    ("CfPayables", "CashFromOperations"),
+    ("CashFromOperations", "NetChangeInCash"),
+    ("Capex", "CashFromInvesting"),
+    ("CashFromInvesting", "NetChangeInCash"),
+    ("CfDebtRepayment", "CashFromFinancing"),
+    ("DividendsPaid", "CashFromFinancing"),
+    ("CashFromFinancing", "NetChangeInCash"),
+    ("NetChangeInCash", "ClosingCash"),
+    ("OpeningCash", "ClosingCash"),
+    ("ClosingCash", "EndingCash"),
+)
+
+
+def all_lines(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]:
+    """Every line of the three statements, years 1-3, some cells held (verifier 2's truth).
+
+    Each line is computed from the lines the instruction computes it from, so a held
+    cell reaches exactly the cells whose formulas use it.
+    """
+    cells = Cells(held)
+    put = cells.put
+    revenue, ppe, debt = x["Revenue0"], x["Ppe0"], x["Debt0"]
+    receivables, inventory, payables = x["Receivables0"], x["Inventory0"], x["Payables0"]
+    retained, share_capital, cash = x["RetainedEarnings0"], x["ShareCapital0"], x["Cash0"]
+    for _ in range(YEARS):
+        revenue = put("Revenue", revenue * (1 + x["Growth"]))
+        cogs = put("Cogs", revenue * (1 - x["GrossMargin"]))
+        gross = put("GrossProfit", revenue - cogs)
+        opex = put("Opex", revenue * x["OpexPct"])
+        ebitda = put("Ebitda", gross - opex)
+        da = put("DepAmort", ppe * x["DaPct"])
+        ebit = put("Ebit", ebitda - da)
+        interest = put("Interest", debt * x["InterestRate"])
+        pbt = put("ProfitBeforeTax", ebit - interest)
+        tax = put("Tax", pbt * x["TaxRate"])
+        net_income = put("NetIncome", pbt - tax)
+        dividends = put("Dividends", net_income * x["Payout"])
+        new_receivables = put("Receivables", revenue * x["ReceivableDays"] / DAYS)
+        new_inventory = put("Inventory", cogs * x["InventoryDays"] / DAYS)
+        new_payables = put("Payables", cogs * x["PayableDays"] / DAYS)
+        operating = put(
+            "CashFromOperations",
+            put("CfNetIncome", net_income)
+            + put("CfDepAmort", da)
+            + put("CfReceivables", receivables - new_receivables)
+            + put("CfInventory", inventory - new_inventory)
+            + put("CfPayables", new_payables - payables),
+        )
+        capex = put("Capex", -revenue * x["CapexPct"])
+        investing = put("CashFromInvesting", capex)
+        financing = put(
+            "CashFromFinancing",
+            put("CfDebtRepayment", -x["DebtRepayment"]) + put("DividendsPaid", -dividends),
+        )
+        change = put("NetChangeInCash", operating + investing + financing)
+        closing = put("ClosingCash", put("OpeningCash", cash) + change)
+        cash = put("EndingCash", closing)
+        receivables, inventory, payables = new_receivables, new_inventory, new_payables
+        ppe = put("Ppe", ppe - capex - da)
+        total_assets = put("TotalAssets", cash + receivables + inventory + ppe)
+        debt = put("Debt", debt - x["DebtRepayment"])
+        liabilities = put("TotalLiabilities", payables + debt)
+        share_capital = put("ShareCapital", share_capital)
+        retained = put("RetainedEarnings", retained + net_income - dividends)
+        equity = put("TotalEquity", share_capital + retained)
+        both = put("TotalLiabilitiesEquity", liabilities + equity)
+        put("BalanceCheck", total_assets - both)
+    return cells.rows
+
+
+def coverage(x: Mapping[str, float], solution: list[dict[str, Any]]) -> Coverage:
+    """What verifier 2 checks: every line, how the statements link, every driver moved."""
+    outputs = [
+        Output(
+            name,
+            f"{label}, years 1-3",
+            **({"rel_tol": 0.0, "abs_tol": 1e-6} if name == "BalanceCheck" else {}),
+        )
+        for name, _, _, label in LINES
+    ]
+    links = []
+    for source, dependents in LINKS:
+        cells = []
+        for item in dependents.split():
+            name, _, later = item.partition("+")
+            cells.append((name, 1 if later else 0))
+        links.append(Link(source, tuple(cells)))
+    old = {"NetIncome", "EndingCash", "TotalAssets", "RetainedEarnings", "BalanceCheck"}
+    names = {name: f"{sheet}!C{row}:E{row}" for name, sheet, row, _ in LINES if name not in old}
+    by_sheet = {call["args"]["sheet"]: call["args"]["cells"] for call in solution}
+    plug = {
+        **by_sheet["BS"],
+        "C2:E2": "=C13-SUM(C3:C5)",
+        "C5:E5": "=B5+IS!C2*Inputs!$B$7-IS!C7",
+        "C8:E8": "=B8-Inputs!$B$13",
+    }
+    plug_beside_cash_flow = {**by_sheet["BS"], "C2:E2": "=C13-SUM(C3:C5)"}
+    return Coverage(
+        outputs=outputs,
+        truth=all_lines,
+        links=links,
+        headline=tuple(sorted(old)),
+        names=names,
+        valid=lambda inputs: _sensible(inputs, []),
+        shortcuts={
+            "plug": [write_call("IS", by_sheet["IS"]), write_call("BS", plug)],
+            "plug-beside-cash-flow": [
+                write_call("IS", by_sheet["IS"]),
+                write_call("CF", by_sheet["CF"]),
+                write_call("BS", plug_beside_cash_flow),
+            ],
+        },
+    )
+
+
 def model(x: Mapping[str, float]) -> dict[str, list[float]]:
     """The truth: the required outputs."""
     lines = statements(x)
@@ -232,11 +428,15 @@ def _perturbations(x: Mapping[str, float]) -> list[dict[str, float]]:
     ]
 
 
-def _sensible(x: Mapping[str, float]) -> bool:
-    """Profitable, cash-positive and never over-repaid, also under every perturbation."""
+def _sensible(x: Mapping[str, float], changes: list[dict[str, float]] | None = None) -> bool:
+    """Profitable, cash-positive and never over-repaid.
+
+    Also under every change of ``changes`` (by default the fixed perturbations verifier
+    1 applies).
+    """
     if x["RetainedEarnings0"] <= 0:
         return False
-    for change in [{}, *_perturbations(x)]:
+    for change in [{}, *(_perturbations(x) if changes is None else changes)]:
         lines = statements({**x, **change})
         if min(lines["ProfitBeforeTax"]) <= 0 or min(lines["EndingCash"]) <= 0:
             return False
@@ -347,4 +547,5 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=solution,
         model_sheets=["IS", "BS", "CF"],
         first_view="Inputs!A1:B24",
+        coverage=coverage(inputs, solution),
     )

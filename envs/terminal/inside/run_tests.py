@@ -15,11 +15,18 @@ from its own descendants:
 - **the report**: it reads a token on stdin, keeps a private copy of its stdout (not
   inherited by anything it starts), sends its own fd 1 and 2 to /dev/null, and at the
   end writes one line, the token and each test's outcome as JSON, to the private copy;
-  the host believes only a line that starts with its token.
+  the host believes only a line that starts with its token;
+- **the session**: a SIGINT from agent code does not end it (the runner handles the
+  signal itself; the programs it starts get the default disposition back), and a test
+  that was collected but never finished is in the report as an error, so a session cut
+  short never passes the test it was in nor leaves out the tests still to come (any
+  other signal kills the runner, and the host then has no report: every test fails).
 
 pytest runs on ``/verifier/tests`` with this folder's ``pytest.ini`` only: no
 conftest.py, no plugins from entry points, no cache, no rootdir discovery in the
-agent's workspace. The line after the token holds the host's options as JSON:
+agent's workspace. Each test's entry says whether the test is marked
+``@pytest.mark.essential`` (the task is not done without it; ``pytest.ini`` registers
+the marker). The line after the token holds the host's options as JSON:
 ``{"hide_tests": false}`` (the task's ``sandbox.hide_tests``) keeps the files for tests
 that read them while they run (imported Harbor tasks).
 """
@@ -29,11 +36,14 @@ import json
 import linecache
 import os
 import shutil
+import signal
 import sys
 
 PR_SET_DUMPABLE = 4
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "tests")
+UNFINISHED = "unfinished"
+"""A test whose setup has passed and whose call has not reported yet."""
 
 
 def make_undumpable():
@@ -49,26 +59,52 @@ class Collector:
     def __init__(self, hide_tests):
         self.tests = {}
         self.errors = []
+        self.essential = set()
+        self.collected = []
         self.hide_tests = hide_tests
 
     def pytest_collection_finish(self, session):
+        self.collected = [item.nodeid for item in session.items]
+        for item in session.items:
+            if item.get_closest_marker("essential") is not None:
+                self.essential.add(item.nodeid)
         if self.hide_tests:
             hide_test_files()
 
     def pytest_runtest_logreport(self, report):
-        entry = self.tests.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
+        # A test has passed once its call has; until then it is unfinished.
+        entry = self.tests.setdefault(
+            report.nodeid,
+            {"outcome": UNFINISHED, "message": "", "essential": report.nodeid in self.essential},
+        )
         if report.failed:
             entry["outcome"] = "failed" if report.when == "call" else "error"
             entry["message"] = summary(report)
-        elif report.skipped and entry["outcome"] == "passed":
+        elif report.skipped and entry["outcome"] in (UNFINISHED, "passed"):
             entry["outcome"] = "skipped"
             entry["message"] = summary(report)
+        elif report.when == "call" and entry["outcome"] == UNFINISHED:
+            entry["outcome"] = "passed"
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.errors.append(
                 {"nodeid": report.nodeid or "(collection)", "message": summary(report)}
             )
+
+    def not_run(self, why):
+        """Count every collected test that did not finish as an error: ``why`` it did not."""
+        for nodeid in self.collected:
+            entry = self.tests.get(nodeid)
+            if entry is None:
+                self.tests[nodeid] = {
+                    "outcome": "error",
+                    "message": f"the test did not run: {why}",
+                    "essential": nodeid in self.essential,
+                }
+            elif entry["outcome"] == UNFINISHED:
+                entry["outcome"] = "error"
+                entry["message"] = f"the test did not finish: {why}"
 
 
 def hide_test_files():
@@ -104,6 +140,8 @@ def main():
     stdin = os.open(os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
     collector = Collector(hide_tests=options.get("hide_tests", True))
+    # A handler, not SIG_IGN: what the tests start gets the default disposition back at exec.
+    signal.signal(signal.SIGINT, lambda *_: None)
     code = -1
     try:
         import pytest
@@ -128,6 +166,7 @@ def main():
         )
     except BaseException as exc:  # a test that calls sys.exit or kills the session
         collector.errors.append({"nodeid": "(runner)", "message": f"{type(exc).__name__}: {exc}"})
+    collector.not_run(f"the test session ended early (pytest exit code {code})")
     private.write(
         token
         + " "

@@ -40,7 +40,7 @@ def log_text(rng: Random, lines: int) -> str:
 
 
 def generate(rng: Random) -> Generated:
-    """One project directory and what its archive and manifest must hold."""
+    """One project directory, what its archive and manifest must hold, and every file it holds."""
     project = rng.choice(PROJECTS)
     package = project.split("-")[0]
     version = f"{rng.randint(1, 4)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}"
@@ -92,5 +92,10 @@ def generate(rng: Random) -> Generated:
             "link_target": "../CHANGELOG.md",
         },
         files=files,
-        expected={"files": {path: digest(content) for path, content in sorted(kept.items())}},
+        expected={
+            "files": {path: digest(content) for path, content in sorted(kept.items())},
+            "project": {
+                path: digest(content) for path, content in sorted({**kept, **dropped}.items())
+            },
+        },
     )

@@ -12,7 +12,7 @@ import pytest
 from skillgym.envs.core.episode import run_episode
 from skillgym.envs.core.policies import noop_policy
 from skillgym.envs.core.tasks import TaskCatalog
-from skillgym.envs.core.verification import Check
+from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.flight import FlightEnv
 from skillgym.envs.flight.goals import BookGoal, CancelGoal, ChangeGoal, DeclineGoal
 from skillgym.envs.flight.pricing import money, quote
@@ -126,6 +126,112 @@ def test_declining_needs_the_figure_and_no_other_price(store):
     right, _ = two_fares(store)
     book(store, "RIGHT1", right)
     assert verdict(decline.checks(store, "The cheapest is €187.99."))[0] == 0.5
+
+
+# ---- revision 2: essential checks, what is asked judged against the task ------------------
+BEA = Passenger("adult", "Bea", "Lovelace", "1992-04-05")
+
+
+def score(checks) -> float:
+    return Verification.from_checks(checks).score
+
+
+def test_from_revision_2_a_traveller_left_out_fails_the_bags_and_price_asked_for(store):
+    right, _ = two_fares(store)
+    wanted = BookGoal(
+        options={(right,)},
+        passengers=[ADA, BEA],
+        email="ada@example.com",
+        bags={"bea lovelace": 1},
+    )
+    book(store, "HALF01", right)  # Ada alone: Bea and her bag are left out
+    assert verdict(wanted.checks(store, None))[2] == ["travellers"]
+    checks = wanted.checks(store, None, verifier=2)
+    assert verdict(checks)[2] == ["travellers", "bags", "price"]
+    by = {c.name: c for c in checks}
+    two_adults_one_bag = quote(store, types=["adult", "adult"], legs={"out": right[1]}, bags=[0, 1])
+    assert by["price"].expected == f"{money(two_adults_one_bag.total)}, without insurance"
+    assert by["bags"].expected == "1 extra bag for Bea Lovelace"
+    assert score(checks) < 0.5
+
+
+def test_from_revision_2_a_requested_seat_for_a_traveller_left_out_fails_seats(store):
+    right, _ = two_fares(store)
+    wanted = BookGoal(
+        options={(right,)},
+        passengers=[ADA, BEA],
+        email="ada@example.com",
+        seat_positions={"bea lovelace": "aisle"},
+    )
+    book(store, "HALF01", right)
+    assert "seats" not in verdict(wanted.checks(store, None))[2]
+    seats = {c.name: c for c in wanted.checks(store, None, verifier=2)}["seats"]
+    assert not seats.passed and seats.actual == "Bea Lovelace: not booked"
+
+
+def test_from_revision_2_every_booking_check_but_the_contact_is_essential(store):
+    right, _ = two_fares(store)
+    book(store, "RIGHT1", right)
+    checks = goal(right).checks(store, None, verifier=2)
+    assert {c.name for c in checks if not c.essential} == {"contact"}
+    assert score(checks) == 1.0
+    assert not any(c.essential for c in goal(right).checks(store, None))
+
+
+def test_from_revision_2_a_seat_nobody_asked_for_leaves_at_most_a_fifth(store):
+    right, _ = two_fares(store)
+    segment = store.segments_of(right[0])[0]["id"]
+    free = next(s for s in store.seats(segment) if not s.taken and s.cabin == "economy")
+    book(store, "SEAT01", right, seats={(0, segment): (free.seat, free.price_cents)})
+    assert score(goal(right).checks(store, None)) == 0.875
+    assert score(goal(right).checks(store, None, verifier=2)) <= 0.2 * 7 / 8
+
+
+def test_from_revision_2_cancelling_both_bookings_leaves_at_most_a_fifth(store):
+    flex, light = two_fares(store)
+    prebook(store, "FLEX23", flex)
+    prebook(store, "LITE23", light)
+    store.cancel(store.booking("FLEX23").id, 10_500)
+    store.cancel(store.booking("LITE23").id, 0)
+    cancel = CancelGoal(cancel="FLEX23", keep=["LITE23"], refund_cents=10_500)
+    assert score(cancel.checks(store, None)) == 0.75
+    checks = cancel.checks(store, None, verifier=2)
+    assert all(c.essential for c in checks) and score(checks) == pytest.approx(0.15)
+
+
+def test_from_revision_2_a_change_paid_twice_leaves_at_most_a_fifth(store):
+    old, new = two_fares(store)
+    wrong = store.row(
+        "SELECT itinerary_id, id FROM fares WHERE family = 'Light' AND id NOT IN (?, ?) LIMIT 1",
+        old[1],
+        new[1],
+    )
+    prebook(store, "KEEP23", old)
+    booking_id = store.booking("KEEP23").id
+    store.change_leg(booking_id, "out", wrong["itinerary_id"], wrong["id"], 10_500)
+    store.change_leg(booking_id, "out", *new, 10_500)
+    change = ChangeGoal(ref="KEEP23", direction="out", options={new}, fee_cents=10_500)
+    assert score(change.checks(store, None)) == 0.75
+    assert score(change.checks(store, None, verifier=2)) == pytest.approx(0.15)
+
+
+def test_from_revision_2_booking_anyway_and_stating_the_figure_leaves_at_most_a_fifth(store):
+    right, _ = two_fares(store)
+    book(store, "RIGHT1", right)
+    decline = DeclineGoal(figure="187.99", reason="no non-stop within budget")
+    answer = "No non-stop fits; the cheapest is €187.99."
+    assert score(decline.checks(store, answer)) == 0.5
+    assert score(decline.checks(store, answer, verifier=2)) == pytest.approx(0.1)
+
+
+def test_the_goals_can_be_imported_before_the_site():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import skillgym.envs.flight.goals"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-500:]
 
 
 # ---- what the checks say -------------------------------------------------------------

@@ -16,6 +16,7 @@ from skillgym.envs.core.episode import run_episode
 from skillgym.envs.core.policies import noop_policy
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.spreadsheet import SpreadsheetEnv
+from skillgym.envs.spreadsheet.scenario import write_call
 from tests.envs.episodes import contract_breaches, play_oracle, unreadable
 
 TASKS = [spec.ref for spec in TaskCatalog.load().latest("spreadsheet")]
@@ -64,17 +65,26 @@ def test_the_contract_catches_float_noise_and_missing_text(text, reason):
     assert reason in unreadable(text)
 
 
-def test_a_value_that_is_zero_within_tolerance_prints_as_zero(env):
+@pytest.mark.parametrize(
+    ("task", "name"),
+    [
+        ("spreadsheet/three-statement-model", "value: balance check"),
+        ("spreadsheet/three-statement-model@1.0.1", "sensitivity 2: balance check"),
+    ],
+)
+def test_a_value_that_is_zero_within_tolerance_prints_as_zero(env, task, name):
     # Seed 0's balance check is zero in exact arithmetic; its float truth is +-1.1e-13.
-    verification = play_oracle(env, "spreadsheet/three-statement-model", 0)
-    for check in by_name(verification, "sensitivity 2: balance check"):
-        assert check["expected"] == "0, 0, 0" and check["actual"] == "0, 0, 0"
+    verification = play_oracle(env, task, 0)
+    (check,) = by_name(verification, name)
+    assert check["expected"] == "0, 0, 0" and check["actual"] == "0, 0, 0"
 
 
 def test_dates_are_shown_as_dates_in_values_and_in_the_inputs_a_sensitivity_check_moved(env):
     verification = play_oracle(env, "spreadsheet/loan-amortization", 0)
     (dates,) = by_name(verification, "value: payment dates")
     assert DATED.match(dates["expected"]) and DATED.match(dates["actual"]), dates
+    # the first verifier's changes are fixed: its second moves the first payment date
+    verification = play_oracle(env, "spreadsheet/loan-amortization@1.0.1", 0)
     moved = by_name(verification, "sensitivity 2: payment dates")[0]
     assert re.search(r"FirstPayment \d{5} \(\d{4}-\d{2}-\d{2}\) -> \d{5} \(", moved["detail"])
 
@@ -94,8 +104,9 @@ def test_pasted_constants_are_described_as_constants_that_did_not_move(env):
     (row,) = by_name(verification, "formula: unlevered FCF")
     assert row["expected"] == "formulas in all 5 cells"
     assert row["actual"].startswith("5 of 5 cells are not formulas: Model!C10=")
-    moved = by_name(verification, "sensitivity 1: enterprise value")[0]
+    (moved,) = by_name(verification, "sensitivity: enterprise value")
     assert moved["actual"].endswith("(unchanged: it did not move with the inputs)")
+    assert re.match(r"change 1 of \d, with \w+ [\d.]+ -> [\d.]+", moved["detail"]), moved["detail"]
 
 
 def test_an_empty_output_is_reported_as_empty(env):
@@ -123,3 +134,32 @@ def test_a_failed_value_check_names_the_first_cell_that_differs(env):
         r"\(tolerance ±[\d.]+\)",
         check["detail"],
     ), check["detail"]
+
+
+def test_every_row_asked_for_is_checked_and_an_empty_one_is_essential(env):
+    verification = run_episode(
+        env, noop_policy, task="spreadsheet/dcf-valuation", seed=0
+    ).verification
+    formulas = by_name(verification, "formula: ")
+    rows = {c["name"].split(": ", 1)[1].split(" (")[0] for c in formulas}
+    assert {"revenue, years 1-5", "NOPAT, years 1-5", "PV of FCF, years 1-5"} <= rows
+    assert len(formulas) == 16 and all(c["essential"] and not c["passed"] for c in formulas)
+    assert not any(c["essential"] for c in by_name(verification, "value: "))
+
+
+def test_a_row_its_successor_does_not_read_fails_the_link_that_holds_it(env):
+    # EV straight from FCF and factors (verifier 1's oracle) leaves the PV row unread
+    task = "spreadsheet/dcf-valuation"
+    env.reset(seed=0, options={"task": task})
+    solution = [json.loads(action) for action in env._scenario.solution_actions()]
+    around = {"C16": "=SUMPRODUCT(C10:G10,C11:G11)+G15"}
+    verification = play(env, task, 0, [*solution, write_call("Model", around)])
+    (link,) = by_name(verification, "link: Model!C12 ")
+    assert link["name"] == "link: Model!C12 (PV of FCF, years 1-5) feeds Model!C16"
+    assert not link["passed"] and link["essential"]
+    assert re.fullmatch(r"moves of Model!C16 \+[\d.]+", link["expected"]), link["expected"]
+    assert link["actual"] == "moves of Model!C16 +0"
+    assert link["detail"].startswith("with Model!C12 held at ")
+    values = [c for c in verification["checks"] if c["name"].startswith("value:")]
+    assert all(c["passed"] for c in values)
+    assert verification["score"] == pytest.approx(0.2) and not verification["success"]

@@ -1,4 +1,8 @@
-"""Every terminal task: the oracle passes, a no-op and the verifier shims fail, in both sandboxes."""
+"""Every terminal task: the oracle passes, a no-op and the verifier shims fail, in both sandboxes.
+
+(Every cheat a task is played with, the family's and its own, is ``skillgym validate``'s;
+``test_blunt_strategies.py`` replays the blunt strategies found so far.)
+"""
 
 from collections.abc import Iterator
 
@@ -43,6 +47,6 @@ def test_noop_and_verifier_shims_score_zero(env, task):
     assert noop.reward == 0.0 and not noop.success
     assert_checks_readable(noop.verification)
     env.reset(seed=0, options={"task": task})
-    for name, cheat in env.cheats().items():
-        result = run_episode(env, cheat, task=task, seed=0)
-        assert result.reward == 0.0, (name, failed(result.verification))
+    shims = env.cheats()["shim-the-verifier"]
+    result = run_episode(env, shims, task=task, seed=0)
+    assert result.reward == 0.0, failed(result.verification)

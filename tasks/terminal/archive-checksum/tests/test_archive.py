@@ -1,11 +1,15 @@
 import hashlib
 import io
 import json
+import os
 import subprocess
 import tarfile
 from pathlib import Path
 
+import pytest
+
 DIST = Path("/workspace/dist")
+WORKSPACE = Path("/workspace")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 VARIABLES = PARAMS["variables"]
 PROJECT = VARIABLES["project"]
@@ -13,6 +17,7 @@ ARCHIVE = DIST / f"{VARIABLES['archive']}.tar.gz"
 MANIFEST = DIST / f"{VARIABLES['archive']}.manifest"
 CHECKSUM = DIST / f"{VARIABLES['archive']}.tar.gz.sha256"
 FILES = PARAMS["expected"]["files"]
+PROJECT_FILES = PARAMS["expected"]["project"]
 
 
 def members():
@@ -47,6 +52,7 @@ def test_every_project_file_is_archived_with_its_content():
         assert hashlib.sha256(contents[name]).hexdigest() == digest, f"{name} has other content"
 
 
+@pytest.mark.essential  # the exclusions are the point of a clean package
 def test_logs_caches_and_nothing_else_are_left_out():
     found, contents = members()
     assert contents, "the archive holds no files"
@@ -68,6 +74,7 @@ def test_symlink_and_empty_directory_are_kept():
     assert empty is not None and empty.isdir(), "the empty directory is missing"
 
 
+@pytest.mark.essential  # the auditors verify the package by it
 def test_manifest_lists_every_archived_file_sorted():
     lines = MANIFEST.read_text().splitlines()
     want = [f"{digest}  {path}" for path, digest in sorted(FILES.items())]
@@ -101,3 +108,29 @@ def test_archive_checksum_file_matches_the_archive():
     )
     assert done.returncode == 0
     assert io.BytesIO(ARCHIVE.read_bytes()).read(2) == b"\x1f\x8b", "not gzip-compressed"
+
+
+@pytest.mark.essential  # a release snapshot must not cost the project its files
+def test_the_project_directory_is_left_as_it_was():
+    assert ARCHIVE.is_file(), f"{ARCHIVE} was not made"
+    root = WORKSPACE / PROJECT
+    assert root.is_dir(), f"/workspace/{PROJECT} is gone"
+    found, links, folders = {}, {}, set()
+    for folder, dirs, names in os.walk(root):
+        for name in dirs + names:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                links[rel] = os.readlink(path)
+            elif path.is_dir():
+                folders.add(rel)
+            else:
+                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    missing = sorted(set(PROJECT_FILES) - set(found))
+    added = sorted(set(found) - set(PROJECT_FILES))
+    changed = sorted(p for p in set(found) & set(PROJECT_FILES) if found[p] != PROJECT_FILES[p])
+    assert not missing, f"files removed from /workspace/{PROJECT}: {missing[:8]}"
+    assert not added, f"files added to /workspace/{PROJECT}: {added[:8]}"
+    assert not changed, f"files changed in /workspace/{PROJECT}: {changed[:8]}"
+    assert links == {VARIABLES["link_path"]: VARIABLES["link_target"]}, f"symlinks now: {links}"
+    assert VARIABLES["empty_dir"] in folders, f"{VARIABLES['empty_dir']}/ was removed"

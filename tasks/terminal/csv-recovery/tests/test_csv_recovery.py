@@ -5,6 +5,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 WORKSPACE = Path("/workspace")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 EXPECTED = PARAMS["expected"]
@@ -62,14 +64,17 @@ def fresh_run(tmp_path, index):
     assert_clean_csv(target, fresh["rows"])
 
 
+@pytest.mark.essential  # the script is for every export, not for today's
 def test_script_on_another_export_with_mixed_line_endings(tmp_path):
     fresh_run(tmp_path, 0)
 
 
+@pytest.mark.essential  # the script is for every export, not for today's
 def test_script_on_another_export_without_bom_or_crlf(tmp_path):
     fresh_run(tmp_path, 1)
 
 
+@pytest.mark.essential  # the script is for every export, not for today's
 def test_script_on_a_third_export_without_bom(tmp_path):
     fresh_run(tmp_path, 2)
 

@@ -3,6 +3,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 REPO = Path("/workspace/repo")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 EXPECTED = PARAMS["expected"]
@@ -78,6 +80,7 @@ def test_no_conflict_markers_anywhere():
     assert not hits, f"conflict markers left in {hits}"
 
 
+@pytest.mark.essential  # the conflict resolved as asked: main's key, the branch's value
 def test_settings_after_the_merge(tmp_path):
     merge_commit()
     folder = checkout(tmp_path)
@@ -85,6 +88,7 @@ def test_settings_after_the_merge(tmp_path):
     assert settings == EXPECTED["settings"]
 
 
+@pytest.mark.essential  # the merged code must run against the renamed key
 def test_code_reads_the_renamed_setting(tmp_path):
     merge_commit()
     folder = checkout(tmp_path)

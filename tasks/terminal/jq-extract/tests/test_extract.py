@@ -3,6 +3,8 @@ import random
 import subprocess
 from pathlib import Path
 
+import pytest
+
 WORKSPACE = Path("/workspace")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 EXPORT = WORKSPACE / "exports" / PARAMS["variables"]["export_name"]
@@ -42,6 +44,7 @@ def test_script_on_the_dump():
     assert lines(done.stdout) == PARAMS["expected"]["report"]
 
 
+@pytest.mark.essential  # the script is for every export, not for today's
 def test_script_on_a_fresh_export(tmp_path):
     rng = random.Random(PARAMS["seed"] * 31 + 5)
     orders = []
@@ -65,6 +68,7 @@ def test_script_on_a_fresh_export(tmp_path):
     assert lines(done.stdout) == report(orders)
 
 
+@pytest.mark.essential  # the script is for every export, not for today's
 def test_script_on_the_edge_cases(tmp_path):
     orders = [
         {

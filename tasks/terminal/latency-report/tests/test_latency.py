@@ -4,6 +4,8 @@ import random
 import subprocess
 from pathlib import Path
 
+import pytest
+
 WORKSPACE = Path("/workspace")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 
@@ -34,6 +36,7 @@ def test_cli_on_the_episode_log():
     assert done.stdout.split() == " ".join(expected_lines(PARAMS["expected"]["report"])).split()
 
 
+@pytest.mark.essential  # the tool is what was asked for, not one report
 def test_cli_on_a_log_it_has_not_seen(tmp_path):
     rng = random.Random(PARAMS["seed"] + 1000)
     durations = {}

@@ -179,6 +179,7 @@ def test_episode_bystanders_untouched():
 
 
 # ---- a directory the script has not seen ------------------------------------------
+@pytest.mark.essential  # the script, on logs it has not seen
 def test_fresh_live_logs_truncated_in_place(fresh):
     check_ran(fresh)
     for path in fresh.rotated:
@@ -200,6 +201,7 @@ def test_an_open_writer_goes_on_in_the_live_log(tmp_path):
     assert (case.root / f"{writer.name}.1").read_bytes() == case.state[writer.name][0]
 
 
+@pytest.mark.essential  # the script, on logs it has not seen
 def test_fresh_generations_shifted_and_gzipped(fresh):
     check_ran(fresh)
     for path in fresh.rotated:

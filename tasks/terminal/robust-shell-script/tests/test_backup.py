@@ -224,6 +224,7 @@ def test_episode_backup_is_a_faithful_copy():
 
 
 # ---- fresh trees ------------------------------------------------------------------
+@pytest.mark.essential  # a faithful copy of a tree it has not seen
 def test_copies_a_tree_with_awkward_names(tmp_path):
     src, dest = tmp_path / "my files", tmp_path / "out" / "backup of my files"
     make_tree(src, random.Random(SEED * 31 + 1), files=len(AWKWARD) + 5)
@@ -323,6 +324,7 @@ def test_failed_copy_exits_74_and_cleans_up(tmp_path, what):
     check_refused(done, 74, parent, [])
 
 
+@pytest.mark.essential  # DEST never exists half-written
 def test_dest_appears_only_when_complete(tmp_path):
     proc, src, dest, parent = freeze_mid_copy(tmp_path, random.Random(SEED * 31 + 8))
     os.killpg(proc.pid, signal.SIGCONT)

@@ -2,6 +2,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 WORKSPACE = Path("/workspace")
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 EXPECTED = PARAMS["expected"]
@@ -41,6 +43,7 @@ def test_no_chunk_renderer_is_left():
     assert not left, f"still there: {show(left)}"
 
 
+@pytest.mark.essential  # a stopped service is an outage, whatever else was done
 def test_the_services_were_left_alone():
     assert not named(rf"{APP}-(spawner|worker(-\d+)?|chunk(-\d+)?)"), "the runaway tree is still up"
     for name, log in EXPECTED["services"].items():

@@ -7,6 +7,8 @@ import tempfile
 from bisect import bisect_left, insort
 from pathlib import Path
 
+import pytest
+
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
 SPEC = PARAMS["expected"]["spec"]
 SEED = PARAMS["seed"]
@@ -165,11 +167,13 @@ def test_the_days_file_is_filtered_fast_and_exactly(tmp_path):
     assert hashlib.sha256(json.dumps(got).encode()).hexdigest() == PARAMS["expected"]["kept_sha256"]
 
 
+@pytest.mark.essential  # fast and exact on a day it has not seen
 def test_a_new_day_mostly_in_order(tmp_path):
     rng = random.Random(SEED * 1009 + 1)
     check_day(tmp_path, make_day(rng, SPEC["window"] + 2), [SPEC["window"]], True)
 
 
+@pytest.mark.essential  # fast and exact on a day it has not seen
 def test_a_new_day_fully_out_of_order(tmp_path):
     rng = random.Random(SEED * 1009 + 2)
     check_day(tmp_path, make_day(rng, SPEC["window"] + 2, shuffled=True), [SPEC["window"]], True)

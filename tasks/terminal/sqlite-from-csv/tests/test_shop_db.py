@@ -3,6 +3,8 @@ import random
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 WORKSPACE = Path("/workspace")
 DB = WORKSPACE / "shop.db"
 PARAMS = json.loads((Path(__file__).parent / "params.json").read_text())
@@ -89,6 +91,7 @@ def test_orders_loaded_and_cleaned():
     assert types == [["integer", "integer"]]
 
 
+@pytest.mark.essential  # the view must stay correct on rows it has not seen
 def test_view_on_rows_added_later(tmp_path):
     copy = sqlite3.connect(tmp_path / "copy.db")
     with connect() as db:
@@ -124,6 +127,8 @@ def test_view_on_rows_added_later(tmp_path):
 
 
 def test_view_matches_the_month_in_question():
+    kind = rows("SELECT type FROM sqlite_master WHERE name = 'customer_month_revenue'")
+    assert kind == [["view"]], f"customer_month_revenue is {kind or 'missing'}, expects a view"
     month = PARAMS["variables"]["month"]
     got = rows(
         "SELECT customer_id, name, revenue_cents FROM customer_month_revenue "

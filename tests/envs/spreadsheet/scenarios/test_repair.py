@@ -4,7 +4,7 @@ from random import Random
 
 import pytest
 
-from skillgym.envs.spreadsheet.scenarios import repair
+from skillgym.envs.spreadsheet.scenarios import _repair_audit, repair
 
 SIMPLE = {
     "Revenue0": 100.0,
@@ -79,3 +79,56 @@ def test_every_perturbation_keeps_the_business_profitable_and_moves_every_output
         moved = scenario.expected(change)
         for name, values in base.items():
             assert all(a != b for a, b in zip(values, moved[name], strict=True)), name
+
+
+def test_a_number_typed_over_a_cell_moves_what_depends_on_it_and_nothing_above():
+    right = repair.model_cells(SIMPLE)
+    typed = repair.model_cells(SIMPLE, {"D12": 30.0})  # the loan in year 2: 40 -> 30
+    assert typed["D13"] == pytest.approx(30 * 0.08)
+    assert typed["E12"] == pytest.approx(20.0)  # the next year runs down from it
+    assert typed["D16"] - right["D16"] == pytest.approx(10 * 0.08 * 0.75)
+    assert typed["D9"] == right["D9"] and typed["C16"] == right["C16"]
+    assert typed["C19"] - right["C19"] == pytest.approx(
+        sum(typed[f"{c}16"] - right[f"{c}16"] for c in "DEFG")
+    )
+
+
+def contents(workbook) -> dict:
+    cells = {
+        sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in workbook
+    }
+    return {
+        "cells": cells,
+        "names": sorted((n, d.attr_text) for n, d in workbook.defined_names.items()),
+    }
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_strict_audit_draws_nothing_more_than_the_first_verifier(seed):
+    plain = repair.build(Random(seed), {})
+    strict = repair.build(Random(seed), {"strict": True})
+    assert plain.task_checks is None and isinstance(strict.task_checks, _repair_audit.Audit)
+    assert contents(strict.workbook) == contents(plain.workbook)
+    assert (strict.inputs, strict.solution, strict.variables) == (
+        plain.inputs,
+        plain.solution,
+        plain.variables,
+    )
+    fixes = plain.solution[0]["args"]["cells"]
+    assert sorted(cell for bug in strict.task_checks.bugs for cell in bug) == sorted(fixes)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_cheat_touches_what_the_instruction_forbids(seed):
+    scenario = repair.build(Random(seed), {"strict": True})
+    cheats = _repair_audit.cheat_calls(scenario)
+    fixes = scenario.solution[0]["args"]["cells"]
+    (rewrite,) = cheats["rewrite-around-bugs"]
+    left = [
+        cell
+        for cell in fixes
+        if cell not in rewrite["args"]["cells"] and cell[1:] not in ("9", "16")
+    ]
+    assert left, "the rewrite leaves some bug on the sheet"
+    assert cheats["edit-inputs"][0]["args"]["sheet"] == "Inputs"
+    assert cheats["insert-rows"][-1]["tool"] == "insert_rows"
