@@ -16,8 +16,10 @@ them, on the same engine:
   * ``heavy``: the formula that once stalled a server,
     ``=SUMPRODUCT((Inputs!$A$1:$ZZ$10000=0)*1)+ROW()``, into 100 cells at once and
     then cell by cell, until its episode ends, then again from a reset;
-  * ``disguised``: the same work behind ``OFFSET`` with computed sizes, which no
-    static estimate sees, so the engine's time limit for one call must stop it.
+  * ``disguised``: the same work where no estimate from the formula's text sees it:
+    100 cells of ``=SUMPRODUCT((Pool=0)*1)+ROW()`` while the name ``Pool`` is one cell,
+    then ``Pool`` redefined as ``Inputs!$A$1:$ZZ$10000``; the engine's time limit for
+    one call must stop that.
 
 The neighbour waits ``--think`` seconds between steps (default 0.2), as an agent waits
 for its model; ``--think 0`` makes it a tight loop, where on a 2-core machine any second
@@ -52,13 +54,18 @@ from skillgym.envs.spreadsheet import SpreadsheetEnv
 
 TASK = "spreadsheet/dcf-valuation"
 HEAVY = "=SUMPRODUCT((Inputs!$A$1:$ZZ$10000=0)*1)+ROW()"
-DISGUISED = "=SUMPRODUCT((OFFSET(Inputs!$A$1,0,0,Model!$J$1,Model!$J$2)=0)*1)+ROW()"
+DISGUISED = "=SUMPRODUCT((Pool=0)*1)+ROW()"
 TARGET_RATIO = 2.0
 
 
 def write(sheet: str, cells: dict[str, Any]) -> str:
     """A ``write_cells`` action."""
     return json.dumps({"tool": "write_cells", "args": {"sheet": sheet, "cells": cells}})
+
+
+def name(refers_to: str) -> str:
+    """A ``define_name`` action naming ``Pool``."""
+    return json.dumps({"tool": "define_name", "args": {"name": "Pool", "refers_to": refers_to}})
 
 
 @dataclass
@@ -83,9 +90,10 @@ class Neighbour:
                 write("Model", {f"H{row}": HEAVY}) for row in range(1, 101)
             ]
         return [
-            write("Model", {"J1": 10_000, "J2": 702}),
+            name("Inputs!$A$1"),
             write("Model", {"H1:H100": DISGUISED}),
-        ] + [write("Model", {f"H{row}": DISGUISED}) for row in range(1, 101)]
+            name("Inputs!$A$1:$ZZ$10000"),
+        ] + [write("Model", {f"H{row}": HEAVY}) for row in range(1, 101)]
 
     def run(self, stop: threading.Event) -> None:
         """Play episodes of the plan, each to its end, until ``stop`` is set."""
@@ -127,13 +135,16 @@ class Neighbour:
 def input_steps(env: SpreadsheetEnv, count: int, neighbour: Neighbour) -> list[float]:
     """Seconds of single-cell writes of an input, episodes renewed as they end.
 
-    At least ``count``, and on until the neighbour has ended an episode (at most 5 min).
+    At least ``count``, and on until the neighbour has ended two episodes (so the
+    second runs while these steps do), at most 5 minutes.
     """
     times: list[float] = []
     value = 100.0
     deadline = time.monotonic() + 300
     while len(times) < count or (
-        neighbour.kind != "none" and not neighbour.endings and time.monotonic() < deadline
+        neighbour.kind != "none"
+        and sum(neighbour.endings.values()) < 2
+        and time.monotonic() < deadline
     ):
         env.reset(seed=len(times), options={"task": TASK})
         for _ in range(20):

@@ -8,9 +8,9 @@
   row in between left empty.
 - ``swallowed-errors``: the oracle's model plus a row that divides by zero inside
   IFERROR, under the model.
-- the task's own (``Coverage.shortcuts``): cash as the balance sheet's plug with no
-  cash flow statement, a schedule's balances from closed forms with the columns
-  between them empty.
+- the task's own (``Coverage.shortcuts``, or ``Scenario.shortcuts`` for a task without
+  a coverage): cash as the balance sheet's plug with no cash flow statement, a
+  schedule's balances from closed forms with the columns between them empty.
 
 ``skillgym validate`` plays each on the newest version of every task (they must score
 below 0.5); the tests replay them on older versions too, which paid some in full.
@@ -33,7 +33,7 @@ SHADOW_SUFFIX = "_work"
 
 def strategies(scenario: Scenario) -> dict[str, Calls]:
     """Every strategy that applies to ``scenario``, by name."""
-    found = {"paste-constants": paste_constants(scenario)}
+    found = {"paste-constants": paste_constants(scenario), **scenario.shortcuts}
     if scenario.coverage is None:
         return found
     found["typed-inputs"] = typed_inputs(scenario)
@@ -126,12 +126,10 @@ def outputs_only(scenario: Scenario) -> Calls:
         }
         calls.append(write_call(shadow[call["args"]["sheet"]], cells))
     for name in scenario.coverage.headline:
-        sheet, area = split_sheet(scenario.workbook.defined_names[name].attr_text)
-        cells = parse_area(area.replace("$", ""))
-        first = cells.cells()[0].a1
-        calls.append(
-            write_call(sheet or "", {cells.a1: f"={quote_sheet(shadow[sheet or ''])}!{first}"})
-        )
+        where, area = split_sheet(scenario.workbook.defined_names[name].attr_text)
+        sheet, block = where or "", parse_area(area.replace("$", ""))
+        first = block.cells()[0].a1
+        calls.append(write_call(sheet, {block.a1: f"={quote_sheet(shadow[sheet])}!{first}"}))
     return calls
 
 

@@ -41,7 +41,7 @@ from skillgym.envs.spreadsheet.checks import (
     structure_checks,
     tolerance,
 )
-from skillgym.envs.spreadsheet.engine import EngineRequestError, Workbook
+from skillgym.envs.spreadsheet.engine import EngineRequestError, Workbook, WorkLimitExceeded
 from skillgym.envs.spreadsheet.grid import readable_number
 from skillgym.envs.spreadsheet.scenario import Coverage, Link, Output, Scenario
 from skillgym.envs.spreadsheet.swallowing import hidden_errors
@@ -76,9 +76,9 @@ def verify_covered(workbook: Workbook, scenario: Scenario) -> Verification:
         )
         checks.append(formula)
         counts[output.name] = value.passed and formula.passed
-    for output, check in _sensitivity(workbook, scenario, expected, actual):
+    for name, check in _sensitivity(workbook, scenario, expected, actual):
         checks.append(check)
-        counts[output] = counts[output] and check.passed
+        counts[name] = counts[name] and check.passed
     if scenario.coverage is not None:
         checks += _links(workbook, scenario, scenario.coverage, actual)
     gates = _gates(workbook, scenario, actual)
@@ -97,6 +97,8 @@ def _evaluate(
         result: dict[str, Any] = workbook.call("evaluate_with", changes=changes, names=names)
     except EngineRequestError as exc:
         return f"could not be recalculated with that change: {exc}"
+    except WorkLimitExceeded:
+        return "could not be recalculated with that change in the time one call may take"
     return result
 
 

@@ -39,7 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from skillgym.envs.spreadsheet.addresses import AddressError, Area, parse_area
-from skillgym.envs.spreadsheet.formula_cost import FormulaCost, FormulaLedger, formula_cost
+from skillgym.envs.spreadsheet.formula_cost import (
+    FormulaCost,
+    FormulaLedger,
+    UsedArea,
+    formula_cost,
+)
 from skillgym.envs.spreadsheet.work_limits import WorkLimits
 from skillgym.errors import EngineError
 
@@ -90,6 +95,16 @@ class WorkRefused(EngineRequestError):
 
 
 @dataclass(frozen=True)
+class WriteCost:
+    """One entry of a write and what each of its cells reads per calculation."""
+
+    target: str
+    content: str
+    area: Area
+    cost: FormulaCost
+
+
+@dataclass(frozen=True)
 class Answer:
     """One request's result and its cost.
 
@@ -114,18 +129,32 @@ class FairLock:
         self._turns = threading.Condition()
         self._next_ticket = 0
         self._serving = 0
+        self._abandoned: set[int] = set()
 
     def __enter__(self) -> None:
         with self._turns:
             ticket = self._next_ticket
             self._next_ticket += 1
-            while ticket != self._serving:
-                self._turns.wait()
+            try:
+                while ticket != self._serving:
+                    self._turns.wait()
+            except BaseException:  # interrupted while waiting: give the turn up
+                if ticket == self._serving:
+                    self._advance()
+                else:
+                    self._abandoned.add(ticket)
+                raise
 
     def __exit__(self, *_exc: object) -> None:
         with self._turns:
+            self._advance()
+
+    def _advance(self) -> None:
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
             self._serving += 1
-            self._turns.notify_all()
+        self._turns.notify_all()
 
 
 def uno_python() -> str:
@@ -331,6 +360,7 @@ class Workbook:
         """At least the seconds a full recalculation takes: one measured, plus what every
         change since spent calculating (a change calculates all it touches)."""
         self._names: dict[str, str] | None = None
+        self._used: dict[str, Area] | None = None
         self._engine = self._pool.acquire()
         self._doc: int | None = None
         self._generation = -1
@@ -377,9 +407,10 @@ class Workbook:
                 f"the most one episode may use ({self.limits.episode_seconds:g} s), so it "
                 f"cannot {op} any more; the episode ends here."
             )
+        costs = None
         if op == "write":
-            self._check_formula_reads(arguments["sheet"], arguments["cells"])
-        return self._run(op, arguments, bounded=True)
+            costs = self._check_formula_reads(arguments["sheet"], arguments["cells"])
+        return self._run(op, arguments, bounded=True, costs=costs)
 
     def save(self, path: Path) -> None:
         """Write the workbook as ``.xlsx``."""
@@ -401,7 +432,14 @@ class Workbook:
         shutil.rmtree(self._folder, ignore_errors=True)
 
     # ---- running ops ------------------------------------------------------------
-    def _run(self, op: str, arguments: dict[str, Any], *, bounded: bool) -> Any:
+    def _run(
+        self,
+        op: str,
+        arguments: dict[str, Any],
+        *,
+        bounded: bool,
+        costs: list[WriteCost] | None = None,
+    ) -> Any:
         answer = self._send(op, arguments)
         if op not in MUTATING_OPS:
             if op == "recalculate":
@@ -421,7 +459,7 @@ class Workbook:
                     "calculate faster. The workbook is as it was before this call."
                 )
         self._journal.append((op, arguments))
-        self._note_change(op, arguments, answer.result)
+        self._note_change(op, arguments, answer.result, costs)
         return answer.result
 
     def _send(self, op: str, arguments: dict[str, Any]) -> Answer:
@@ -464,13 +502,15 @@ class Workbook:
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     # ---- what formulas read -----------------------------------------------------
-    def _check_formula_reads(self, sheet: str, cells: list[list[Any]]) -> None:
-        writes = self._costs(cells)
-        total = self.ledger.total_after(sheet, [(area, cost.cells) for _, area, cost in writes])
+    def _check_formula_reads(self, sheet: str, cells: list[list[Any]]) -> list[WriteCost]:
+        """Each entry's cost; raises :class:`WorkRefused` when they take the total past the limit."""
+        writes = self._costs(sheet, cells)
+        total = self.ledger.total_after(sheet, [(w.area, w.cost.cells) for w in writes])
         limit = self.limits.formula_reads
         if total <= limit or not writes:
-            return
-        formula, area, cost = max(writes, key=lambda item: item[1].size * item[2].cells)
+            return writes
+        worst = max(writes, key=lambda w: w.area.size * w.cost.cells)
+        formula, area, cost = worst.content, worst.area, worst.cost
         shown = formula if len(formula) <= 80 else formula[:77] + "..."
         raise WorkRefused(
             f"Refused {area.a1} on {sheet}: each cell of {shown} reads {cost.cells:,} cells when "
@@ -482,18 +522,20 @@ class Workbook:
             "an array is built from it. Nothing was written."
         )
 
-    def _costs(self, cells: list[list[Any]]) -> list[tuple[str, Area, FormulaCost]]:
-        """``(content, area, cost of one cell)`` of each entry of a write (a value costs 0)."""
+    def _costs(self, sheet: str, cells: list[list[Any]]) -> list[WriteCost]:
+        """What each entry of a write costs per cell (a value: 0)."""
         costs = []
+        used = self._used_area(sheet)
         for target, content in cells:
             try:
                 area = parse_area(str(target))
             except AddressError:
                 continue  # the engine refuses it
             if isinstance(content, str) and content.startswith("="):
-                costs.append((content, area, formula_cost(content, self._name_target)))
+                cost = formula_cost(content, self._name_target, used)
+                costs.append(WriteCost(target, content, area, cost))
             else:
-                costs.append((repr(content), area, FormulaCost(0)))
+                costs.append(WriteCost(target, repr(content), area, FormulaCost(0)))
         return costs
 
     def _name_target(self, name: str) -> str | None:
@@ -501,12 +543,26 @@ class Workbook:
             self._names = {n["name"].lower(): n["refers_to"] for n in self.call("names")}
         return self._names.get(name.lower())
 
-    def _note_change(self, op: str, arguments: dict[str, Any], result: Any) -> None:
-        """Keep the formula ledger and the names known in step with a change made."""
-        if op == "write":
+    def _used_area(self, own_sheet: str) -> UsedArea:
+        """Each sheet's used area, read from the engine once per change when needed."""
+
+        def used(sheet: str | None) -> Area | None:
+            if self._used is None:
+                self._used = {
+                    item["name"].lower(): Area(0, 0, item["last_row"], item["last_column"])
+                    for item in self.call("sheets")
+                }
+            return self._used.get((sheet or own_sheet).lower())
+
+        return used
+
+    def _note_change(
+        self, op: str, arguments: dict[str, Any], result: Any, costs: list[WriteCost] | None
+    ) -> None:
+        """Keep the formula ledger (of the agent's writes) and what is known in step."""
+        if op == "write" and costs is not None:
             refused = {item["target"] for item in result["refused"]}
-            kept = [item for item in arguments["cells"] if item[0] not in refused]
-            writes = [(area, cost.cells) for _, area, cost in self._costs(kept)]
+            writes = [(w.area, w.cost.cells) for w in costs if w.target not in refused]
             self.ledger.record(arguments["sheet"], writes)
         elif op == "insert_rows":
             self.ledger.insert_rows(arguments["sheet"], arguments["index"], arguments["count"])
@@ -514,6 +570,7 @@ class Workbook:
             self.ledger.delete_rows(arguments["sheet"], arguments["index"], arguments["count"])
         if op in ("define_name", "insert_rows", "delete_rows", "add_sheet"):
             self._names = None
+        self._used = None
 
     # ---- documents --------------------------------------------------------------
     def _open(self) -> None:
@@ -543,7 +600,7 @@ class Workbook:
         the replay's engine time is this episode's (not when another workbook's call
         restarted the engine).
         """
-        self._names = None
+        self._names = self._used = None
         for _ in range(3):
             self.restarts += 1
             self._open()

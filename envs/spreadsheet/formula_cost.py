@@ -12,18 +12,19 @@ does, measured:
   TRANSPOSE, TEXTJOIN, XNPV...) costs every cell it spans: a whole column is 1,048,576
   rows, a whole row 16,384 columns.
 - A range given as it is to a function that reads only the cells holding something
-  (SUM, SUMIF, COUNTIFS, VLOOKUP, MATCH, INDEX...: :data:`READS_FILLED_CELLS`) costs at
-  most the cells of it SkillGym's tools can fill (A1:ZZ10000): ``SUM(Data!A:A)`` is
-  10,000, not 1,048,576, as LibreOffice never visits the empty rest. Inside a function
-  that evaluates its arguments as arrays (:data:`ARRAY_EVALUATING`) that no longer
-  holds, and the range costs all its cells.
+  (SUM, SUMIF, COUNTIFS, VLOOKUP, MATCH, INDEX...: :data:`READS_FILLED_CELLS`) costs
+  its cells within its sheet's used area (without one known, within A1:ZZ10000, where
+  SkillGym's tools write): ``SUM(Data!A:A)`` over 200 rows of data is 200, not
+  1,048,576, as LibreOffice never visits the empty rest. Inside a function that
+  evaluates its arguments as arrays (:data:`ARRAY_EVALUATING`) that no longer holds,
+  and the range costs all its cells.
 - A defined name costs what it refers to; ``OFFSET`` with a literal height and width
   costs that many cells, and with a computed one, where an array is built from it, all
   of A1:ZZ10000 (7,020,000 cells: its size is not known before it runs).
 
 Other ranges built at run time (``A1:INDEX(...)``, ``OFFSET`` with computed sizes given
-to SUM) and names redefined after the formula was written are not seen here: the
-engine's time limits (``work_limits.py``) bound those.
+to SUM), names redefined and used areas grown after the formula was written are not
+seen here: the engine's time limits (``work_limits.py``) bound those.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from skillgym.envs.spreadsheet.addresses import MAX_COLUMNS, MAX_ROWS, Area, column_index
+
+Resolve = Callable[[str], str | None]
+"""What a defined name refers to (``"=Inputs!$B$2"``), or None."""
+UsedArea = Callable[[str | None], Area | None]
+"""A sheet's used area (None: the formula's own sheet), or None when not known."""
 
 WRITABLE_ROWS = 10_000  # SkillGym's tools write within A1:ZZ10000 (env.MODEL_ROWS, MODEL_COLUMNS)
 WRITABLE_COLUMNS = 702
@@ -131,17 +137,34 @@ def reference_area(text: str) -> Area | None:
     return Area(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
-def _filled_part(area: Area) -> int:
-    """The cells of ``area`` within A1:ZZ10000, where SkillGym's tools write."""
-    rows = min(area.last_row, WRITABLE_ROWS - 1) - area.first_row + 1
-    columns = min(area.last_column, WRITABLE_COLUMNS - 1) - area.first_column + 1
+WRITABLE = Area(0, 0, WRITABLE_ROWS - 1, WRITABLE_COLUMNS - 1)
+
+
+def _filled_part(area: Area, used: Area | None) -> int:
+    """The cells of ``area`` within ``used`` (unknown: A1:ZZ10000, where the tools write)."""
+    bound = used or WRITABLE
+    rows = min(area.last_row, bound.last_row) - max(area.first_row, bound.first_row) + 1
+    columns = (
+        min(area.last_column, bound.last_column) - max(area.first_column, bound.first_column) + 1
+    )
     return max(0, rows) * max(0, columns)
 
 
-def formula_cost(formula: str, resolve: Callable[[str], str | None] | None = None) -> FormulaCost:
+def sheet_of(reference: str) -> str | None:
+    """The sheet a reference names (``'Cap Table'!B2`` -> ``Cap Table``), or None."""
+    match = SHEET_PREFIX.match(reference)
+    if match is None:
+        return None
+    name = match.group()[:-1]
+    return name[1:-1].replace("''", "'") if name.startswith("'") else name
+
+
+def formula_cost(
+    formula: str, resolve: Resolve | None = None, used_area: UsedArea | None = None
+) -> FormulaCost:
     """The cells one cell holding ``formula`` reads per calculation (see the module doc).
 
-    ``resolve`` gives what a defined name refers to (``"=Inputs!$B$2"``), or None.
+    ``resolve`` gives what a defined name refers to; ``used_area`` a sheet's used area.
 
     Example:
         >>> formula_cost("=SUMPRODUCT((Inputs!$A$1:$ZZ$10000=0)*1)+ROW()").cells
@@ -161,18 +184,18 @@ def formula_cost(formula: str, resolve: Callable[[str], str | None] | None = Non
             stack[-1].arguments.append(_Argument())
         elif kind == "close" and len(stack) > 1:
             call = stack.pop()
-            parts += _settle(call, stack, resolve)
+            parts += _settle(call, stack, resolve, used_area)
             stack[-1].arguments[-1].items.append(_as_item(call))
         elif kind != "space":
             stack[-1].arguments[-1].items.append((kind, text))
     while stack:  # the formula's top level (and any call left open)
         call = stack.pop()
-        parts += _settle(call, stack, resolve)
+        parts += _settle(call, stack, resolve, used_area)
     return FormulaCost.of(parts)
 
 
 def _settle(
-    call: _Call, outer: list[_Call], resolve: Callable[[str], str | None] | None
+    call: _Call, outer: list[_Call], resolve: Resolve | None, used_area: UsedArea | None
 ) -> list[tuple[str, int]]:
     """The references of a finished call with their costs (the module doc's rules)."""
     in_array = any(c.function in ARRAY_EVALUATING for c in outer)
@@ -189,7 +212,11 @@ def _settle(
             if area is None:
                 continue
             label = text if kind == "reference" else f"{text} ({target})"
-            parts.append((label, _filled_part(area) if cheap else area.size))
+            if cheap:
+                used = used_area(sheet_of(target)) if used_area else None
+                parts.append((f"{label}, its filled part", _filled_part(area, used)))
+            else:
+                parts.append((label, area.size))
     if call.function == "OFFSET":
         parts += _offset_size(call.arguments)
     return parts
@@ -202,7 +229,7 @@ def _as_item(call: _Call) -> tuple[str, str]:
     return ("call", call.function or "")
 
 
-def _name_target(kind: str, text: str, resolve: Callable[[str], str | None] | None) -> str:
+def _name_target(kind: str, text: str, resolve: Resolve | None) -> str:
     if kind != "name" or resolve is None or text.upper() in ("TRUE", "FALSE"):
         return ""
     refers_to = resolve(text)
@@ -274,8 +301,9 @@ class FormulaLedger:
         for area, cost in writes:
             tracked = cost if cost >= TRACKED_COST else 0
             positions: Iterable[tuple[int, int]]
-            if not tracked and len(cells) < area.size:  # only tracked cells can change
-                positions = [p for p in cells if _inside(p, area)]
+            if not tracked and len(cells) + len(changes) < area.size:
+                # only cells tracked, or made costly earlier in this write, can change
+                positions = [p for p in {*cells, *changes} if _inside(p, area)]
             else:
                 positions = (
                     (r, c)

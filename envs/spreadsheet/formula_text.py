@@ -48,7 +48,7 @@ def references(formula: str) -> list[Reference]:
     r"""Every cell or range reference outside string literals, left to right.
 
     Example:
-        >>> [(r.sheet, r.text) for r in references("=C2*Inputs!$B$4+SUM('A b'!C1:C3)&\\"B2\\"")]
+        >>> [(r.sheet, r.text) for r in references("=C2*Inputs!$B$4+SUM('A b'!C1:C3)&\"B2\"")]
         [(None, 'C2'), ('Inputs', '$B$4'), ('A b', 'C1:C3')]
     """
     strings = [m.span() for m in STRING.finditer(formula)]

@@ -159,6 +159,8 @@ class Scenario:
     task: inputs and layout untouched, each planted bug gone); they gate like the error check."""
     coverage: Coverage | None = None
     """What verifier 2 checks; :meth:`covered` makes the scenario it judges."""
+    shortcuts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Blunt strategies of a task without a coverage (tool calls), played as cheats."""
 
     def covered(self) -> Scenario:
         """The scenario verifier 2 judges: every asked-for row an output, each one named.

@@ -23,7 +23,7 @@ from typing import Any
 
 from skillgym.envs.core.verification import Check
 from skillgym.envs.spreadsheet.addresses import Area, Cell
-from skillgym.envs.spreadsheet.engine import Workbook
+from skillgym.envs.spreadsheet.engine import Workbook, WorkLimitExceeded
 from skillgym.envs.spreadsheet.formula_text import Call, rewrite_calls
 from skillgym.envs.spreadsheet.grid import is_error
 
@@ -85,14 +85,17 @@ def hidden_errors(
     ``allowed``: the (sheet, row, column) cells where the instruction asks for IFERROR.
     """
     plans: dict[str, list[tuple[Cell, str, str]]] = {}  # sheet -> (cell, formula, unmasked)
-    too_large: list[str] = []
+    uninspected: list[str] = []
     present = {s["name"]: s for s in workbook.call("sheets")}
     for sheet in sheets:
         if sheet not in present:
             continue
         used = Area(0, 0, present[sheet]["last_row"], present[sheet]["last_column"])
         if used.size > MAX_CELLS:
-            too_large.append(f"{sheet} (used A1:{Cell(used.last_row, used.last_column).a1})")
+            uninspected.append(
+                f"{sheet}, whose used area A1:{Cell(used.last_row, used.last_column).a1} holds "
+                f"over {MAX_CELLS:,} cells"
+            )
             continue
         for row, column, formula in _formulas(workbook, sheet, used):
             if (sheet, row, column) in allowed or not SWALLOWING.search(formula):
@@ -100,20 +103,20 @@ def hidden_errors(
             new, count = unmasked(formula)
             if count:
                 plans.setdefault(sheet, []).append((Cell(row, column), formula, new))
-    found = _hiding(workbook, plans) if plans else []
+    found: list[tuple[str, str, str]] = []
+    try:
+        found = _hiding(workbook, plans) if plans else []
+    except WorkLimitExceeded:
+        uninspected.append("the formulas unmasked, which took longer than one call may")
     listed = [f"{sheet}!{cell} {formula}" for sheet, cell, formula in found[:MAX_LISTED]]
     more = f" and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
-    actual = "none found"
+    parts = [f"could not inspect {'; '.join(uninspected)}"] if uninspected else []
     if found:
-        actual = f"what these guard is an error: {'; '.join(listed)}{more}"
-    if too_large:
-        actual = (
-            f"could not inspect {', '.join(too_large)}: a used area over {MAX_CELLS:,} cells"
-            + ("" if not found else f"; {actual}")
-        )
+        parts.append(f"what these guard is an error: {'; '.join(listed)}{more}")
+    actual = "; ".join(parts) or "none found"
     return Check(
         name=NAME,
-        passed=not found and not too_large,
+        passed=not found and not uninspected,
         expected=EXPECTED.format(sheets=", ".join(sheets)),
         actual=actual,
         essential=True,

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from typing import Any
 
 ENVIRONMENT_PREFIX = "SKILLGYM_CALC_"
 
@@ -61,17 +62,18 @@ class WorkLimits:
     @classmethod
     def from_environment(cls) -> WorkLimits:
         """The defaults, each overridden by ``$SKILLGYM_CALC_<NAME>`` where set."""
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}
         for item in dataclasses.fields(cls):
-            text = os.environ.get(ENVIRONMENT_PREFIX + item.name.upper())
+            variable = ENVIRONMENT_PREFIX + item.name.upper()
+            text = os.environ.get(variable)
             if text is None:
                 continue
-            kind = int if item.type in (int, "int") else float
             try:
-                values[item.name] = kind(text)
+                values[item.name] = float(text)
             except ValueError:
                 raise ValueError(
-                    f"Expects ${ENVIRONMENT_PREFIX}{item.name.upper()} to be a number, "
-                    f"actual value: {text!r}"
+                    f"Expects ${variable} to be a number, actual value: {text!r}"
                 ) from None
-        return cls(**values)
+        if "formula_reads" in values:
+            values["formula_reads"] = int(values["formula_reads"])
+        return dataclasses.replace(cls(), **values)

@@ -33,6 +33,7 @@ from skillgym.envs.spreadsheet.scenario import (
     CellTruth,
     Coverage,
     Link,
+    Move,
     Output,
     Overrides,
     Scenario,
@@ -256,23 +257,9 @@ def _whole_shares(rng: Random, shares: float) -> float:
     return float(round(shares * (1 + rng.choice((-1, 1)) * rng.uniform(0.05, 0.2)), -3))
 
 
-def coverage(founders: int, total_row: int) -> Coverage:
-    """What verifier 2 checks: every row and column, how they link, every input."""
+def _links(founders: int) -> list[Link]:
+    """What each cell feeds, as the instruction builds it."""
     pool, seed, lead, co, total = (founders + k for k in range(5))
-    typed_zeros = {  # the cells the instruction lets hold a typed 0
-        "SharesBeforeSeed": {seed, lead, co},
-        "SeedNewShares": {*range(founders), lead, co},
-        "SeriesANewShares": {*range(founders), seed},
-    }
-    outputs = [Output(name, f"{label}, seed and Series A") for name, _, label in ROUNDS_NAMES]
-    outputs += [
-        Output(
-            name,
-            f"{label}, every holder and the total",
-            formula_cells=tuple(i for i in range(total + 1) if i not in typed_zeros.get(name, ())),
-        )
-        for name, _, label in CAP_NAMES
-    ]
     first = {name: ((name, 0),) for name, _, _ in (*ROUNDS_NAMES, *CAP_NAMES)}
     links = [
         Link("PreMoney", (("PostMoney", 0), ("PoolTopUp", 0), ("SharePrice", 0))),
@@ -296,6 +283,27 @@ def coverage(founders: int, total_row: int) -> Coverage:
         Link("PostSeedTotal", (("SharesBefore", 1), ("OwnershipAfterSeed", 0))),
         Link("PostSeedPool", (("PoolBefore", 1),)),
     ]
+    return links
+
+
+def coverage(founders: int, total_row: int) -> Coverage:
+    """What verifier 2 checks: every row and column, how they link, every input."""
+    pool, seed, lead, co, total = (founders + k for k in range(5))
+    typed_zeros = {  # the cells the instruction lets hold a typed 0
+        "SharesBeforeSeed": {seed, lead, co},
+        "SeedNewShares": {*range(founders), lead, co},
+        "SeriesANewShares": {*range(founders), seed},
+    }
+    outputs = [Output(name, f"{label}, seed and Series A") for name, _, label in ROUNDS_NAMES]
+    outputs += [
+        Output(
+            name,
+            f"{label}, every holder and the total",
+            formula_cells=tuple(i for i in range(total + 1) if i not in typed_zeros.get(name, ())),
+        )
+        for name, _, label in CAP_NAMES
+    ]
+    links = _links(founders)
     old = {"PoolTopUp", "SharePrice"}
     names = {name: f"Rounds!B{row}:C{row}" for name, row, _ in ROUNDS_NAMES if name not in old}
     names |= {name: f"CapTable!{col}2:{col}{total_row}" for name, col, _ in CAP_NAMES}
@@ -305,7 +313,7 @@ def coverage(founders: int, total_row: int) -> Coverage:
         "PostSeedTotal": f"CapTable!D{total_row}",
         "PostSeedPool": f"CapTable!D{pool + 2}",
     }
-    moves = {f"FounderShares{i}": _whole_shares for i in range(1, founders + 1)}
+    moves: dict[str, Move] = {f"FounderShares{i}": _whole_shares for i in range(1, founders + 1)}
     moves["PoolShares0"] = _whole_shares
     return Coverage(
         outputs=outputs,

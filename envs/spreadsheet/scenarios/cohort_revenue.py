@@ -26,6 +26,7 @@ from skillgym.envs.spreadsheet.scenario import (
     Cells,
     Coverage,
     Link,
+    Move,
     Output,
     Overrides,
     Scenario,
@@ -132,7 +133,7 @@ def coverage(inputs: Mapping[str, float], solution: list[dict[str, Any]]) -> Cov
         Link("Revenue", (("TotalRevenue", 0),)),
         Link("ActiveMonth12", (("EndingCustomers", 0),)),
     ]
-    moves = {_new(m): _customers for m in range(1, MONTHS + 1)}
+    moves: dict[str, Move] = {_new(m): _customers for m in range(1, MONTHS + 1)}
     moves |= {_ret(a): _retained for a in range(MONTHS)}
     moves["IncreaseMonth"] = _other_month
     cells = {**solution[0]["args"]["cells"], f"C{REVENUE}:N{REVENUE}": f"=C{ACTIVE}*C{ARPU}"}

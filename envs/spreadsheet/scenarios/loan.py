@@ -136,27 +136,8 @@ def _sensible(x: Mapping[str, float]) -> bool:
     return 0 < x["AnnualRate"] < 0.5 and 0 <= x["Balloon"] < 0.8 * x["Principal"]
 
 
-def coverage(term: int, last: int, rate: str, terms: str) -> Coverage:
-    """What verifier 2 checks: every column and summary cell, how they link, every input."""
-    months = f"months 1-{term}"
-    outputs = [
-        Output("PaymentDates", "payment dates as serial numbers", dates=True),
-        Output("OpeningBalance", f"opening balance, {months}"),
-        Output("Payment", f"payment, {months}"),
-        Output("Interest", f"interest, {months}"),
-        Output("PrincipalRepaid", f"principal repaid, {months}"),
-        Output("ClosingBalance", f"closing balance, {months}"),
-        Output("MonthlyPayment", "monthly payment"),
-        Output("TotalInterest", "total interest paid"),
-        Output("FinalBalance", "balance after the last payment, before the balloon"),
-    ]
-    links = [
-        Link("OpeningBalance", (("ClosingBalance", 0),)),
-        Link("PrincipalRepaid", (("ClosingBalance", 0),)),
-        Link("ClosingBalance", (("OpeningBalance", 1),)),
-        Link("Interest", (("TotalInterest", 0),)),
-        Link("LastClosingBalance", (("FinalBalance", 0),)),
-    ]
+def shortcuts(last: int, rate: str, terms: str) -> dict[str, list[dict[str, Any]]]:
+    """Blunt strategies of this task: closed forms with columns empty, the summary alone."""
     closed_form = [
         write_call(
             "Schedule",
@@ -185,6 +166,34 @@ def coverage(term: int, last: int, rate: str, terms: str) -> Coverage:
             },
         )
     ]
+    return {
+        "closed-form": closed_form,
+        "summary-only": summary_only,
+        "balloon-only": [write_call("Summary", {"B4": "=Balloon"})],
+    }
+
+
+def coverage(term: int, last: int, rate: str, terms: str) -> Coverage:
+    """What verifier 2 checks: every column and summary cell, how they link, every input."""
+    months = f"months 1-{term}"
+    outputs = [
+        Output("PaymentDates", "payment dates as serial numbers", dates=True),
+        Output("OpeningBalance", f"opening balance, {months}"),
+        Output("Payment", f"payment, {months}"),
+        Output("Interest", f"interest, {months}"),
+        Output("PrincipalRepaid", f"principal repaid, {months}"),
+        Output("ClosingBalance", f"closing balance, {months}"),
+        Output("MonthlyPayment", "monthly payment"),
+        Output("TotalInterest", "total interest paid"),
+        Output("FinalBalance", "balance after the last payment, before the balloon"),
+    ]
+    links = [
+        Link("OpeningBalance", (("ClosingBalance", 0),)),
+        Link("PrincipalRepaid", (("ClosingBalance", 0),)),
+        Link("ClosingBalance", (("OpeningBalance", 1),)),
+        Link("Interest", (("TotalInterest", 0),)),
+        Link("LastClosingBalance", (("FinalBalance", 0),)),
+    ]
     return Coverage(
         outputs=outputs,
         truth=rows_for(term),
@@ -210,11 +219,7 @@ def coverage(term: int, last: int, rate: str, terms: str) -> Coverage:
             "FirstPayment": _other_first_payment,
         },
         valid=_sensible,
-        shortcuts={
-            "closed-form": closed_form,
-            "summary-only": summary_only,
-            "balloon-only": [write_call("Summary", {"B4": "=Balloon"})],
-        },
+        shortcuts=shortcuts(last, rate, terms),
     )
 
 

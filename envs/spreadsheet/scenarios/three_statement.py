@@ -325,11 +325,7 @@ def all_lines(x: Mapping[str, float], held: Overrides) -> dict[str, list[float]]
 def coverage(x: Mapping[str, float], solution: list[dict[str, Any]]) -> Coverage:
     """What verifier 2 checks: every line, how the statements link, every driver moved."""
     outputs = [
-        Output(
-            name,
-            f"{label}, years 1-3",
-            **({"rel_tol": 0.0, "abs_tol": 1e-6} if name == "BalanceCheck" else {}),
-        )
+        Output(name, f"{label}, years 1-3", rel_tol=0.0 if name == "BalanceCheck" else 1e-6)
         for name, _, _, label in LINES
     ]
     links = []

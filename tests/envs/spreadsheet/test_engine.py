@@ -4,6 +4,8 @@ import io
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import openpyxl
@@ -247,3 +249,56 @@ def test_error_constants_in_a_loaded_formula_read_back_as_written():
         ]
     finally:
         loaded.close()
+
+
+def test_a_formula_filled_over_differently_formatted_cells_leaves_each_its_format():
+    book = openpyxl.Workbook()
+    model = book.active
+    model.title = "Model"
+    model["B3"].number_format = "yyyy-mm-dd"
+    model["C4"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    loaded = Workbook(buffer.getvalue())
+    try:
+        loaded.call("write", sheet="Model", cells=[["B1:D5", "=45000+ROW()+A1"]])
+        cells = read(loaded, "Model", "B1:D5")
+        assert [item[0] for item in cells[3]] == [
+            "=45000+ROW()+A4",
+            "=45000+ROW()+B4",
+            "=45000+ROW()+C4",
+        ]
+        dated = {
+            (r, c) for r, row in enumerate(cells) for c, item in enumerate(row) if len(item) == 3
+        }
+        assert dated == {(2, 0), (3, 1)}  # B3 and C4 only, as formatted before
+    finally:
+        loaded.close()
+
+
+def test_ten_thousand_formula_cells_fill_in_one_call_within_the_call_limit(workbook):
+    """Filling cell by cell took time growing with the square of the cells (over 20 s here)."""
+    workbook.call("write", sheet="Model", cells=[["D1", 1], ["D2:D10000", "=D1+1"]])
+    assert value(workbook, "Model", "D10000") == 10_000.0
+
+
+def test_waiting_calls_get_the_engine_in_the_order_they_asked_for_it():
+    lock = engine.FairLock()
+    order: list[str] = []
+    lock.__enter__()
+    threads = []
+    for name in "abc":
+        thread = threading.Thread(target=lambda n=name: _take(lock, n, order))
+        thread.start()
+        while lock._next_ticket < len(threads) + 2:  # this one holds its ticket
+            time.sleep(0.001)
+        threads.append(thread)
+    lock.__exit__(None, None, None)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == ["a", "b", "c"]
+
+
+def _take(lock: "engine.FairLock", name: str, order: list[str]) -> None:
+    with lock:
+        order.append(name)

@@ -24,8 +24,12 @@ def test_references_skip_strings_and_function_names_and_keep_quoted_sheets():
     ("formula", "rows", "columns", "expected"),
     [
         ("=B2*(1+Inputs!$B$3)", 0, 3, "=E2*(1+Inputs!$B$3)"),
-        ("=IF(C$3<$A4,0,$B4*INDEX(Inputs!$B$7:$M$7,C$3-$A4+1))", 2, 1,
-         "=IF(D$3<$A6,0,$B6*INDEX(Inputs!$B$7:$M$7,D$3-$A6+1))"),
+        (
+            "=IF(C$3<$A4,0,$B4*INDEX(Inputs!$B$7:$M$7,C$3-$A4+1))",
+            2,
+            1,
+            "=IF(D$3<$A6,0,$B6*INDEX(Inputs!$B$7:$M$7,D$3-$A6+1))",
+        ),
         ("=SUM(C4:C15)", 0, 11, "=SUM(N4:N15)"),
         ('=IF(A2="B2",1,0)', 1, 0, '=IF(A3="B2",1,0)'),
     ],
@@ -55,6 +59,8 @@ def test_calls_nest_and_their_arguments_split_at_top_level_commas_only():
 def test_calls_are_rewritten_innermost_first_and_the_rest_is_kept():
     new, count = rewrite_calls(
         "=1+IFNA(IFERROR(1/0,2),3)*PI()",
-        lambda call, args: f"<{call.name}:{'|'.join(args)}>" if call.name.startswith("IF") else None,
+        lambda call, args: (
+            f"<{call.name}:{'|'.join(args)}>" if call.name.startswith("IF") else None
+        ),
     )
     assert (new, count) == ("=1+<IFNA:<IFERROR:1/0|2>|3>*PI()", 2)

@@ -59,7 +59,9 @@ def test_every_input_the_outputs_read_shows_in_the_dcf():
     # the first verifier never moved 7 of these 10, so typing them in went unseen
     scenario = scenario_of("spreadsheet/dcf-valuation")
     changes = draw_changes(scenario, Random(5))
-    shown = [name for change in changes for name in change if held_back_apart(scenario, change, name)]
+    shown = [
+        name for change in changes for name in change if held_back_apart(scenario, change, name)
+    ]
     assert sorted(shown) == sorted(scenario.inputs)
 
 

@@ -36,6 +36,11 @@ OWN = {
     "three-statement-model": ("plug", "plug-beside-cash-flow"),
     "loan-amortization": ("closed-form", "summary-only", "balloon-only"),
 }
+CASH_FLOWS_NEVER_MOVED = ("CashFlow1", "CashFlow2", "CashFlow3", "CashFlow5")
+DCF_INPUTS = (
+    *("Revenue0", "Growth", "EbitdaMargin", "DaPct", "CapexPct"),
+    *("NwcPct", "TaxRate", "Wacc", "TerminalGrowth", "EntryPrice"),
+)
 CASES = [(task, name) for task in BUILDS for name in (*EVERY_TASK, *OWN.get(task, ()))]
 OLD_PAID = [  # what the first verifier paid at least half for
     *[(task, name) for task in BUILDS for name in ("outputs-only", "swallowed-errors")],
@@ -89,7 +94,9 @@ def test_the_first_verifier_paid_it_at_least_half(env, task, name):
 
 
 def test_cash_as_the_plug_fails_on_the_empty_cash_flow_statement(env):
-    _, verification = play(env, "spreadsheet/three-statement-model", lambda s: strategies(s)["plug"])
+    _, verification = play(
+        env, "spreadsheet/three-statement-model", lambda s: strategies(s)["plug"]
+    )
     failed = essential_failures(verification)
     assert "formula: closing cash, years 1-3 (CF!C15:E15)" in failed
     assert "formula: net change in cash, years 1-3 (CF!C13:E13)" in failed
@@ -145,6 +152,7 @@ def test_the_balloon_alone_stays_low(env):
 
 def test_a_dcf_with_rows_2_to_9_11_12_and_15_empty_scores_below_half(env):
     """Only the named outputs, FCF computed in one formula per year."""
+
     def fcf(year: str) -> str:
         revenue = f"Inputs!$B$2*(1+Inputs!$B$3)^{year}"
         previous = f"Inputs!$B$2*(1+Inputs!$B$3)^({year}-1)"
@@ -179,8 +187,7 @@ def test_a_dcf_with_rows_2_to_9_11_12_and_15_empty_scores_below_half(env):
         ),
         (  # nor these 8 of 13
             "debt-schedule-revolver",
-            ("OpeningCash", "TermLoan0", "TermAmort", "Revolver0")
-            + ("CashFlow1", "CashFlow2", "CashFlow3", "CashFlow5"),
+            (*("OpeningCash", "TermLoan0", "TermAmort", "Revolver0"), *CASH_FLOWS_NEVER_MOVED),
         ),
     ],
 )
@@ -191,11 +198,7 @@ def test_inputs_the_first_verifier_never_moved_typed_in_score_below_half(env, ta
     assert reward < 0.5
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["Revenue0", "Growth", "EbitdaMargin", "DaPct", "CapexPct"]
-    + ["NwcPct", "TaxRate", "Wacc", "TerminalGrowth", "EntryPrice"],
-)
+@pytest.mark.parametrize("name", DCF_INPUTS)
 def test_any_one_input_typed_in_fails_a_sensitivity_check(env, name):
     _, verification = play(env, "spreadsheet/dcf-valuation", lambda s: typed_inputs(s, [name]))
     missed = [c for c in verification["checks"] if c["name"].startswith("sensitivity")]
