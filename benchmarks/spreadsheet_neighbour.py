@@ -19,7 +19,8 @@ them, on the same engine:
   * ``disguised``: the same work where no estimate from the formula's text sees it:
     100 cells of ``=SUMPRODUCT((Pool=0)*1)+ROW()`` while the name ``Pool`` is one cell,
     then ``Pool`` redefined as ``Inputs!$A$1:$ZZ$10000``; the engine's time limit for
-    one call must stop that.
+    one call must stop that, and the neighbour's next episodes run on the quarantine
+    engine.
 
 The neighbour waits ``--think`` seconds between steps (default 0.2), as an agent waits
 for its model; ``--think 0`` makes it a tight loop, where on a 2-core machine any second
@@ -29,8 +30,8 @@ the baseline measured in the same run, with what became of the neighbour's episo
 they ended and their verdicts). Target (printed as pass/fail, never asserted): beside
 the ``heavy`` neighbour, the step's p50 at most 2x the baseline's, and every neighbour
 episode ended with a verdict. The ``disguised`` row shows what the time limit bounds: a step that waited
-for the stopped call (up to ``SKILLGYM_CALC_CALL_SECONDS``, default 10 s, plus a
-restart of the engine), once per neighbour episode.
+for the stopped call (up to ``SKILLGYM_CALC_CALL_SECONDS``, default 5 s, plus a restart
+of the engine and the replay of the measured session's workbook), once.
 
 Run::
 

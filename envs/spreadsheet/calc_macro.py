@@ -436,7 +436,6 @@ class Document:
         if code in SYNTAX_ERRORS:
             _restore(saved)
             return code
-        del saved, first  # a live cell object is notified of every later change
         for part in block.getCellFormatRanges():
             address = part.getRangeAddress()
             part.getCellByPosition(0, 0).setTokens(tokens)

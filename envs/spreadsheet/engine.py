@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("calc_worker.py")
 UNO_PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3")
+OPEN_SECONDS = 30.0
+"""Time to open a workbook: the file's own (SkillGym's generated one, or a copy of a
+workbook already within the limits) and, on a freshly started engine, Calc's loading."""
 MUTATING_OPS = frozenset(
     {"write", "insert_rows", "delete_rows", "add_sheet", "define_name", "set_number_format"}
 )
@@ -337,6 +340,18 @@ def shared_pool() -> EnginePool:
     return pool
 
 
+@functools.cache
+def quarantine_pool() -> EnginePool:
+    """One engine, started when first used, for the sessions that went past a time limit.
+
+    A session whose episode was stopped for its engine time opens its next workbooks
+    here: should it do that again, it holds up only the others that did too.
+    """
+    pool = EnginePool(1)
+    atexit.register(pool.close)
+    return pool
+
+
 class Workbook:
     """One open document: the episode's workbook, kept alive across engine crashes.
 
@@ -578,7 +593,8 @@ class Workbook:
         # file beside it, and a locked file would not load again.
         copy = self._folder / f"open-{self.restarts}.xlsx"
         shutil.copyfile(self._source, copy)
-        answer = self._engine.answer("open", path=str(copy), timeout=self.limits.call_seconds)
+        timeout = max(self.limits.call_seconds, OPEN_SECONDS)
+        answer = self._engine.answer("open", path=str(copy), timeout=timeout)
         self._doc = answer.result["doc"]
         self._generation = self._engine.generation
         self.recalc_bound = answer.calc_seconds  # opening recalculates everything

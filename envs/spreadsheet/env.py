@@ -37,10 +37,12 @@ from skillgym.envs.spreadsheet.checks import verify_workbook
 from skillgym.envs.spreadsheet.coverage_checks import verify_covered
 from skillgym.envs.spreadsheet.engine import (
     ChangeLost,
+    EnginePool,
     EngineRequestError,
     Workbook,
     WorkLimitExceeded,
     WorkRefused,
+    quarantine_pool,
 )
 from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
@@ -127,6 +129,7 @@ class SpreadsheetEnv(SkillGymEnv):
         super().__init__(**kwargs)
         self._scenario: Scenario | None = None
         self._workbook: Workbook | None = None
+        self._engines: EnginePool | None = None  # None: the process's shared engines
         self._result = ""
         self._view: tuple[str, str] | None = None
 
@@ -140,7 +143,7 @@ class SpreadsheetEnv(SkillGymEnv):
         scenario = generate(spec.generator, rng, spec.params)
         if spec.verifier >= 2:
             scenario = scenario.covered()
-        self._workbook = Workbook(scenario.xlsx_bytes())
+        self._workbook = Workbook(scenario.xlsx_bytes(), pool=self._engines)
         self._scenario = scenario
         self._result = "Opened the workbook."
         first = scenario.first_view or f"{scenario.workbook.sheetnames[0]}!A1:H30"
@@ -352,7 +355,8 @@ class SpreadsheetEnv(SkillGymEnv):
         """An engine op for the agent, within the workbook's budgets (``work_limits.py``).
 
         A change refused for its cost is an action error; work past a time limit ends
-        the episode here, verified on the workbook as it was before that call.
+        the episode here, verified on the workbook as it was before that call, and this
+        environment's later episodes run on the quarantine engine, away from the others.
         """
         assert self._workbook is not None
         try:
@@ -364,6 +368,7 @@ class SpreadsheetEnv(SkillGymEnv):
         except ChangeLost as exc:
             raise ActionError(exc.message) from None
         except WorkLimitExceeded as exc:
+            self._engines = quarantine_pool()
             if self.episode is None or self.episode.done:
                 raise
             self.abort_episode(exc.message)

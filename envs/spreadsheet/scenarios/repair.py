@@ -24,7 +24,6 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from skillgym.envs.core.verification import Check
 from skillgym.envs.spreadsheet.scenario import (
     Output,
     Scenario,
@@ -319,7 +318,7 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
     define_name(workbook, "TotalNetIncome", "Model", "C19")
 
     company, manager = rng.choice(COMPANIES)
-    return Scenario(
+    scenario = Scenario(
         workbook=workbook,
         variables={
             "company": company,
@@ -338,22 +337,19 @@ def build(rng: Random, params: dict[str, Any]) -> Scenario:
         solution=[write_call("Model", dict(sorted(fixes.items())))],
         model_sheets=["Model"],
         first_view="Model!A1:G19",
-        task_checks=_audit(inputs, perturbations, generated(sheet), planted)
-        if params.get("strict")
-        else None,
     )
+    if params.get("strict"):
+        _audit(scenario, generated(sheet), planted)
+    return scenario
 
 
-def _audit(
-    inputs: dict[str, float],
-    perturbations: list[dict[str, float]],
-    given: dict[str, Any],
-    bugs: list[tuple[str, ...]],
-) -> Callable[[Any], list[Check]]:
+def _audit(scenario: Scenario, given: dict[str, Any], bugs: list[tuple[str, ...]]) -> None:
+    """Give ``scenario`` the audit as its task checks, and the strategies it exists for as cheats."""
     # The audit reads this module's model, so it is imported here rather than at the top.
-    from skillgym.envs.spreadsheet.scenarios._repair_audit import Audit
+    from skillgym.envs.spreadsheet.scenarios._repair_audit import Audit, cheat_calls
 
-    return Audit(inputs, perturbations, given, bugs)
+    scenario.task_checks = Audit(scenario.inputs, scenario.perturbations, given, bugs)
+    scenario.shortcuts = cheat_calls(scenario)
 
 
 def generated(sheet: Any) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from skillgym.envs.spreadsheet.engine import (
     Workbook,
     WorkLimitExceeded,
     WorkRefused,
+    quarantine_pool,
+    shared_pool,
 )
 from skillgym.envs.spreadsheet.work_limits import WorkLimits
 
@@ -241,6 +243,12 @@ def test_a_session_stopped_by_the_time_limit_is_verified_on_its_model_and_anothe
         other_observation = play_oracle(other, other_observation)
         *_, reward, terminated, _, _ = other.step('{"tool": "submit", "args": {}}')
         assert terminated and reward == 1.0
+        # The stopped session's next episodes run on the quarantine engine, not the shared one.
+        heavy.reset(seed=2, options={"task": TASK})
+        assert heavy._workbook is not None and heavy._workbook._pool is quarantine_pool()
+        assert other._workbook is not None and other._workbook._pool is shared_pool()
+        observation, *_ = heavy.step(write("Model", {"H1": 1}))
+        assert observation["last_action_error"] == ""
     finally:
         heavy.close()
         other.close()

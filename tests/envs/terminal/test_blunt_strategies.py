@@ -1,5 +1,8 @@
-"""Blunt strategies played through the agent's tools: each scores below 0.5 on the current
-version of its task, though the version before essential tests (1.0.1) paid it 0.5 or more."""
+"""Blunt strategies, played through the agent's tools, score below 0.5.
+
+Each on the current version of its task; the version before essential tests (1.0.1)
+paid it 0.5 or more.
+"""
 
 from collections.abc import Iterator
 
@@ -22,8 +25,10 @@ def env() -> Iterator[TerminalEnv]:
 
 
 def play(env: TerminalEnv, task: str, cheat: str, version: str | None = None):
-    """The cheat named ``cheat`` (the family's, or the current version's cheats/NAME.sh)
-    played on ``task`` at ``version`` (default: the current one), seed 0."""
+    """Play the cheat ``cheat`` on ``task`` at ``version`` (default: the current one), seed 0.
+
+    The cheat is the family's, or the current version's ``cheats/NAME.sh``.
+    """
     ref = f"{task}@{version}" if version else task
     env.reset(seed=0, options={"task": ref})
     policy = env.cheats().get(cheat)
