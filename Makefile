@@ -50,6 +50,7 @@ bench: setup images
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) benchmarks/protocol.py
 	$(PY) benchmarks/spreadsheet.py
+	$(PY) benchmarks/spreadsheet_neighbour.py
 	$(PY) benchmarks/terminal.py
 	$(PY) benchmarks/flight.py
 

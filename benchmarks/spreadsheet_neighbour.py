@@ -96,10 +96,12 @@ class Neighbour:
             name("Inputs!$A$1:$ZZ$10000"),
         ] + [write("Model", {f"H{row}": HEAVY}) for row in range(1, 101)]
 
-    def run(self, stop: threading.Event) -> None:
-        """Play episodes of the plan, each to its end, until ``stop`` is set."""
+    def run(self, go: threading.Event, stop: threading.Event) -> None:
+        """Once ``go`` is set, play episodes of the plan, each to its end, until ``stop`` is."""
         env = SpreadsheetEnv()
         try:
+            env.reset(seed=0, options={"task": TASK})
+            go.wait()
             while not stop.is_set():
                 observation, _ = env.reset(seed=self.episodes, options={"task": TASK})
                 self.episodes += 1
@@ -136,8 +138,8 @@ class Neighbour:
 def input_steps(env: SpreadsheetEnv, count: int, neighbour: Neighbour) -> list[float]:
     """Seconds of single-cell writes of an input, episodes renewed as they end.
 
-    At least ``count``, and on until the neighbour has ended two episodes (so the
-    second runs while these steps do), at most 5 minutes.
+    At least ``count``, and on until the neighbour, which starts with them, has ended two
+    episodes (at most 5 minutes).
     """
     times: list[float] = []
     value = 100.0
@@ -178,14 +180,14 @@ def oracle_episodes(env: SpreadsheetEnv, count: int) -> list[float]:
 def measure(kind: str, steps: int, episodes: int, think: float) -> dict[str, Any]:
     """The measured session's figures with a neighbour of ``kind`` (or none)."""
     neighbour = Neighbour(kind, think)
-    stop = threading.Event()
-    thread = threading.Thread(target=neighbour.run, args=(stop,), daemon=True)
+    go, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=neighbour.run, args=(go, stop), daemon=True)
     env = SpreadsheetEnv()
     try:
         env.reset(seed=0, options={"task": TASK})  # the engine is running before timing
         if kind != "none":
             thread.start()
-            time.sleep(1.0)  # the neighbour is at work
+        go.set()  # the neighbour starts as the measured steps do
         step_times = input_steps(env, steps, neighbour)
         episode_times = oracle_episodes(env, episodes)
     finally:

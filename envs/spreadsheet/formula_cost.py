@@ -2,8 +2,8 @@
 
 A spreadsheet's work is its formulas' reading of cells, and one formula can make the
 engine read millions: ``=SUMPRODUCT((Inputs!$A$1:$ZZ$10000=0)*1)`` builds an array of
-7,020,000 comparisons every time it is calculated (about 0.15 s in LibreOffice; 100
-such cells hold the engine for 15 s). So before a write reaches the engine, each
+7,020,000 comparisons every time it is calculated (0.15 s in LibreOffice on a quiet
+machine, 1 s on a busy one; 100 such cells hold the engine for 15 s to minutes). So before a write reaches the engine, each
 formula's cost is estimated from its text, and a workbook's formulas may read at most
 a budget of cells in all (:class:`FormulaLedger`). The estimate is what LibreOffice
 does, measured:
