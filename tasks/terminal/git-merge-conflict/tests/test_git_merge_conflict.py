@@ -27,7 +27,8 @@ def merge_commit():
     branch = git("symbolic-ref", "-q", "HEAD", check=False).strip()
     assert branch == "refs/heads/main", f"HEAD is {branch or 'detached'}, expects main checked out"
     parents = git("rev-list", "--parents", "-n", "1", "HEAD").split()[1:]
-    assert len(parents) == 2, f"HEAD has {len(parents)} parent(s): not a merge commit"
+    count = len(parents)  # (not the hashes: pytest would show them in the failure)
+    assert count == 2, f"HEAD has {count} parent(s): not a merge commit"
     return parents
 
 
