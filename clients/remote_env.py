@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import httpx
 
-from skillgym.clients.base import RemoteEnvBase, StepResult, Transport
-from skillgym.clients.config import (
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
-    NO_RETRY,
-    RetryPolicy,
-    Timeout,
-    default_ssl_context,
-)
-from skillgym.errors import (
-    RemoteConnectionError,
-    RemoteTimeoutError,
-    SessionClosedError,
-    SessionNotFoundError,
-)
+from skillgym.clients.base import Call, Lifecycle, RemoteEnvBase, StepResult
+from skillgym.clients.config import default_ssl_context
+from skillgym.clients.retry import Failure, FailureKind, Retries
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
-class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
+class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
     """An environment served by a SkillGym server, as a real ``gymnasium.Env``.
 
-    The session is created on construction (the spaces and tools come from the
-    server) and closed by ``close()`` or the ``with`` block.
-
-    Args:
-        base_url: The server, e.g. ``http://127.0.0.1:8000``.
-        env: The environment family, e.g. ``"arithmetic"`` (``GET /v1/envs`` lists them).
-        task: The default task, ``"family/name"`` or ``"family/name@1.0.0"``; a reset's
-            ``options={"task": ...}`` overrides it. None: the family's first task.
-        timeout: A :class:`Timeout`, or seconds to wait for each answer (connecting: 5 s).
-        retry: How create, reset and close retry on connection errors (a step never does).
-        transport: ``"http"`` (one request per call) or ``"websocket"`` (one socket per
-            session; ~3x less latency per step).
-        token: Bearer token for a server that requires one; default ``$SKILLGYM_API_TOKEN``.
+    Construction describes the family (``GET /v1/envs/{name}``: spaces and tools);
+    the first ``reset()`` opens the session, ``close()`` or the ``with`` block closes
+    it. ``AsyncRemoteEnv`` is its twin for asyncio code: same arguments, same names,
+    same moments, awaited.
 
     Example::
 
@@ -59,191 +36,134 @@ class RemoteEnv(RemoteEnvBase, gym.Env[dict[str, str], str]):
 
     metadata = {"render_modes": []}
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        env: str,
-        task: str | None = None,
-        timeout: Timeout | float = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        transport: Transport = "http",
-        token: str | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            env=env,
-            task=task,
-            timeout=timeout,
-            retry=retry,
-            transport=transport,
-            token=token,
-        )
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(self.timeout.read, connect=self.timeout.connect),
+    def _start(self, http_session: httpx.Client | None) -> None:
+        self._http = http_session or httpx.Client(
             limits=httpx.Limits(
                 max_connections=4, max_keepalive_connections=4, keepalive_expiry=30.0
             ),
             verify=default_ssl_context(),
         )
-        self._ws: Any = None
+        self._request_timeout = httpx.Timeout(self.timeout.read, connect=self.timeout.connect)
         self._urls: dict[str, httpx.URL] = {}
-        self._ws_stack = contextlib.ExitStack()
+        self._ws: ClientConnection | None = None
         try:
-            self._describe(self._request("GET", "/v1/envs", retry=retry))
-            self._opened(
-                self._request(
-                    "POST", "/v1/sessions", body=self._create_body(), retry=retry, idempotent=False
-                )
-            )
-            if transport == "websocket":
-                self._ws = self._connect_ws()
+            self._described(self._call(self._describe_call()))
         except BaseException:
-            self._http.close()
+            self._close_http()
             raise
+
+    def open(self) -> RemoteEnv:
+        """Open the session now rather than at the first reset (e.g. to fail early)."""
+        self._check_usable()
+        if self.lifecycle is Lifecycle.UNOPENED:
+            self._opened(self._call(self._create_call()))
+        return self
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, str], dict[str, Any]]:
-        """Start an episode on the server (retried on connection errors: a reset is repeatable)."""
+        """Start an episode on the server (the first one opens the session)."""
         super().reset(seed=seed)
-        self._check_open()
-        body = self._reset_body(seed, options)
-        if self._ws is not None:
-            return self._reset_result(self._ws_call({"op": "reset", **body}))
-        return self._reset_result(
-            self._request("POST", self._session_path("/reset"), body=body, retry=self.retry)
-        )
+        self.open()
+        return self._reset_result(self._call(self._reset_call(seed, options)))
 
     def step(self, action: str) -> StepResult:
-        """One tool call; never re-sent on a connection error (the server may have applied it)."""
-        self._check_open()
-        if self._ws is not None:
-            return self._step_result(self._ws_call({"op": "step", "action": action}))
-        return self._step_result(
-            self._request(
-                "POST",
-                self._session_path("/step"),
-                body={"action": action},
-                retry=NO_RETRY,
-                idempotent=False,
-            )
-        )
+        """One tool call (sent again only if it cannot have reached the server)."""
+        self._check_session("step")
+        return self._step_result(self._call(self._step_call(action)))
 
     def artifact(self, name: str) -> bytes:
         """A file of the episode as it is now, e.g. ``env.artifact("workbook.xlsx")``."""
-        self._check_open()
-        return self._request(  # type: ignore[no-any-return]
-            "GET",
-            self._session_path(f"/artifacts/{quote(name, safe='')}"),
-            retry=self.retry,
-            raw=True,
-        )
+        self._check_session("artifact")
+        return cast(bytes, self._call(self._artifact_call(name)))
 
     def close(self) -> None:
-        """Close the session on the server and the connection; safe to call twice."""
-        if self._closed:
+        """Close the session on the server and the connections; safe to call twice."""
+        if self.lifecycle is Lifecycle.CLOSED:
             return
-        self._closed = True
         try:
-            self._ws_stack.close()
-            self._request("DELETE", self._session_path(), retry=self.retry, expect_body=False)
-        except (SessionNotFoundError, SessionClosedError):
-            pass  # already gone: closing is idempotent
-        except (RemoteConnectionError, RemoteTimeoutError) as exc:
-            self._close_failed(exc)
+            with self._closing() as has_session:
+                self._drop_ws()
+                if has_session:
+                    self._call(self._close_call())
         finally:
-            self._http.close()
+            self._close_http()
 
     # ---- I/O ----------------------------------------------------------------------
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        retry: RetryPolicy,
-        body: Any = None,
-        idempotent: bool = True,
-        expect_body: bool = True,
-        raw: bool = False,
-    ) -> Any:
-        """One call, retried per ``retry``; a non-idempotent one only if it cannot have been sent."""
-        # An absolute URL built once per path and a pre-encoded body skip httpx's URL
-        # merging and JSON encoding: ~0.1-0.2 ms of a ~1 ms round trip on loopback.
+    def _call(self, call: Call) -> bytes | str:
+        """The answer's body, after the tries the retry policy allows."""
+        attempt = self._attempt_ws if self._over_socket(call) else self._attempt_http
+        retries = Retries(self.retry, call.what, repeatable=call.repeatable)
+        while isinstance(outcome := attempt(call), Failure):
+            time.sleep(retries.wait_after(outcome))
+        return outcome
+
+    def _attempt_http(self, call: Call) -> bytes | Failure:
+        try:
+            response = self._http.request(
+                call.method,
+                self._url(call.path),
+                content=call.content(),
+                headers=self._headers,
+                timeout=self._request_timeout,
+            )
+        except httpx.TransportError as exc:
+            return self._transport_failure(call, _failure_kind(exc), exc)
+        if response.status_code >= 400:
+            retry_after = response.headers.get("retry-after")
+            return self._answered(response.status_code, response.content, retry_after)
+        return response.content
+
+    def _url(self, path: str) -> httpx.URL:
+        # An absolute URL built once per path skips httpx's URL merging on every call.
         url = self._urls.get(path)
         if url is None:
-            url = self._urls.setdefault(path, httpx.URL(self.base_url + path))
-        content = None if body is None else json.dumps(body).encode()
+            url = self._urls[path] = httpx.URL(self.base_url + path)
+        return url
 
-        def send() -> httpx.Response:
-            return self._http.request(method, url, content=content, headers=self._headers)
-
-        retryable: tuple[type[Exception], ...] = (
-            (httpx.TransportError,) if idempotent else (httpx.ConnectError,)
-        )
-        response = self._with_retries(send, retry, retryable, f"{method} {path}")
-        if response.status_code >= 400:
-            try:
-                error = response.json()
-            except ValueError:
-                error = response.text
-            raise self._error_from(response.status_code, error)
-        if raw:
-            return response.content
-        return json.loads(response.content) if expect_body else None
-
-    def _with_retries(
-        self,
-        send: Callable[[], T],
-        retry: RetryPolicy,
-        retryable: tuple[type[Exception], ...],
-        what: str,
-    ) -> T:
-        delays = retry.delays()
-        while True:
-            try:
-                return send()
-            except httpx.TimeoutException as exc:
-                if not isinstance(exc, retryable) or (delay := next(delays, None)) is None:
-                    raise self._timeout_error(what) from None
-            except httpx.TransportError as exc:
-                safe = isinstance(exc, retryable)
-                if not safe or (delay := next(delays, None)) is None:
-                    raise self._connection_error(what, exc, retryable=safe) from None
-            logger.info("%s failed, retrying in %.2f s", what, delay)
-            time.sleep(delay)
-
-    def _connect_ws(self) -> Any:
+    def _attempt_ws(self, call: Call) -> str | Failure:
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
         from websockets.sync.client import connect
 
-        try:
-            return self._ws_stack.enter_context(
-                connect(
+        if self._ws is None:
+            try:
+                self._ws = connect(
                     self._ws_url(),
                     open_timeout=self.timeout.connect,
                     max_size=None,
                     compression=None,
                     additional_headers=self._headers,
                 )
-            )
-        except OSError as exc:
-            raise RemoteConnectionError(f"WebSocket to {self._ws_url()} failed: {exc}") from None
-
-    def _ws_call(self, message: dict[str, Any]) -> dict[str, Any]:
-        from websockets.exceptions import ConnectionClosed
-
+            except InvalidStatus as exc:
+                answer = exc.response
+                retry_after = answer.headers.get("retry-after")
+                return self._answered(answer.status_code, answer.body or b"", retry_after)
+            except (OSError, TimeoutError, InvalidHandshake) as exc:
+                return self._transport_failure(call, FailureKind.NOT_SENT, exc)
         try:
-            self._ws.send(json.dumps(message))
-            body = json.loads(self._ws.recv(timeout=self.timeout.read))
-        except TimeoutError:
-            raise RemoteTimeoutError(
-                f"{message['op']} over the WebSocket got no answer within {self.timeout.read:g} s."
-            ) from None
+            self._ws.send(call.message())
+            return cast(str, self._ws.recv(timeout=self.timeout.read))
+        except TimeoutError as exc:
+            # The late answer would be read as the next call's: the socket goes.
+            self._drop_ws()
+            return self._transport_failure(call, FailureKind.NO_ANSWER, exc)
         except ConnectionClosed as exc:
-            raise RemoteConnectionError(
-                f"The WebSocket of session {self.session_id} closed: {exc}"
-            ) from None
-        if "error" in body:
-            raise self._error_from(0, body)
-        return body
+            self._drop_ws()
+            return self._transport_failure(call, FailureKind.DROPPED, exc)
+
+    def _drop_ws(self) -> None:
+        if self._ws is not None:
+            ws, self._ws = self._ws, None
+            ws.close()
+
+    def _close_http(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+
+def _failure_kind(exc: httpx.TransportError) -> FailureKind:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return FailureKind.NOT_SENT
+    if isinstance(exc, httpx.TimeoutException):
+        return FailureKind.NO_ANSWER
+    return FailureKind.DROPPED

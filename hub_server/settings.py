@@ -1,27 +1,28 @@
-"""The server's settings: typed, from arguments or ``SKILLGYM_*`` environment variables."""
+"""The server's settings: typed, from arguments or ``SKILLGYM_*`` environment variables.
+
+``skillgym serve`` takes one option per field (``skillgym.serve_options``), so a setting
+added here is a command-line option too.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from skillgym.envs.core.settings import CatalogSettings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-class ServerSettings(BaseSettings):
-    """Limits and places for one env server.
+class ServerSettings(CatalogSettings):
+    """Limits and places for one env server, and the catalogue it serves.
 
     Example:
         >>> ServerSettings(max_sessions=8).max_sessions
         8
     """
 
-    model_config = SettingsConfigDict(env_prefix="SKILLGYM_", extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
+    host: str = Field(default="127.0.0.1", description="Interface to listen on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port.")
     max_sessions: int = Field(
         default=1024, gt=0, description="Sessions held at once; more get 503."
     )
@@ -47,14 +48,12 @@ class ServerSettings(BaseSettings):
         description="A non-blocking env's call longer than this is logged: it stalls the loop.",
     )
     retry_after_s: int = Field(default=2, gt=0, description="Retry-After sent with 503 when full.")
-    tasks_dir: Path | None = Field(
-        default=None, description="Tasks folder; default: the bundled tasks."
-    )
     closed_memory: int = Field(
         default=10_000, gt=0, description="Closed session ids remembered (409, not 404)."
     )
     api_token: SecretStr | None = Field(
-        default=None, description="Bearer token required on /v1/sessions; None: no token."
+        default=None,
+        description="Bearer token required on /v1/sessions (clients send it from here too); unset: none.",
     )
     allow_unauthenticated: bool = Field(
         default=False,

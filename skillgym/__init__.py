@@ -11,9 +11,10 @@ Example:
 With ``base_url="http://host:8000"`` the same call gives the environment over HTTP.
 """
 
-from skillgym.envs.core.registry import FAMILIES, make_env, register_envs
+from skillgym.envs.core.registry import FAMILIES, register_envs
+from skillgym.factory import make_env
 
 __version__ = "0.1.0"
 __all__ = ["FAMILIES", "__version__", "make_env", "register_envs"]
 
-register_envs()
+register_envs("skillgym.factory:make_env")

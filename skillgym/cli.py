@@ -38,70 +38,40 @@ class TransportName(StrEnum):
     websocket = "websocket"
 
 
+def add_serve_command(app: typer.Typer) -> None:
+    """Add ``serve``, its options generated from the server's settings (``serve_options``)."""
+    try:
+        from skillgym.serve_options import serve_command
+    except ImportError as exc:  # the light install: every other command still works
+        missing = str(exc)
+
+        def serve() -> None:
+            """Serve every environment family over HTTP and WebSocket (needs skillgym[hub])."""
+            typer.echo(
+                f"skillgym serve needs the server's extras: pip install 'skillgym[hub]' ({missing}).",
+                err=True,
+            )
+            raise typer.Exit(2)
+
+        app.command("serve")(serve)
+        return
+    app.command("serve")(serve_command())
+
+
 def build_app() -> typer.Typer:
     """The Typer application."""
     app = typer.Typer(
         help="SkillGym: verifiable RL environments for LLM agents.", no_args_is_help=True
     )
 
-    @app.command()
-    def serve(
-        host: Annotated[
-            str, typer.Option(envvar="SKILLGYM_HOST", help="Interface to listen on.")
-        ] = "127.0.0.1",
-        port: Annotated[int, typer.Option(envvar="SKILLGYM_PORT", help="TCP port.")] = 8000,
-        max_sessions: Annotated[
-            int,
-            typer.Option(
-                envvar="SKILLGYM_MAX_SESSIONS", help="Sessions held at once; more get 503."
-            ),
-        ] = 1024,
-        idle_timeout: Annotated[
-            float,
-            typer.Option(
-                envvar="SKILLGYM_IDLE_TIMEOUT_S", help="Seconds before an idle session is reaped."
-            ),
-        ] = 300.0,
-        token: Annotated[
-            str | None,
-            typer.Option(
-                envvar="SKILLGYM_API_TOKEN", help="Bearer token required on /v1/sessions."
-            ),
-        ] = None,
-        allow_unauthenticated: Annotated[
-            bool,
-            typer.Option(
-                envvar="SKILLGYM_ALLOW_UNAUTHENTICATED",
-                help="Serve off loopback without a token (anyone reachable can run envs).",
-            ),
-        ] = False,
-    ) -> None:
-        """Serve every environment family over HTTP and WebSocket."""
-        from pydantic import SecretStr, ValidationError
-
-        from skillgym.hub_server.runner import serve as run_server
-        from skillgym.hub_server.settings import ServerSettings
-
-        try:
-            settings = ServerSettings(
-                host=host,
-                port=port,
-                max_sessions=max_sessions,
-                idle_timeout_s=idle_timeout,
-                api_token=SecretStr(token) if token else None,
-                allow_unauthenticated=allow_unauthenticated,
-            )
-        except ValidationError as exc:
-            messages = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            raise typer.BadParameter(messages) from None
-        run_server(settings)
+    add_serve_command(app)
 
     @app.command("list")
     def list_tasks(
         family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
     ) -> None:
         """List environment families and their tasks with versions."""
-        from skillgym.envs.core.registry import FAMILIES, get_family
+        from skillgym.envs.core.registry import FAMILIES, family_description, get_family
         from skillgym.envs.core.tasks import TaskCatalog
 
         if family is not None:
@@ -110,7 +80,7 @@ def build_app() -> typer.Typer:
         for spec in sorted(FAMILIES.values(), key=lambda s: s.name):
             if family not in (None, spec.name):
                 continue
-            typer.echo(f"{spec.name}  ({spec.gym_id})  {spec.description}")
+            typer.echo(f"{spec.name}  ({spec.gym_id})  {family_description(spec.name)}")
             for task in catalog.latest(spec.name):
                 versions = ", ".join(v.version for v in catalog.versions(task.id))
                 typer.echo(f"  {task.id:<38} {versions:<10} {task.difficulty:<7} {task.title}")
@@ -137,8 +107,8 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Play one episode of TASK and print it with its verification."""
         from skillgym.envs.core.episode import make_policy, run_episode
-        from skillgym.envs.core.registry import make_env
         from skillgym.envs.core.tasks import TaskCatalog
+        from skillgym.factory import make_env
 
         spec = TaskCatalog.load().resolve(task)
         kwargs = {"transport": transport.value, "token": token} if base_url else {}
@@ -173,8 +143,24 @@ def build_app() -> typer.Typer:
             bool, typer.Option(help="Add valid versions missing from versions.lock to it.")
         ] = False,
         tasks_dir: Annotated[
-            Path | None, typer.Option(help="Tasks folder (default: the bundled tasks).")
+            Path | None,
+            typer.Option(help="Tasks folder, with its versions.lock (default: the bundled tasks)."),
         ] = None,
+        changed: Annotated[
+            bool,
+            typer.Option(
+                "--changed",
+                help="Only the tasks this branch changed against --base (what a pull request's CI runs).",
+            ),
+        ] = False,
+        base: Annotated[str, typer.Option(help="The branch --changed compares with.")] = "main",
+        rehash: Annotated[
+            bool,
+            typer.Option(
+                help="Accept new file hashes of locked versions whose episodes are unchanged "
+                "(after moving files; review the lock's diff)."
+            ),
+        ] = False,
         sandbox: Annotated[
             SandboxName | None,
             typer.Option(
@@ -195,6 +181,16 @@ def build_app() -> typer.Typer:
         catalog = TaskCatalog.load(root)
         lock_path = root / LOCK_NAME
         lock = VersionsLock.load(lock_path)
+        if changed:
+            from skillgym.envs.core.changed_tasks import changed_tasks
+
+            found = changed_tasks(catalog, root, base)
+            for task_id, reason in found.reasons.items():
+                typer.echo(f"changed: {task_id} ({reason})")
+            if not found.ids:
+                typer.echo(f"No task under {root} changed against {base}.")
+                return
+            tasks = sorted(set(tasks or []) | set(found.ids))
         reports = []
         for report in run_validation(catalog, lock, tasks or [], seeds=range(seeds)):
             reports.append(report)
@@ -208,6 +204,13 @@ def build_app() -> typer.Typer:
             typer.echo(f"{mark} {report.ref:<40} oracle [{scores}]  no-op {noop}{cheats}")
             for problem in report.problems if adding else report.all_problems:
                 typer.echo(f"       {problem}")
+        if rehash:
+            lock, rehashed = lock.rehashing(
+                [(catalog.resolve(r.ref), r.episodes) for r in reports if r.episodes and r.episodes_ok]
+            )
+            lock.write(lock_path)
+            typer.echo(f"{lock_path}: new file hashes for {len(rehashed)} version(s) whose episodes are unchanged")
+            reports = [r for r in reports if r.ref not in rehashed]
         if update_lock:
             updated = lock_new_versions(lock, reports, catalog)
             updated.write(lock_path)
@@ -252,13 +255,13 @@ def build_app() -> typer.Typer:
         import tempfile
 
         from skillgym.envs.core.env import default_catalog, episode_rng
+        from skillgym.envs.core.generators import generate_episode
         from skillgym.envs.flight.env import open_site
-        from skillgym.envs.flight.scenarios import generate
         from skillgym.envs.flight.site.local_server import SiteServer
 
         spec = default_catalog().resolve(task, family="flight")
         rng = episode_rng(spec, seed)
-        scenario = generate(spec.generator, rng, spec.params)
+        scenario = generate_episode(spec, rng)
         with tempfile.TemporaryDirectory(prefix="skillgym-site-") as folder:
             store, pages = open_site(scenario, rng, Path(folder))
             server = SiteServer(pages, host, port)

@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number
-from skillgym.envs.arithmetic.problems import Problem, generate
+from skillgym.envs.arithmetic.problems import Problem
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.generators import expect_type, generate_episode
+from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Check, Verification
-from skillgym.errors import RequestError
 
 
 class CalculateArgs(ToolArgs):
@@ -45,6 +46,8 @@ def parse_answer(text: str | None) -> Decimal | None:
 class ArithmeticEnv(SkillGymEnv):
     """Seeded arithmetic problems solved with a calculator tool, answered with ``submit``."""
 
+    description = "Seeded arithmetic problems with a calculator tool: the reference family."
+
     family: ClassVar[str] = "arithmetic"
     observation_fields: ClassVar[tuple[str, ...]] = ("output",)
     max_field_chars: ClassVar[int] = 8_192
@@ -57,13 +60,9 @@ class ArithmeticEnv(SkillGymEnv):
         self._problem: Problem | None = None
         self._output = ""
 
-    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
-        """Draw the problem; this family takes no reset options beyond ``task``."""
-        if options:
-            raise RequestError(
-                f"Unknown reset options {sorted(options)}; the arithmetic family takes only 'task'."
-            )
-        self._problem = generate(spec.generator, spec.params, rng, task_ref=spec.ref)
+    def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
+        """Draw the problem with the task's ``generate.py``; no options beyond the core's."""
+        self._problem = expect_type(generate_episode(spec, rng), Problem, spec)
         self._output = ""
         return self._problem.variables
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, cast
 
 import gymnasium as gym
 
+from skillgym.envs.core.options import ResetOptions, read_options
 from skillgym.envs.core.spaces import UnicodeText, text_fields
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
@@ -30,9 +31,6 @@ from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
 Observation = dict[str, str]
 Policy = Callable[[Observation], str]
 BASE_FIELDS = ("instruction", "last_action_error")
-INSTRUCTION_MODES = ("every", "first")
-"""``reset(options={"instruction": ...})``: the instruction in every observation (the
-default), or only in the reset's, for a policy that keeps it from the first message."""
 
 
 class SubmitArgs(ToolArgs):
@@ -91,6 +89,10 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
     max_field_chars: ClassVar[int] = 100_000
     blocking: ClassVar[bool] = True
     """Whether reset/step may block (I/O, a browser, a sandbox): servers then run them in a thread."""
+    options_model: ClassVar[type[ResetOptions]] = ResetOptions
+    """What ``reset(options=...)`` takes: the family's subclass of :class:`ResetOptions`."""
+    description: ClassVar[str] = ""
+    """One line on what the family trains, for catalogues."""
     artifact_types: ClassVar[dict[str, str]] = {}
     """Files an episode hands out, name -> media type (the spreadsheet's ``workbook.xlsx``)."""
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -132,8 +134,11 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
 
     # ---- the family's hooks -------------------------------------------------------
     @abc.abstractmethod
-    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
-        """Set up the episode's hidden state from ``rng``; return the instruction's variables."""
+    def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
+        """Set up the episode's hidden state from ``rng``; return the instruction's variables.
+
+        ``options`` is an instance of the family's ``options_model``.
+        """
 
     @abc.abstractmethod
     def observe(self) -> dict[str, str]:
@@ -190,25 +195,19 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
             )
         super().reset(seed=seed)
         self._ensure_open()
-        options = dict(options or {})
-        spec = self._choose_task(options.pop("task", None))
-        instruction = options.pop("instruction", "every")
-        if instruction not in INSTRUCTION_MODES:
-            raise RequestError(
-                f'Expects options["instruction"] to be one of {list(INSTRUCTION_MODES)}, '
-                f"actual value: {instruction!r}"
-            )
         if self._episode is not None:
             self.end_episode()
             self._episode = None  # if the new episode fails to start, none is running
+        typed = read_options(self.options_model, self.family, options)
+        spec = self._choose_task(typed.task)
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
-        variables = self.start_episode(spec, episode_rng(spec, episode_seed), options)
+        variables = self.start_episode(spec, episode_rng(spec, episode_seed), typed)
         self._episode = Episode(
             spec,
             episode_seed,
             spec.render_instruction(variables),
             time.monotonic(),
-            instruction_once=instruction == "first",
+            instruction_once=typed.instruction == "first",
         )
         return self._observation(), self._info()
 
@@ -269,11 +268,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         episode.extra_info["truncated_by"] = f"error: {reason}"
 
     # ---- internals ----------------------------------------------------------------
-    def _choose_task(self, ref: Any) -> TaskSpec:
-        if ref is not None and not isinstance(ref, str):
-            raise RequestError(
-                f'Expects options["task"] to be a string like "family/name@1.0.0", actual value: {ref!r}'
-            )
+    def _choose_task(self, ref: str | None) -> TaskSpec:
         ref = ref or self.default_task
         if ref is None:
             latest = self.catalog.latest(self.family)

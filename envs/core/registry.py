@@ -1,8 +1,13 @@
-"""The table of environment families and how to make their environments.
+"""The environment families: found through the ``skillgym.families`` entry point group.
 
-A static table, not a registration side effect: adding a family is one line here
-(plus its folder and tasks). ``skillgym`` registers each row with Gymnasium as
-``skillgym/<Name>-v0``.
+A family is a package with an env class (a :class:`~skillgym.envs.core.env.SkillGymEnv`)
+that names it in its ``pyproject.toml``::
+
+    [project.entry-points."skillgym.families"]
+    weather = "weather_gym.env:WeatherEnv"
+
+SkillGym's own families are registered the same way, so adding one edits no file of
+SkillGym. ``skillgym`` registers each family with Gymnasium as ``skillgym/<Name>-v0``.
 """
 
 from __future__ import annotations
@@ -14,51 +19,49 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 
-from skillgym.errors import EnvNotFoundError
+from skillgym.errors import EnvNotFoundError, TaskFormatError
 
 if TYPE_CHECKING:
     from skillgym.envs.core.env import SkillGymEnv
 
+FAMILIES_GROUP = "skillgym.families"
+BUILT_IN = {
+    "arithmetic": "skillgym.envs.arithmetic:ArithmeticEnv",
+    "flight": "skillgym.envs.flight:FlightEnv",
+    "spreadsheet": "skillgym.envs.spreadsheet:SpreadsheetEnv",
+    "terminal": "skillgym.envs.terminal:TerminalEnv",
+}
+"""What the entry points of SkillGym's own distribution say; used only when SkillGym
+runs from a source folder that was never installed (no entry points to read)."""
+
 
 @dataclass(frozen=True)
 class FamilySpec:
-    """One environment family: its name, Gymnasium id and environment class."""
+    """One environment family: its name, Gymnasium id and where its env class lives."""
 
     name: str
     gym_id: str
     entry_point: str
-    description: str
+    description: str = ""
+
+    @classmethod
+    def named(cls, name: str, entry_point: str) -> FamilySpec:
+        """A family from its entry point: ``name`` -> Gymnasium id ``skillgym/<Name>-v0``."""
+        camel = "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+        return cls(name, f"skillgym/{camel}-v0", entry_point)
 
 
-FAMILIES: dict[str, FamilySpec] = {
-    spec.name: spec
-    for spec in (
-        FamilySpec(
-            "arithmetic",
-            "skillgym/Arithmetic-v0",
-            "skillgym.envs.arithmetic:ArithmeticEnv",
-            "Seeded arithmetic problems with a calculator tool: the reference family.",
-        ),
-        FamilySpec(
-            "flight",
-            "skillgym/Flight-v0",
-            "skillgym.envs.flight:FlightEnv",
-            "Book, change and cancel flights on a real site in Chromium, verified from its database.",
-        ),
-        FamilySpec(
-            "spreadsheet",
-            "skillgym/Spreadsheet-v0",
-            "skillgym.envs.spreadsheet:SpreadsheetEnv",
-            "Build or repair financial models in .xlsx workbooks, verified by recalculation.",
-        ),
-        FamilySpec(
-            "terminal",
-            "skillgym/Terminal-v0",
-            "skillgym.envs.terminal:TerminalEnv",
-            "Get work done in a shell in a bwrap or docker sandbox, judged by the task's tests.",
-        ),
-    )
-}
+def discover_families() -> dict[str, FamilySpec]:
+    """Every family the installed distributions register, SkillGym's own included."""
+    from importlib.metadata import entry_points
+
+    found = {point.name: point.value for point in entry_points(group=FAMILIES_GROUP)}
+    for name, value in BUILT_IN.items():
+        found.setdefault(name, value)
+    return {name: FamilySpec.named(name, found[name]) for name in sorted(found)}
+
+
+FAMILIES: dict[str, FamilySpec] = discover_families()
 
 
 def get_family(name: str) -> FamilySpec:
@@ -79,36 +82,56 @@ def get_family(name: str) -> FamilySpec:
 
 
 def env_class(name: str) -> type[SkillGymEnv]:
-    """Import and return the environment class of family ``name``."""
-    module, _, attr = get_family(name).entry_point.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    """Import and return the environment class of family ``name``.
+
+    Raises:
+        EnvNotFoundError: For an unknown family.
+        TaskFormatError: For an entry point that does not import or names no env class.
+    """
+    from skillgym.envs.core.env import SkillGymEnv
+
+    spec = get_family(name)
+    module, _, attr = spec.entry_point.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise TaskFormatError(
+            f"Family {name!r}: its entry point {spec.entry_point!r} does not load: {exc}"
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, SkillGymEnv)):
+        raise TaskFormatError(
+            f"Family {name!r}: expects {spec.entry_point!r} to be a SkillGymEnv subclass, "
+            f"actual value: {cls!r}"
+        )
+    return cls
 
 
-def make_env(
-    family: str, *, task: str | None = None, base_url: str | None = None, **kwargs: Any
-) -> gym.Env:
-    """An environment of ``family``: in this process, or over HTTP when ``base_url`` is given.
+def family_description(name: str) -> str:
+    """One line on what family ``name`` trains: its class's ``description``, else its docstring's first line."""
+    spec = get_family(name)
+    if spec.description:
+        return spec.description
+    cls = env_class(name)
+    text = getattr(cls, "description", "") or (cls.__doc__ or "").strip().splitlines()[0:1]
+    return text if isinstance(text, str) else "".join(text)
 
-    This is the entry point behind ``gymnasium.make("skillgym/<Name>-v0", ...)``.
+
+def make_local_env(family: str, *, task: str | None = None, **kwargs: Any) -> SkillGymEnv:
+    """An environment of ``family`` in this process.
 
     Example:
-        >>> env = make_env("arithmetic", task="arithmetic/sum-list")
+        >>> env = make_local_env("arithmetic", task="arithmetic/sum-list")
         >>> type(env).__name__
         'ArithmeticEnv'
     """
-    if base_url is not None:
-        from skillgym.clients.remote_env import RemoteEnv
-
-        return RemoteEnv(base_url, env=family, task=task, **kwargs)
     return env_class(family)(task=task, **kwargs)
 
 
-def register_envs() -> None:
-    """Register every family with Gymnasium (idempotent)."""
+def register_envs(entry_point: str = "skillgym.envs.core.registry:make_local_env") -> None:
+    """Register every family with Gymnasium (idempotent).
+
+    ``skillgym`` registers them with its own ``make_env``, which also serves ``base_url``.
+    """
     for spec in FAMILIES.values():
         if spec.gym_id not in gym.registry:
-            gym.register(
-                id=spec.gym_id,
-                entry_point="skillgym.envs.core.registry:make_env",
-                kwargs={"family": spec.name},
-            )
+            gym.register(id=spec.gym_id, entry_point=entry_point, kwargs={"family": spec.name})

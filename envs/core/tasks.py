@@ -50,8 +50,13 @@ class TaskSpec(BaseModel):
     family: str
     title: str
     instruction: str
-    generator: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    generator: str = Field(
+        default="generate.py",
+        description="generate.py (the file beside task.yaml), or static for a task that draws nothing.",
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Checked by the Params model of generate.py."
+    )
     limits: TaskLimits = TaskLimits()
     difficulty: Literal["easy", "medium", "hard"]
     tags: list[str] = Field(default_factory=list)
@@ -70,6 +75,7 @@ class TaskSpec(BaseModel):
         ),
     )
     _folder: Path | None = PrivateAttr(default=None)
+    _root: Path | None = PrivateAttr(default=None)
 
     @field_validator("id")
     @classmethod
@@ -110,6 +116,11 @@ class TaskSpec(BaseModel):
     def folder(self) -> Path | None:
         """The folder the task was loaded from (None for a task built in code)."""
         return self._folder
+
+    @property
+    def root(self) -> Path | None:
+        """The tasks folder (holding ``versions.lock``) the task was loaded from."""
+        return self._root
 
     @cached_property
     def content_hash(self) -> str:
@@ -178,6 +189,7 @@ def load_task_file(path: Path) -> TaskSpec:
             f"actual folder: {path.parent.parent.name}/{path.parent.name}"
         )
     spec._folder = path.parent
+    spec._root = path.parent.parent.parent
     return spec
 
 
@@ -205,12 +217,23 @@ class TaskCatalog:
             versions[spec.version] = spec
 
     @classmethod
-    def load(cls, root: Path | None = None) -> TaskCatalog:
-        """Load every ``<family>/<name>/task.yaml`` under ``root`` (default: the bundled tasks)."""
-        root = Path(root) if root is not None else default_tasks_dir()
-        if not root.is_dir():
-            raise TaskFormatError(f"Expects a tasks folder, actual path does not exist: {root}")
-        return cls([load_task_file(p) for p in sorted(root.glob("*/*/task.yaml"))])
+    def load(cls, *roots: Path | str) -> TaskCatalog:
+        """Load every ``<family>/<name>[@<version>]/task.yaml`` under ``roots``.
+
+        Without roots: every installed task pack (the bundled tasks are one) and the
+        folders in ``$SKILLGYM_TASKS_DIR`` (see :func:`default_task_roots`).
+
+        Raises:
+            TaskFormatError: For a folder that does not exist, a task file that does not
+                parse, or one version defined in two places.
+        """
+        folders = [Path(root) for root in roots] if roots else default_task_roots()
+        specs = []
+        for root in folders:
+            if not root.is_dir():
+                raise TaskFormatError(f"Expects a tasks folder, actual path does not exist: {root}")
+            specs += [load_task_file(p) for p in sorted(root.glob("*/*/task.yaml"))]
+        return cls(specs)
 
     def ids(self, family: str | None = None) -> list[str]:
         """Task ids, sorted, optionally of one family."""
@@ -264,13 +287,54 @@ class TaskCatalog:
         )
 
 
-def default_tasks_dir() -> Path:
-    """The tasks folder: ``$SKILLGYM_TASKS_DIR``, else the tasks bundled with the package."""
-    import os
+TASK_PACKS_GROUP = "skillgym.tasks"
+"""The entry point group of task packs: ``name = "package"``, the package's folder holding
+``<family>/<name>/task.yaml`` and its ``versions.lock`` (SkillGym's own tasks are one)."""
 
-    override = os.environ.get("SKILLGYM_TASKS_DIR")
-    if override:
-        return Path(override)
+
+def default_tasks_dir() -> Path:
+    """The tasks bundled with SkillGym (the folder of ``skillgym.tasks``)."""
     import skillgym.tasks
 
     return Path(next(iter(skillgym.tasks.__path__)))
+
+
+def task_pack_roots() -> list[Path]:
+    """The folders of the installed task packs, the bundled tasks first.
+
+    Raises:
+        TaskFormatError: For a pack whose entry point does not name an importable package.
+    """
+    from importlib.metadata import entry_points
+
+    roots = [default_tasks_dir()]
+    for point in sorted(entry_points(group=TASK_PACKS_GROUP), key=lambda p: p.name):
+        try:
+            module = point.load()
+        except Exception as exc:  # someone else's package: report which one failed
+            raise TaskFormatError(
+                f"Task pack {point.name!r} ({point.value}) failed to import: {type(exc).__name__}: {exc}"
+            ) from exc
+        paths = list(getattr(module, "__path__", []))
+        if not paths:
+            raise TaskFormatError(
+                f"Task pack {point.name!r} expects {point.value!r} to be a package (a folder of "
+                "tasks), actual value: a module"
+            )
+        root = Path(paths[0])
+        if root.resolve() not in {r.resolve() for r in roots}:
+            roots.append(root)
+    return roots
+
+
+def default_task_roots() -> list[Path]:
+    """Where tasks come from by default: the installed packs, then ``$SKILLGYM_TASKS_DIR``.
+
+    ``SKILLGYM_TASKS_DIR`` holds one folder or several, separated by ``os.pathsep`` (``:``).
+    """
+    import os
+
+    extra = [Path(p) for p in os.environ.get("SKILLGYM_TASKS_DIR", "").split(os.pathsep) if p]
+    roots = task_pack_roots()
+    known = {r.resolve() for r in roots}
+    return roots + [p for p in extra if p.resolve() not in known]

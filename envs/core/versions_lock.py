@@ -84,6 +84,14 @@ class VersionsLock:
         locked = self.entry(spec.id, spec.version)
         if locked is None:
             return f"{spec.ref} is not in {LOCK_NAME}: run `skillgym validate --update-lock` to add it."
+        if locked.content != spec.content_hash and episodes == locked.episodes:
+            return (
+                f"{spec.ref}'s files changed since it was locked (sha256 {locked.content[:12]}... is "
+                f"now {spec.content_hash[:12]}...) but its episodes did not (seeds 0-2 are identical). "
+                "If files only moved (e.g. a generator into the task's folder), accept the new hash "
+                "with `skillgym validate --rehash`; otherwise give the change a new version, e.g. "
+                f"{next_patch(spec.version)}."
+            )
         if locked.content != spec.content_hash:
             return (
                 f"{spec.ref} changed since it was locked (sha256 {locked.content[:12]}... is now "
@@ -116,6 +124,22 @@ class VersionsLock:
         for spec, episodes in versions:
             entries.setdefault((spec.id, spec.version), LockEntry(spec.content_hash, episodes))
         return VersionsLock(entries)
+
+    def rehashing(self, versions: list[tuple[TaskSpec, str]]) -> tuple[VersionsLock, list[str]]:
+        """This lock with new file hashes for ``(spec, episodes)`` whose episodes are unchanged.
+
+        For moving files without changing what a version plays: a version whose episode
+        fingerprint differs from its locked one keeps its line. Returns the new lock and
+        the refs it rehashed.
+        """
+        entries = dict(self.entries)
+        rehashed = []
+        for spec, episodes in versions:
+            locked = entries.get((spec.id, spec.version))
+            if locked is not None and locked.episodes == episodes and locked.content != spec.content_hash:
+                entries[(spec.id, spec.version)] = LockEntry(spec.content_hash, episodes)
+                rehashed.append(spec.ref)
+        return VersionsLock(entries), rehashed
 
     def write(self, path: Path) -> None:
         """Write the lock, sorted by id and version."""

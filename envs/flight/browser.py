@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
+from skillgym.envs.flight.settings import BrowserSettings
 from skillgym.envs.flight.site.http import ORIGIN
 from skillgym.errors import SandboxError
 
@@ -43,7 +44,7 @@ def chromium_path() -> str:
     Raises:
         SandboxError: When there is none, saying how to install it.
     """
-    chosen = os.environ.get("SKILLGYM_CHROMIUM")
+    chosen = BrowserSettings.from_environment().chromium
     if chosen:
         if not os.access(chosen, os.X_OK):
             raise SandboxError(f"SKILLGYM_CHROMIUM={chosen} is not an executable file.")

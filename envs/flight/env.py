@@ -22,6 +22,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.generators import expect_type, generate_episode
+from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, NoArgs, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
@@ -39,7 +41,6 @@ from skillgym.envs.flight.oracle import (
     search_steps,
 )
 from skillgym.envs.flight.scenario import Scenario
-from skillgym.envs.flight.scenarios import generate
 from skillgym.envs.flight.site.app import FlightSite
 from skillgym.envs.flight.site.http import ORIGIN
 from skillgym.envs.flight.store import FlightStore
@@ -132,6 +133,16 @@ def open_site(scenario: Scenario, rng: Random, folder: Path) -> tuple[FlightStor
     return store, site
 
 
+
+class FlightOptions(ResetOptions):
+    """The flight family's reset options."""
+
+    screenshots: bool | None = Field(
+        default=None,
+        description="Add a screenshot of the page (base64 PNG) to every observation; "
+        "default: the environment's setting.",
+    )
+
 class FlightEnv(SkillGymEnv):
     """Flight booking on the Aerolane site in Chromium, verified from the site's database.
 
@@ -140,6 +151,9 @@ class FlightEnv(SkillGymEnv):
         >>> obs, info = env.reset(seed=0)  # doctest: +SKIP
         >>> obs, *_ = env.step('{"tool": "click", "args": {"id": "cookie-accept"}}')  # doctest: +SKIP
     """
+
+    options_model = FlightOptions
+    description = "Book, change and cancel flights on a real site in Chromium, verified from its database."
 
     family: ClassVar[str] = "flight"
     observation_fields: ClassVar[tuple[str, ...]] = (
@@ -181,18 +195,11 @@ class FlightEnv(SkillGymEnv):
         return self._host
 
     # ---- the family's hooks -------------------------------------------------------
-    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
+    def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
         """A fresh database, site and browser context, on the site's home page."""
-        shots = options.pop("screenshots", self.screenshots)
-        if options:
-            raise RequestError(
-                f"Unknown reset options {sorted(options)}; the flight family takes 'task' and 'screenshots'."
-            )
-        if not isinstance(shots, bool):
-            raise RequestError(
-                f'Expects options["screenshots"] to be true or false, actual value: {shots!r}'
-            )
-        scenario = generate(spec.generator, rng, spec.params)
+        assert isinstance(options, FlightOptions)
+        shots = self.screenshots if options.screenshots is None else options.screenshots
+        scenario = expect_type(generate_episode(spec, rng), Scenario, spec)
         folder = Path(tempfile.mkdtemp(prefix="skillgym-flight-", dir=SCRATCH))
         self._folder = folder
         try:

@@ -27,7 +27,7 @@ from typing import Any
 import uno  # type: ignore[import-not-found]
 from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
 
-SOFFICE = os.environ.get("SKILLGYM_SOFFICE", "/usr/lib/libreoffice/program/soffice.bin")
+SOFFICE = sys.argv[1]  # the engine passes its settings' soffice ($SKILLGYM_SOFFICE)
 RESTART_EXIT_CODE = 81  # soffice.bin asks to be restarted after creating a new profile
 MACRO = Path(__file__).with_name("calc_macro.py")
 MACRO_NAME = "skillgym_calc.py"

@@ -45,6 +45,7 @@ from skillgym.envs.spreadsheet.formula_cost import (
     UsedArea,
     formula_cost,
 )
+from skillgym.envs.spreadsheet.settings import EngineSettings
 from skillgym.envs.spreadsheet.work_limits import WorkLimits
 from skillgym.errors import EngineError
 
@@ -162,7 +163,7 @@ class FairLock:
 
 def uno_python() -> str:
     """The interpreter that can ``import uno``: ``$SKILLGYM_UNO_PYTHON`` or the system's."""
-    chosen = os.environ.get("SKILLGYM_UNO_PYTHON")
+    chosen = EngineSettings.from_environment().uno_python
     candidates = (chosen,) if chosen else UNO_PYTHON_CANDIDATES
     for candidate in candidates:
         if candidate and shutil.which(candidate):
@@ -257,7 +258,7 @@ class CalcEngine:
         python = uno_python()
         self._buffer = b""
         self._process = subprocess.Popen(
-            [python, str(WORKER)],
+            [python, str(WORKER), EngineSettings.from_environment().soffice],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -334,7 +335,7 @@ class EnginePool:
 @functools.cache
 def shared_pool() -> EnginePool:
     """The process's pool: ``$SKILLGYM_CALC_ENGINES`` engines (default 1), stopped at exit."""
-    size = int(os.environ.get("SKILLGYM_CALC_ENGINES", "1"))
+    size = EngineSettings.from_environment().calc_engines
     pool = EnginePool(size)
     atexit.register(pool.close)
     return pool

@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.generators import expect_type, generate_episode
+from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.core.tools import ActionError, NoArgs, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
@@ -47,7 +49,6 @@ from skillgym.envs.spreadsheet.engine import (
 from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
 from skillgym.envs.spreadsheet.scenario import Scenario
-from skillgym.envs.spreadsheet.scenarios import generate
 from skillgym.envs.spreadsheet.sensitivity import draw_changes
 from skillgym.errors import RequestError
 
@@ -120,6 +121,8 @@ class SpreadsheetEnv(SkillGymEnv):
         >>> obs, info = env.reset(seed=0)  # doctest: +SKIP
     """
 
+    description = "Build or repair financial models in .xlsx workbooks, verified by recalculation."
+
     family: ClassVar[str] = "spreadsheet"
     observation_fields: ClassVar[tuple[str, ...]] = ("sheets", "result", "view")
     max_field_chars: ClassVar[int] = 16_000
@@ -134,13 +137,9 @@ class SpreadsheetEnv(SkillGymEnv):
         self._view: tuple[str, str] | None = None
 
     # ---- the family's hooks -------------------------------------------------------
-    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
-        """Generate the workbook and open it in the engine."""
-        if options:
-            raise RequestError(
-                f"Unknown reset options {sorted(options)}; the spreadsheet family takes only 'task'."
-            )
-        scenario = generate(spec.generator, rng, spec.params)
+    def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
+        """Generate the workbook with the task's ``generate.py`` and open it in the engine."""
+        scenario = expect_type(generate_episode(spec, rng), Scenario, spec)
         if spec.verifier >= 2:
             scenario = scenario.covered()
         self._workbook = Workbook(scenario.xlsx_bytes(), pool=self._engines)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,6 +33,19 @@ from skillgym.envs.core.verification import Check
 from skillgym.envs.spreadsheet.addresses import quote_sheet, split_sheet
 
 FIXED_TIME = datetime(2026, 1, 1)  # document properties never carry the generation time
+
+
+def _with_fixed_member_times(xlsx: bytes) -> bytes:
+    """``xlsx`` with every zip member dated FIXED_TIME: zipfile stamps members with the
+    current second, which made one seed's workbook differ byte for byte across seconds."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
 
 Truth = Callable[[Mapping[str, float]], dict[str, list[float]]]
 Overrides = Mapping[tuple[str, int], float]
@@ -193,7 +207,7 @@ class Scenario:
         self.workbook.properties.modified = FIXED_TIME
         buffer = io.BytesIO()
         self.workbook.save(buffer)
-        return buffer.getvalue()
+        return _with_fixed_member_times(buffer.getvalue())
 
     def output_cells(self) -> dict[str, tuple[str, str]]:
         """Each output's ``(sheet, area)`` in the starting workbook."""

@@ -25,18 +25,15 @@ that went past them:
 Measured with LibreOffice 25.2 on the shipped tasks' oracles (see the README's
 spreadsheet section): formulas reading at most 3,000 cells in all, a full recalculation
 under 0.01 s, no call over 0.3 s and under 2 s of engine time per episode, verification
-included, on a busy 2-core machine; each limit leaves a margin of 25x or more. Each can
-be set with ``SKILLGYM_CALC_<NAME>`` (e.g. ``SKILLGYM_CALC_CALL_SECONDS=10``).
+included, on a busy 2-core machine; each limit leaves a margin of 25x or more. Each is a
+setting of the engine (``settings.EngineSettings``): ``SKILLGYM_CALC_<NAME>``, e.g.
+``SKILLGYM_CALC_CALL_SECONDS=10``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
-from typing import Any
-
-ENVIRONMENT_PREFIX = "SKILLGYM_CALC_"
 
 
 @dataclass(frozen=True)
@@ -61,19 +58,8 @@ class WorkLimits:
 
     @classmethod
     def from_environment(cls) -> WorkLimits:
-        """The defaults, each overridden by ``$SKILLGYM_CALC_<NAME>`` where set."""
-        values: dict[str, Any] = {}
-        for item in dataclasses.fields(cls):
-            variable = ENVIRONMENT_PREFIX + item.name.upper()
-            text = os.environ.get(variable)
-            if text is None:
-                continue
-            try:
-                values[item.name] = float(text)
-            except ValueError:
-                raise ValueError(
-                    f"Expects ${variable} to be a number, actual value: {text!r}"
-                ) from None
-        if "formula_reads" in values:
-            values["formula_reads"] = int(values["formula_reads"])
-        return dataclasses.replace(cls(), **values)
+        """The bounds the engine's settings give now: ``$SKILLGYM_CALC_<NAME>``, else the defaults."""
+        # imported here: the settings take their defaults from this class
+        from skillgym.envs.spreadsheet.settings import EngineSettings
+
+        return EngineSettings.from_environment().work_limits()

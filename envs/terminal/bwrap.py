@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from skillgym.envs.terminal.cgroups import (
-    CGROUP_ROOT,
     PARENT,
     Cgroup,
     ResourceLimits,
@@ -49,6 +48,7 @@ from skillgym.envs.terminal.sandbox import (
     SandboxSpec,
     VerifierRun,
 )
+from skillgym.envs.terminal.settings import SandboxSettings
 from skillgym.envs.terminal.shell_client import ShellClient
 from skillgym.errors import SandboxError
 
@@ -74,8 +74,8 @@ FILE_SIZE_LIMIT = 1 << 30
 
 def sandboxes_dir() -> Path:
     """Where bwrap sandboxes keep their files (``$SKILLGYM_SANDBOX_DIR`` overrides)."""
-    configured = os.environ.get("SKILLGYM_SANDBOX_DIR")
-    return Path(configured) if configured else Path(tempfile.gettempdir()) / "skillgym-sandboxes"
+    configured = SandboxSettings.from_environment().sandbox_dir
+    return configured or Path(tempfile.gettempdir()) / "skillgym-sandboxes"
 
 
 def reap_orphans(root: Path | None = None) -> list[str]:
@@ -84,6 +84,7 @@ def reap_orphans(root: Path | None = None) -> list[str]:
     Their processes died with it (``--die-with-parent``); what is left is on disk.
     """
     root = root or sandboxes_dir()
+    cgroup_root = SandboxSettings.from_environment().cgroup_root
     removed = []
     for owner_file in root.glob("*/owner"):
         try:
@@ -92,9 +93,9 @@ def reap_orphans(root: Path | None = None) -> list[str]:
             continue
         if not owner_alive(owner):
             name = owner_file.parent.name
-            for controller_dir in CGROUP_ROOT.glob(f"*/{PARENT}/{name}"):
+            for controller_dir in cgroup_root.glob(f"*/{PARENT}/{name}"):
                 Cgroup([controller_dir], 1).remove()
-            Cgroup([CGROUP_ROOT / PARENT / name], 2).remove()
+            Cgroup([cgroup_root / PARENT / name], 2).remove()
             shutil.rmtree(owner_file.parent, ignore_errors=True)
             removed.append(name)
     return removed

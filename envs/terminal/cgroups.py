@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CGROUP_ROOT = Path(os.environ.get("SKILLGYM_CGROUP_ROOT", "/sys/fs/cgroup"))
+from skillgym.envs.terminal.settings import SandboxSettings
+
 PARENT = "skillgym"
 CPU_PERIOD_US = 100_000
 
@@ -80,10 +81,11 @@ class Cgroup:
 
 def create_cgroup(name: str, limits: ResourceLimits) -> Cgroup | None:
     """A new cgroup with ``limits``, or None where no hierarchy can be written."""
+    root = SandboxSettings.from_environment().cgroup_root
     try:
-        if (CGROUP_ROOT / "cgroup.controllers").exists():
-            return _create_v2(name, limits)
-        return _create_v1(name, limits)
+        if (root / "cgroup.controllers").exists():
+            return _create_v2(root, name, limits)
+        return _create_v1(root, name, limits)
     except OSError:
         return None
 
@@ -92,7 +94,7 @@ def _write(path: Path, value: str) -> None:
     path.write_text(value)
 
 
-def _create_v1(name: str, limits: ResourceLimits) -> Cgroup | None:
+def _create_v1(root: Path, name: str, limits: ResourceLimits) -> Cgroup | None:
     settings = {
         "memory": {"memory.limit_in_bytes": str(limits.memory_bytes)},
         "pids": {"pids.max": str(limits.pids)},
@@ -101,14 +103,14 @@ def _create_v1(name: str, limits: ResourceLimits) -> Cgroup | None:
             "cpu.cfs_quota_us": str(int(limits.cpus * CPU_PERIOD_US)),
         },
     }
-    if not all(os.access(CGROUP_ROOT / c, os.W_OK) for c in ("memory", "pids")):
+    if not all(os.access(root / c, os.W_OK) for c in ("memory", "pids")):
         return None
     directories = []
     try:
         for controller, values in settings.items():
-            if not (CGROUP_ROOT / controller).is_dir():
+            if not (root / controller).is_dir():
                 continue  # cpu is optional; memory and pids are checked above
-            directory = CGROUP_ROOT / controller / PARENT / name
+            directory = root / controller / PARENT / name
             directory.mkdir(parents=True, exist_ok=True)
             directories.append(directory)
             for key, value in values.items():
@@ -122,15 +124,15 @@ def _create_v1(name: str, limits: ResourceLimits) -> Cgroup | None:
     return Cgroup(directories, 1)
 
 
-def _create_v2(name: str, limits: ResourceLimits) -> Cgroup | None:
-    parent = CGROUP_ROOT / PARENT
+def _create_v2(root: Path, name: str, limits: ResourceLimits) -> Cgroup | None:
+    parent = root / PARENT
     wanted = {"memory", "pids", "cpu"}
-    available = set((CGROUP_ROOT / "cgroup.controllers").read_text().split())
+    available = set((root / "cgroup.controllers").read_text().split())
     if not {"memory", "pids"} <= available:
         return None
     parent.mkdir(exist_ok=True)
     enable = " ".join(f"+{c}" for c in sorted(wanted & available))
-    _write(CGROUP_ROOT / "cgroup.subtree_control", enable)
+    _write(root / "cgroup.subtree_control", enable)
     _write(parent / "cgroup.subtree_control", enable)
     directory = parent / name
     directory.mkdir(exist_ok=True)

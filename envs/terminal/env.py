@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 from random import Random
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
@@ -62,6 +63,15 @@ class ReadFileArgs(ToolArgs):
     )
 
 
+
+class TerminalOptions(ResetOptions):
+    """The terminal family's reset options."""
+
+    sandbox: Literal["bwrap", "docker"] | None = Field(
+        default=None,
+        description="The sandbox to run this episode in; default: the environment's.",
+    )
+
 class TerminalEnv(SkillGymEnv):
     """Shell tasks in a sandbox, verified by the task's own tests.
 
@@ -70,6 +80,9 @@ class TerminalEnv(SkillGymEnv):
         >>> obs, info = env.reset(seed=0)  # doctest: +SKIP
         >>> obs, *_ = env.step('{"tool": "run", "args": {"command": "ls"}}')  # doctest: +SKIP
     """
+
+    options_model = TerminalOptions
+    description = "Get work done in a shell in a bwrap or docker sandbox, judged by the task's tests."
 
     family: ClassVar[str] = "terminal"
     observation_fields: ClassVar[tuple[str, ...]] = (
@@ -104,13 +117,10 @@ class TerminalEnv(SkillGymEnv):
         self._view: dict[str, str] = {}
 
     # ---- the family's hooks -------------------------------------------------------
-    def start_episode(self, spec: TaskSpec, rng: Random, options: dict[str, Any]) -> dict[str, Any]:
+    def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
         """A fresh sandbox with the workspace laid out and setup.sh run."""
-        kind = _choose(options.pop("sandbox", None) or self.sandbox_kind, SANDBOX_KINDS, "sandbox")
-        if options:
-            raise RequestError(
-                f"Unknown reset options {sorted(options)}; the terminal family takes 'task' and 'sandbox'."
-            )
+        assert isinstance(options, TerminalOptions)
+        kind = options.sandbox or self.sandbox_kind
         task = load_terminal_task(spec)
         if kind not in task.sandbox.sandboxes:
             raise RequestError(

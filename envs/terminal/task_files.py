@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import json
 import shlex
@@ -29,12 +28,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from skillgym.envs.core.generators import GENERATOR_FILE, STATIC, expect_type, generate_episode
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.terminal.generation import Generated
 from skillgym.envs.terminal.sandbox import SandboxSpec
 from skillgym.errors import TaskFormatError
 
-GENERATORS = ("static", "generate.py")
+GENERATORS = (STATIC, GENERATOR_FILE)
 PACKAGES_FILE = Path(__file__).resolve().parents[2] / "containers" / "terminal" / "packages.txt"
 
 
@@ -69,12 +69,7 @@ class TerminalTask:
         """The episode's seeded parts (empty for a static task)."""
         if self.spec.generator == "static":
             return Generated()
-        generated = _generator(str(self.folder / "generate.py"))(rng)
-        if not isinstance(generated, Generated):
-            raise TaskFormatError(
-                f"{self.spec.ref}: generate() must return a Generated, actual type: "
-                f"{type(generated).__name__}"
-            )
+        generated: Generated = expect_type(generate_episode(self.spec, rng), Generated, self.spec)
         return generated
 
     def workspace_tar(self, generated: Generated) -> bytes:
@@ -134,18 +129,6 @@ def exports(variables: dict[str, Any]) -> str:
         text = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"export {name}={shlex.quote(text)}")
     return "\n".join(lines)
-
-
-@functools.cache
-def _generator(path: str) -> Any:
-    module_spec = importlib.util.spec_from_file_location(f"skillgym_task_{abs(hash(path))}", path)
-    if module_spec is None or module_spec.loader is None:
-        raise TaskFormatError(f"{path}: cannot load the generator")
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    if not callable(getattr(module, "generate", None)):
-        raise TaskFormatError(f"{path}: expects a function generate(rng) -> Generated")
-    return module.generate
 
 
 @functools.cache

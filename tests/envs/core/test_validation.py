@@ -1,6 +1,5 @@
 import shutil
 
-from skillgym.envs.arithmetic import problems
 from skillgym.envs.arithmetic.env import ArithmeticEnv
 from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.core.validation import check_episodes, fingerprint, lock_new_versions, validate
@@ -22,11 +21,11 @@ def test_a_bundled_task_passes_its_episode_checks():
 
 def test_a_task_whose_generator_does_not_exist_is_reported_not_raised(tmp_path):
     path = copy_task(tmp_path)
-    path.write_text(path.read_text().replace("generator: sum_list", "generator: sum_lists"))
+    (path.parent / "generate.py").unlink()
     catalog = TaskCatalog.load(tmp_path)
     report = check_episodes(catalog.resolve("arithmetic/sum-list"), catalog, seeds=[0])
     assert not report.ok
-    assert "unknown generator 'sum_lists'" in report.problems[0]
+    assert "the task's folder has no generate.py" in report.problems[0]
 
 
 def test_validate_marks_unlocked_and_changed_versions(tmp_path):
@@ -63,15 +62,13 @@ def test_the_episode_fingerprint_pins_what_the_family_makes_of_a_task(tmp_path, 
     ]  # seeds 0-2 always
     lock = lock_new_versions(VersionsLock({}), [before], catalog)
 
-    real = problems.sum_list
-    monkeypatch.setitem(
-        problems._GENERATORS,
-        "sum_list",
-        (
-            problems.SumListParams,
-            lambda p, rng: real(p.model_copy(update={"count": p.count + 1}), rng),
-        ),
-    )
+    real = ArithmeticEnv.start_episode
+
+    def one_more(self, spec, rng, options):  # the family's code changes; the task's files do not
+        variables = real(self, spec, rng, options)
+        return {**variables, "count": variables["count"] + 1}
+
+    monkeypatch.setattr(ArithmeticEnv, "start_episode", one_more)
     [after] = validate(catalog, lock, seeds=[0])
     assert after.episodes_ok and after.lock == "changed"
     assert "episodes changed while its files did not" in after.lock_message

@@ -9,19 +9,19 @@ from random import Random
 import pytest
 
 from skillgym.envs.core.env import episode_rng
+from skillgym.envs.core.generators import generate_episode
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.spreadsheet.scenario import Scenario
-from skillgym.envs.spreadsheet.scenarios import generate
 from skillgym.envs.spreadsheet.sensitivity import SHOWS_BY, draw_changes
 
 CATALOG = TaskCatalog.load()
 COVERED = [spec for spec in CATALOG.latest("spreadsheet") if spec.verifier >= 2]
-BUILDS = [spec for spec in COVERED if spec.generator != "repair"]
+BUILDS = [spec for spec in COVERED if spec.id != "spreadsheet/repair-broken-model"]
 
 
 def scenario_of(ref: str, seed: int = 0) -> Scenario:
     spec = CATALOG.resolve(ref)
-    return generate(spec.generator, episode_rng(spec, seed), spec.params).covered()
+    return generate_episode(spec, episode_rng(spec, seed)).covered()
 
 
 def held_back_apart(scenario: Scenario, change: dict[str, float], name: str) -> bool:
@@ -81,7 +81,7 @@ def test_the_changes_are_the_episodes_own_and_leave_its_workbook_alone():
 
 def test_the_old_version_keeps_its_workbook_and_its_fixed_changes():
     old = CATALOG.resolve("spreadsheet/dcf-valuation@1.0.1")
-    scenario = generate(old.generator, episode_rng(old, 0), old.params)
+    scenario = generate_episode(old, episode_rng(old, 0))
     assert [o.name for o in scenario.outputs] == [
         "FreeCashFlow",
         "TerminalValue",
