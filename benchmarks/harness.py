@@ -247,6 +247,6 @@ def oracle_episode(env: Any, task: str, seed: int) -> float:
         obs, _, terminated, truncated, info = env.step(move)
         took = time.perf_counter() - start
         if terminated or truncated:
-            if not info["verification"]["success"]:
+            if not info["verification"].success:
                 raise RuntimeError(f"oracle failed {task} seed {seed}: {info['verification']}")
             return took

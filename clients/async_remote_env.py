@@ -84,8 +84,12 @@ class AsyncRemoteEnv(RemoteEnvBase[aiohttp.ClientSession]):
 
     async def __aenter__(self) -> AsyncRemoteEnv:
         self._check_usable()
-        async with self._open_lock:
-            await self._describe()
+        try:
+            async with self._open_lock:
+                await self._describe()
+        except BaseException:
+            await self.close()  # the block never gets the env to close
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -106,7 +110,7 @@ class AsyncRemoteEnv(RemoteEnvBase[aiohttp.ClientSession]):
 
     def _client(self) -> aiohttp.ClientSession:
         if self._http is None:
-            self._http = aiohttp.ClientSession()
+            self._http = aiohttp.ClientSession(timeout=self._request_timeout)
         return self._http
 
     async def _attempt_http(self, call: Call) -> bytes | Failure:
@@ -134,7 +138,6 @@ class AsyncRemoteEnv(RemoteEnvBase[aiohttp.ClientSession]):
                     max_msg_size=0,
                     autoping=True,
                     headers=self._headers,
-                    timeout=aiohttp.ClientWSTimeout(ws_close=self.timeout.connect),
                 )
             except aiohttp.WSServerHandshakeError as exc:
                 retry_after = exc.headers.get("Retry-After") if exc.headers else None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 import logging
 import math
 import os
@@ -40,11 +39,11 @@ from skillgym.clients.retry import (
 from skillgym.envs.core.protocol import (
     EnvPublic,
     ErrorBody,
-    ResetRequest,
+    ResetMessage,
     ResetResponse,
     SessionCreate,
     SessionPublic,
-    StepRequest,
+    StepMessage,
     StepResponse,
 )
 from skillgym.envs.core.spaces import space_from_json
@@ -85,30 +84,38 @@ class Call:
     Attributes:
         method: The HTTP method.
         path: The path under the server's base URL.
-        request: The body, one of the protocol's request models.
+        request: The body: one of the protocol's models; for a call the session's
+            WebSocket can carry, its message model (whose ``op`` HTTP leaves out).
         repeatable: Whether the server may apply it twice without harm (a retry may).
-        op: The session's WebSocket op that carries this call, if the socket can.
     """
 
     method: str
     path: str
     request: BaseModel | None = None
     repeatable: bool = True
-    op: str | None = None
 
     @property
     def what(self) -> str:
         """The call as messages name it, e.g. ``POST /v1/sessions``."""
         return f"{self.method} {self.path}"
 
+    @property
+    def op(self) -> str | None:
+        """The WebSocket op of a call the session's socket can carry, else None."""
+        return self.request.op if isinstance(self.request, ResetMessage | StepMessage) else None
+
     def content(self) -> bytes | None:
         """The HTTP body."""
-        return None if self.request is None else self.request.model_dump_json().encode()
+        if self.request is None:
+            return None
+        return self.request.model_dump_json(exclude=_SOCKET_ONLY).encode()
 
     def message(self) -> str:
-        """The WebSocket message: the HTTP body with its ``op``."""
-        fields = {} if self.request is None else self.request.model_dump()
-        return json.dumps({"op": self.op, **fields})
+        """The WebSocket message."""
+        return "{}" if self.request is None else self.request.model_dump_json()
+
+
+_SOCKET_ONLY = {"op"}
 
 
 class RemoteEnvBase(Generic[HttpT]):
@@ -185,13 +192,12 @@ class RemoteEnvBase(Generic[HttpT]):
         return Call("POST", "/v1/sessions", body, repeatable=False)
 
     def _reset_call(self, seed: int | None, options: dict[str, Any] | None) -> Call:
-        body = ResetRequest(seed=seed, options=options or {})
-        return Call("POST", f"/v1/sessions/{self.session_id}/reset", body, op="reset")
+        body = ResetMessage(op="reset", seed=seed, options=options or {})
+        return Call("POST", f"/v1/sessions/{self.session_id}/reset", body)
 
     def _step_call(self, action: str) -> Call:
-        body = StepRequest(action=action)
-        path = f"/v1/sessions/{self.session_id}/step"
-        return Call("POST", path, body, repeatable=False, op="step")
+        body = StepMessage(op="step", action=action)
+        return Call("POST", f"/v1/sessions/{self.session_id}/step", body, repeatable=False)
 
     def _artifact_call(self, name: str) -> Call:
         return Call("GET", f"/v1/sessions/{self.session_id}/artifacts/{quote(name, safe='')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
@@ -46,6 +47,7 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
         self._request_timeout = httpx.Timeout(self.timeout.read, connect=self.timeout.connect)
         self._urls: dict[str, httpx.URL] = {}
         self._ws: ClientConnection | None = None
+        self._ws_stack = contextlib.ExitStack()  # websockets wants its connect() entered
         try:
             self._described(self._call(self._describe_call()))
         except BaseException:
@@ -127,17 +129,19 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
 
         if self._ws is None:
             try:
-                self._ws = connect(
-                    self._ws_url(),
-                    open_timeout=self.timeout.connect,
-                    max_size=None,
-                    compression=None,
-                    additional_headers=self._headers,
+                self._ws = self._ws_stack.enter_context(
+                    connect(
+                        self._ws_url(),
+                        open_timeout=self.timeout.connect,
+                        max_size=None,
+                        compression=None,
+                        additional_headers=self._headers,
+                    )
                 )
             except InvalidStatus as exc:
                 answer = exc.response
                 retry_after = answer.headers.get("retry-after")
-                return self._answered(answer.status_code, answer.body or b"", retry_after)
+                return self._answered(answer.status_code, bytes(answer.body or b""), retry_after)
             except (OSError, TimeoutError, InvalidHandshake) as exc:
                 return self._transport_failure(call, FailureKind.NOT_SENT, exc)
         try:
@@ -152,9 +156,8 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
             return self._transport_failure(call, FailureKind.DROPPED, exc)
 
     def _drop_ws(self) -> None:
-        if self._ws is not None:
-            ws, self._ws = self._ws, None
-            ws.close()
+        self._ws = None
+        self._ws_stack.close()
 
     def _close_http(self) -> None:
         if self._owns_http:

@@ -93,7 +93,9 @@ class RetryPolicy:
             if getattr(self, name) < 0:
                 raise ValueError(f"Expects {name} >= 0, actual value: {getattr(self, name)}")
 
-    def wait_before_retry(self, attempt: int, failure: Failure, *, repeatable: bool) -> float | None:
+    def wait_before_retry(
+        self, attempt: int, failure: Failure, *, repeatable: bool
+    ) -> float | None:
         """Seconds to wait before trying again after try number ``attempt`` failed, or None.
 
         Args:
@@ -160,9 +162,7 @@ class Retries:
             SkillGymError: ``failure.error``, when the policy does not try again.
         """
         self._attempt += 1
-        wait = self._policy.wait_before_retry(
-            self._attempt, failure, repeatable=self._repeatable
-        )
+        wait = self._policy.wait_before_retry(self._attempt, failure, repeatable=self._repeatable)
         if wait is None:
             raise failure.error
         logger.info("%s failed (%s), trying again in %.2f s", self._what, failure.kind.value, wait)

@@ -13,10 +13,12 @@ from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
-from skillgym.hub_server.fast_path import SessionCallsFastPath
+from skillgym.hub_server.openapi import declare_token
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
+
+ROUTERS = (sessions, session_ws, envs, tasks, health)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -28,7 +30,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         'SkillGym'
     """
     settings = settings or ServerSettings()
-    catalog = TaskCatalog.load(settings.tasks_dir)
+    catalog = TaskCatalog.load(*[settings.tasks_dir] if settings.tasks_dir else [])
     manager = SessionManager(settings, catalog)
 
     @contextlib.asynccontextmanager
@@ -47,15 +49,16 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=skillgym.__version__,
         summary="Verifiable RL environments for LLM agents, over HTTP and WebSocket.",
         lifespan=lifespan,
+        # The routers' routes themselves, hot ones first: include_router() would wrap
+        # each router in a layer that matches every request twice.
+        routes=[route for module in ROUTERS for route in module.router.routes],
     )
     app.state.settings = settings
     app.state.sessions = manager
-    for module in (health, envs, tasks, sessions, session_ws):
-        app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(SessionCallsFastPath, sessions=manager)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())
+        declare_token(app)
     app.add_middleware(InternalErrorMiddleware)  # last added: outermost of ours
     return app

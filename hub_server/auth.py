@@ -7,10 +7,10 @@ A pure ASGI middleware, so the check costs one header lookup per call.
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 from skillgym.errors import ForbiddenError, UnauthorizedError
+from skillgym.hub_server.errors import skillgym_error_response, status_for
 
 PROTECTED_PREFIX = "/v1/sessions"
 Message = dict[str, Any]
@@ -34,23 +34,16 @@ class TokenAuthMiddleware:
         if given is not None and hmac.compare_digest(given, self._expected):
             await self.app(scope, receive, send)
             return
-        if given is None:
-            error: UnauthorizedError | ForbiddenError = UnauthorizedError(
+        error: UnauthorizedError | ForbiddenError = (
+            UnauthorizedError(
                 "This server requires a token: send 'Authorization: Bearer <token>' "
                 "(RemoteEnv(..., token=...) or SKILLGYM_API_TOKEN)."
             )
-            status = 401
-        else:
-            error, status = ForbiddenError("The token sent is not this server's token."), 403
+            if given is None
+            else ForbiddenError("The token sent is not this server's token.")
+        )
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 4000 + status, "reason": error.code})
+            code = 4000 + status_for(error)
+            await send({"type": "websocket.close", "code": code, "reason": error.code})
             return
-        body = json.dumps({"error": {"code": error.code, "message": error.message}}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        if status == 401:
-            headers.append((b"www-authenticate", b"Bearer"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await skillgym_error_response(error)(scope, receive, send)

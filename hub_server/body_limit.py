@@ -7,10 +7,10 @@ itself would turn an error raised mid-read into a generic 400.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from skillgym.errors import BodyTooLargeError
+from skillgym.hub_server.errors import skillgym_error_response
 
 Message = dict[str, Any]
 
@@ -30,7 +30,7 @@ class BodyLimitMiddleware:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > self.max_bytes:
-                await self._refuse(send, int(declared))
+                await self._refuse(scope, receive, send, int(declared))
                 return
             await self.app(scope, receive, send)
             return
@@ -40,7 +40,7 @@ class BodyLimitMiddleware:
             messages.append(message)
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await self._refuse(send, size)
+                await self._refuse(scope, receive, send, size)
                 return
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
@@ -50,12 +50,9 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Any, size: int) -> None:
-        message = f"Expects a request body of at most {self.max_bytes} bytes, actual size: {size} bytes or more."
-        body = json.dumps({"error": {"code": BodyTooLargeError.code, "message": message}}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Message, receive: Any, send: Any, size: int) -> None:
+        error = BodyTooLargeError(
+            f"Expects a request body of at most {self.max_bytes} bytes, "
+            f"actual size: {size} bytes or more."
+        )
+        await skillgym_error_response(error)(scope, receive, send)

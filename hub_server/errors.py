@@ -1,16 +1,23 @@
-"""The one place where errors become HTTP statuses and ``{"error": {...}}`` bodies."""
+"""The one place where errors become HTTP statuses and ``ErrorBody`` answers.
+
+Every error the server sends, from a route, a middleware or the WebSocket, is written
+by :func:`error_json` from the protocol's :class:`ErrorBody`.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 
+from skillgym.envs.core.protocol import ErrorBody, ErrorDetail
 from skillgym.errors import (
     BodyTooLargeError,
     EngineError,
@@ -30,6 +37,7 @@ from skillgym.errors import (
 )
 
 logger = logging.getLogger(__name__)
+Message = dict[str, Any]
 
 STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     TaskNotFoundError: 404,
@@ -49,7 +57,9 @@ STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     SkillGymError: 500,
 }
 
-_CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+_CODE_BY_STATUS = {404: "not_found", 405: "method_not_allowed"}
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_MAX_SHOWN_CHARS = 200
 
 
 def status_for(error: SkillGymError) -> int:
@@ -60,54 +70,101 @@ def status_for(error: SkillGymError) -> int:
     return 500
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    """The JSON body of every error."""
-    return {"error": {"code": code, "message": message}}
+def error_json(code: str, message: str) -> str:
+    """The body of every error, HTTP and WebSocket alike: an :class:`ErrorBody` as JSON."""
+    return ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json()
 
 
-def describe_validation_error(exc: RequestValidationError) -> str:
-    """One sentence listing every problem of a request body."""
+def error_response(
+    code: str, message: str, status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """An error answer; also an ASGI app, so middlewares send it the same way."""
+    return Response(
+        error_json(code, message), status, headers=headers, media_type="application/json"
+    )
+
+
+def skillgym_error_response(exc: SkillGymError) -> Response:
+    """The answer to a SkillGym error, with the headers its status calls for."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, ServerFullError):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    elif isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = "Bearer"
+    status = status_for(exc)
+    if status >= 500:
+        logger.error("%s: %s", exc.code, exc.message)
+    return error_response(exc.code, exc.message, status, headers)
+
+
+def invalid_request(errors: Sequence[Any]) -> RequestError:
+    """A :class:`RequestError` naming every problem pydantic found in a request.
+
+    ``errors`` is ``ValidationError.errors()`` (or FastAPI's, whose locations start
+    with where the value was: ``body``, ``query``, ``path``).
+    """
     parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
-        parts.append(f"{where}: {err['msg']}")
-    return "Invalid request: " + "; ".join(parts)
+    for error in errors:
+        where = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+        if error["type"] == "json_invalid":
+            reason = error.get("ctx", {}).get("error", error["msg"])
+            parts.append(f"expects JSON, actual text is not JSON: {reason}")
+        elif error["type"] == "missing":
+            parts.append(f"{where}: {error['msg']}")
+        else:
+            shown = repr(error.get("input"))
+            if len(shown) > _MAX_SHOWN_CHARS:
+                shown = shown[:_MAX_SHOWN_CHARS] + "..."
+            parts.append(f"{where}: {error['msg']}, actual value: {shown}")
+    return RequestError("Invalid request: " + "; ".join(parts))
+
+
+def validation_failure(exc: ValidationError) -> RequestError:
+    """:func:`invalid_request` for a body validated with a protocol model."""
+    return invalid_request(exc.errors(include_url=False))
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Message) -> list[str]:
+    """Every method some route serves on the path of ``scope`` (the ``Allow`` of a 405).
+
+    Starlette's own 405 names the methods of the first route on the path only, and
+    ``GET`` and ``DELETE`` of one path are two routes.
+    """
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map SkillGym errors, validation errors, HTTP errors and crashes to JSON bodies."""
+    """Answer SkillGym errors, validation errors and HTTP errors with an ``ErrorBody``."""
 
     @app.exception_handler(SkillGymError)
-    async def _skillgym_error(_request: Request, exc: SkillGymError) -> JSONResponse:
-        status = status_for(exc)
-        headers = (
-            {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServerFullError) else None
-        )
-        if status >= 500:
-            logger.error("%s: %s", exc.code, exc.message)
-        return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+    async def _skillgym_error(_request: Request, exc: SkillGymError) -> Response:
+        return skillgym_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            error_body(RequestError.code, describe_validation_error(exc)), status_code=422
-        )
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        return skillgym_error_response(invalid_request(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400:  # FastAPI's "There was an error parsing the body"
-            message = f"Expects a JSON body; {str(exc.detail).lower()}."
-            return JSONResponse(error_body(RequestError.code, message), status_code=422)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
+            headers["Allow"] = allow
+            message = f"Expects one of {allow} on {request.url.path}, actual method: {request.method}"
+        elif exc.status_code == 404:
+            message = f"No route {request.url.path} on this server; /docs lists them."
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")
-        return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        return error_response(code, message, exc.status_code, headers)
 
 
-def internal_error_body(exc: BaseException) -> dict[str, dict[str, str]]:
-    """The body of a 500: the exception's type, never its details."""
-    message = f"Internal error ({type(exc).__name__}); the server keeps serving other sessions."
-    return error_body("internal_error", message)
+def internal_error_message(exc: BaseException) -> str:
+    """What a 500 says: the exception's type, never its details."""
+    return f"Internal error ({type(exc).__name__}); the server keeps serving other sessions."
 
 
 class InternalErrorMiddleware:
@@ -121,14 +178,14 @@ class InternalErrorMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
         """Run the app; turn an exception into a 500 if no response has started."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = False
 
-        async def tracking_send(message: dict[str, Any]) -> None:
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -139,10 +196,5 @@ class InternalErrorMiddleware:
             logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise  # half a response is out: only closing the connection is honest
-            body = json.dumps(internal_error_body(exc)).encode()
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 500, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            answer = error_response("internal_error", internal_error_message(exc), 500)
+            await answer(scope, receive, send)

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from skillgym.envs.core.env import SkillGymEnv
-from skillgym.envs.core.protocol import SessionCreate, SessionPublic
+from skillgym.envs.core.options import read_options
+from skillgym.envs.core.protocol import ResetResponse, SessionCreate, SessionPublic, StepResponse
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
@@ -94,6 +95,7 @@ class SessionManager:
         get_family(body.env)
         task = self.catalog.resolve(body.task, family=body.env).ref if body.task else None
         cls = env_class(body.env)
+        read_options(cls.options_model, body.env, body.options)  # refused now, not at reset
         self._reserved += 1
         try:
             env = await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
@@ -122,8 +124,9 @@ class SessionManager:
 
     async def reset(
         self, session: Session, seed: int | None, options: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> ResetResponse:
         """Reset the session's environment; the session's defaults fill what is not given."""
+        options = dict(options)
         if not session.reset_once:
             seed = session.seed if seed is None else seed
             options = {**session.options, **options}
@@ -134,20 +137,20 @@ class SessionManager:
             session, lambda: session.env.reset(seed=seed, options=options)
         )
         session.reset_once = True
-        return {"observation": observation, "info": info}
+        return ResetResponse(observation=observation, info=info)
 
-    async def step(self, session: Session, action: str) -> dict[str, Any]:
+    async def step(self, session: Session, action: str) -> StepResponse:
         """Step the session's environment once."""
         observation, reward, terminated, truncated, info = await self.run(
             session, lambda: session.env.step(action)
         )
-        return {
-            "observation": observation,
-            "reward": float(reward),
-            "terminated": terminated,
-            "truncated": truncated,
-            "info": info,
-        }
+        return StepResponse(
+            observation=observation,
+            reward=reward,
+            terminated=terminated,
+            truncated=truncated,
+            info=info,
+        )
 
     async def run(self, session: Session, call: Callable[[], T]) -> T:
         """Run ``call`` on the session's environment, one call at a time per session."""

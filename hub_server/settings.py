@@ -53,7 +53,7 @@ class ServerSettings(CatalogSettings):
     )
     api_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token required on /v1/sessions (clients send it from here too); unset: none.",
+        description="Bearer token required on /v1/sessions; unset: none. The clients send it when given no token.",
     )
     allow_unauthenticated: bool = Field(
         default=False,

@@ -123,15 +123,12 @@ def build_app() -> typer.Typer:
         typer.echo(
             f"\n{verdict}: reward {result.reward:.3f} after {result.steps} steps ({spec.ref}, seed {seed})"
         )
-        for check in result.verification["checks"]:
-            mark = "pass" if check["passed"] else "FAIL"
-            shown = (
-                f": expected {check['expected']!r}, actual {check['actual']!r}"
-                if check["expected"] is not None or check["actual"] is not None
-                else ""
+        for check in result.verification.checks:
+            mark = "pass" if check.passed else "FAIL"
+            detail = f" {check.detail}" if check.detail else ""
+            typer.echo(
+                f"  [{mark}] {check.name}: expected {check.expected!r}, actual {check.actual!r}{detail}"
             )
-            detail = f" {check['detail']}" if check["detail"] else ""
-            typer.echo(f"  [{mark}] {check['name']}{shown}{detail}")
 
     @app.command()
     def validate(
@@ -197,7 +194,24 @@ def build_app() -> typer.Typer:
             scores = ", ".join(f"{s:.2f}" for s in report.oracle_scores)
             noop = "-" if report.noop_score is None else f"{report.noop_score:.2f}"
             adding = update_lock and report.lock == "unlocked" and report.episodes_ok
-            mark = "ok  " if report.ok else "new " if adding else "FAIL"
+            locked = lock.entry(*report.ref.split("@"))
+            moved = (
+                rehash
+                and report.lock == "changed"
+                and report.episodes_ok
+                and locked is not None
+                and locked.episodes == report.episodes
+            )
+            adding = adding or moved
+            mark = (
+                "ok  "
+                if report.ok
+                else "new "
+                if adding and not moved
+                else "hash"
+                if moved
+                else "FAIL"
+            )
             cheats = "".join(f"  {n} {v:.2f}" for n, v in report.cheat_scores.items())
             if report.superseded_by:
                 cheats = f"  (kept for pinned suites; {report.superseded_by} supersedes it)"
@@ -206,10 +220,16 @@ def build_app() -> typer.Typer:
                 typer.echo(f"       {problem}")
         if rehash:
             lock, rehashed = lock.rehashing(
-                [(catalog.resolve(r.ref), r.episodes) for r in reports if r.episodes and r.episodes_ok]
+                [
+                    (catalog.resolve(r.ref), r.episodes)
+                    for r in reports
+                    if r.episodes and r.episodes_ok
+                ]
             )
             lock.write(lock_path)
-            typer.echo(f"{lock_path}: new file hashes for {len(rehashed)} version(s) whose episodes are unchanged")
+            typer.echo(
+                f"{lock_path}: new file hashes for {len(rehashed)} version(s) whose episodes are unchanged"
+            )
             reports = [r for r in reports if r.ref not in rehashed]
         if update_lock:
             updated = lock_new_versions(lock, reports, catalog)
@@ -226,6 +246,36 @@ def build_app() -> typer.Typer:
             typer.echo(f"\n{len(failed) + len(missing)} problem(s); see above.")
             raise typer.Exit(1)
         typer.echo("\nEvery task version checked is valid.")
+
+    new_app = typer.Typer(help="Start something new from a template.", no_args_is_help=True)
+    app.add_typer(new_app, name="new")
+
+    @new_app.command("task")
+    def new_task_command(
+        task_id: Annotated[
+            str,
+            typer.Argument(
+                metavar="FAMILY/NAME", help="The new task's id, e.g. terminal/count-lines."
+            ),
+        ],
+        tasks_dir: Annotated[
+            Path, typer.Option(help="The tasks folder to write into (it may be empty).")
+        ] = Path("tasks"),
+        force: Annotated[
+            bool, typer.Option(help="Overwrite the task's folder if it exists.")
+        ] = False,
+    ) -> None:
+        """Write a working task from its family's template: its oracle passes validate as it is."""
+        from skillgym.envs.core.scaffold import new_task
+
+        folder = new_task(task_id, tasks_dir, force=force)
+        typer.echo(f"Wrote {folder}:")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            typer.echo(f"  {path.relative_to(folder)}")
+        typer.echo(
+            f"Check it with: skillgym validate {task_id} --tasks-dir {tasks_dir}\n"
+            "Then make it yours: CONTRIBUTING.md walks through each file."
+        )
 
     @app.command()
     def demo(

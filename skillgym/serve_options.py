@@ -17,11 +17,9 @@ from __future__ import annotations
 import inspect
 import types
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import typer
-from click.core import ParameterSource
 from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -41,13 +39,11 @@ def option_names(field: str) -> tuple[str, ...]:
     return ("--" + field.replace("_", "-"), *FORMER_NAMES.get(field, ()))
 
 
-def option_type(field: FieldInfo) -> type:
+def option_type(field: FieldInfo) -> Any:
     """The type the command line parses the field's option into (``None`` aside)."""
-    annotation = field.annotation
+    annotation: Any = field.annotation
     if get_origin(annotation) in (Union, types.UnionType):
         (annotation,) = [arg for arg in get_args(annotation) if arg is not type(None)]
-    if not isinstance(annotation, type):
-        raise TypeError(f"Expects a plain type for a server setting, actual type: {annotation!r}")
     return OPTION_TYPES.get(annotation, annotation)
 
 
@@ -58,10 +54,11 @@ def option_parameter(name: str, field: FieldInfo) -> inspect.Parameter:
     if kind is bool:  # a switch both ways, so a command line can undo the variable
         names = (f"{names[0]}/--no-{names[0].removeprefix('--')}", *names[1:])
     default = field.get_default(call_default_factory=True)
+    each = get_args(kind)[0] if get_origin(kind) is list else None  # a repeatable option
     option = typer.Option(
         *names,
         help=f"{field.description} (env var: {ServerSettings.variable(name)})",
-        metavar="PATH" if kind is Path else None,
+        metavar=f"<{each.__name__.lower()}>" if each else None,
     )
     return inspect.Parameter(
         name,
@@ -69,6 +66,12 @@ def option_parameter(name: str, field: FieldInfo) -> inspect.Parameter:
         default=default,
         annotation=Annotated[kind if default is not None else kind | None, option],
     )
+
+
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    # by name: typer may bring its own copy of click, and with it its own enum
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def serve_command() -> Callable[..., None]:
@@ -79,7 +82,7 @@ def serve_command() -> Callable[..., None]:
         given = {
             name: value
             for name, value in options.items()
-            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE and value != ""
+            if _from_command_line(ctx, name) and value not in ("", [], ())
         }
         try:
             settings = ServerSettings(**given)

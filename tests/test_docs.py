@@ -6,7 +6,7 @@ a page one after the other (a later block may use what an earlier one imported).
 ``: why`` after it is explanation), and each call's output is held to that. A shell
 block may only hold commands these tests know how to check: ``make`` targets,
 ``skillgym`` commands and options, ``pip install`` extras and the scripts ``python`` is
-given.
+given. A TOML example parses and names entry point groups SkillGym reads.
 """
 
 from __future__ import annotations
@@ -276,6 +276,18 @@ def test_the_shell_check_refuses_what_does_not_exist():
         check_shell_line(["make", "deploy"])
     with pytest.raises(AssertionError, match="no extra"):
         check_shell_line(["pip", "install", "skillgym[gpu]"])
+
+
+def test_every_toml_example_parses_and_names_entry_point_groups_skillgym_reads():
+    from skillgym.envs.core.registry import FAMILIES_GROUP
+    from skillgym.envs.core.tasks import TASK_PACKS_GROUP
+
+    examples = [block for page in PAGES for block in blocks(page, "toml")]
+    assert examples, "expected the family guide's entry point example"
+    for block in examples:
+        groups = set(tomllib.loads(block.text).get("project", {}).get("entry-points", {}))
+        unknown = groups - {FAMILIES_GROUP, TASK_PACKS_GROUP}
+        assert not unknown, f"{block.where}: SkillGym reads no entry point group {unknown}"
 
 
 # ---------------------------------------------------------------- text blocks

@@ -80,7 +80,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         >>> info["task"]
         'arithmetic/sum-list@1.0.0'
         >>> obs, reward, terminated, truncated, info = env.step('{"tool": "submit", "args": {"answer": "0"}}')
-        >>> terminated, reward, info["verification"]["success"]
+        >>> terminated, reward, info["verification"].success
         (True, 0.0, False)
     """
 
@@ -328,7 +328,7 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
         }
         info.update(episode.extra_info)
         if episode.verification is not None:
-            info["verification"] = episode.verification.model_dump()
+            info["verification"] = episode.verification
         return info
 
 

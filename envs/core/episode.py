@@ -11,6 +11,7 @@ from skillgym.envs.core.env import Policy
 from skillgym.envs.core.policies import RandomToolPolicy, noop_policy
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.envs.core.verification import Verification
 
 POLICIES = ("oracle", "random", "noop")
 
@@ -26,7 +27,7 @@ class EpisodeResult(BaseModel):
     steps: int
     terminated: bool
     truncated: bool
-    verification: dict[str, Any]
+    verification: Verification
 
 
 def run_episode(env: gym.Env, policy: Policy, *, task: str, seed: int) -> EpisodeResult:
@@ -43,13 +44,13 @@ def episode_result(
 ) -> EpisodeResult:
     """Build an :class:`EpisodeResult` from the last step's ``info``."""
     task_id, _, version = info["task"].partition("@")
-    verification = info["verification"]
+    verification: Verification = info["verification"]
     return EpisodeResult(
         task=task_id,
         version=version,
         seed=info["seed"],
         reward=reward,
-        success=verification["success"],
+        success=verification.success,
         steps=info["step"],
         terminated=terminated,
         truncated=truncated,

@@ -21,7 +21,7 @@ from skillgym.errors import RequestError
 class ResetOptions(BaseModel):
     """The options every family takes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     task: str | None = Field(
         default=None,

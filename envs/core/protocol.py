@@ -1,24 +1,43 @@
 """The wire protocol's bodies (``/v1``), shared by the server and the clients.
 
 These shapes are the contract with anyone else's code: add fields freely, never
-rename or remove one within ``/v1``.
+rename or remove one within ``/v1``. The server validates every request body with
+these models (``model_validate_json``) and writes every answer, errors included,
+from them.
+
+Example:
+    >>> StepRequest.model_validate_json('{"action": "{}"}').action
+    '{}'
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 JSONDict = dict[str, Any]
 
+Seed = Annotated[
+    int | None,
+    Field(ge=0, description="The episode's seed: the same seed, the same episode; null: drawn."),
+]
+Options = Annotated[
+    JSONDict,
+    Field(
+        description="Reset options, checked by the session's family: its `options_schema` "
+        "in `GET /v1/envs/{name}` (every family takes `task` and `instruction`)."
+    ),
+]
+
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a request's types are what the schema says (no "7" for 7, no true for 1)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class EnvPublic(BaseModel):
-    """One environment family as ``GET /v1/envs`` lists it."""
+    """One environment family as ``GET /v1/envs`` lists it and ``GET /v1/envs/{name}`` shows it."""
 
     name: str
     gym_id: str
@@ -26,6 +45,9 @@ class EnvPublic(BaseModel):
     tools: list[JSONDict]
     observation_space: JSONDict
     action_space: JSONDict
+    options_schema: JSONDict = Field(
+        default_factory=dict, description="JSON Schema of the family's reset options."
+    )
 
 
 class EnvsPublic(BaseModel):
@@ -56,10 +78,14 @@ class TasksPublic(BaseModel):
 class SessionCreate(_Body):
     """``POST /v1/sessions``: the env family, an optional default task, seed and options."""
 
-    env: str
-    task: str | None = None
-    seed: int | None = None
-    options: JSONDict = Field(default_factory=dict)
+    env: str = Field(examples=["arithmetic"], description="The environment family.")
+    task: str | None = Field(
+        default=None,
+        examples=["arithmetic/sum-list"],
+        description='The default task, "family/name" (its newest version) or "family/name@1.0.0".',
+    )
+    seed: Seed = None
+    options: Options = Field(default_factory=dict)
 
 
 class SessionPublic(BaseModel):
@@ -73,17 +99,28 @@ class SessionPublic(BaseModel):
     steps: int = 0
 
 
+class SessionsPublic(BaseModel):
+    """``GET /v1/sessions``: the open sessions."""
+
+    count: int
+    sessions: list[SessionPublic]
+
+
 class ResetRequest(_Body):
     """``POST /v1/sessions/{id}/reset``."""
 
-    seed: int | None = None
-    options: JSONDict = Field(default_factory=dict)
+    seed: Seed = None
+    options: Options = Field(default_factory=dict)
 
 
 class StepRequest(_Body):
     """``POST /v1/sessions/{id}/step``: one JSON tool call, as a string."""
 
-    action: str
+    action: str = Field(
+        examples=['{"tool": "submit", "args": {"answer": "0"}}'],
+        description="One tool call as a JSON string; a malformed one is reported in the "
+        "observation's last_action_error, not refused.",
+    )
 
 
 class ResetResponse(BaseModel):
@@ -101,6 +138,34 @@ class StepResponse(BaseModel):
     terminated: bool
     truncated: bool
     info: JSONDict
+
+
+class ResetMessage(ResetRequest):
+    """``{"op": "reset", ...}`` on the session WebSocket: a reset."""
+
+    op: Literal["reset"]
+
+
+class StepMessage(StepRequest):
+    """``{"op": "step", "action": ...}`` on the session WebSocket: a step."""
+
+    op: Literal["step"]
+
+
+class CloseMessage(_Body):
+    """``{"op": "close"}`` on the session WebSocket: close the session and the socket."""
+
+    op: Literal["close"]
+
+
+SessionMessage = Annotated[ResetMessage | StepMessage | CloseMessage, Field(discriminator="op")]
+"""One message a client sends on ``WS /v1/sessions/{id}/ws``."""
+
+
+class StatusPublic(BaseModel):
+    """A one-word state: ``GET /healthz`` answers ``ok``, a WebSocket close ``closed``."""
+
+    status: str
 
 
 class ErrorDetail(BaseModel):

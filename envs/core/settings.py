@@ -10,19 +10,20 @@ Example:
     >>> import os
     >>> os.environ["SKILLGYM_TASKS_DIR"] = "/srv/tasks"
     >>> CatalogSettings.from_environment().tasks_dir
-    PosixPath('/srv/tasks')
+    [PosixPath('/srv/tasks')]
     >>> del os.environ["SKILLGYM_TASKS_DIR"]
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from skillgym.errors import SkillGymError
 
@@ -97,18 +98,33 @@ def _sentence(cls: type[SkillGymSettings], error: ErrorDetails, names: Mapping[s
     field = str(error["loc"][0])
     where = names.get(field) or f"${cls.variable(field)}"
     template = EXPECTED_BY_ERROR.get(error["type"])
-    expected = template.format(**error.get("ctx", {})) if template else message
+    limits = {
+        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        for key, value in error.get("ctx", {}).items()
+    }  # "greater than 0", not "0.0", for a float setting
+    expected = template.format(**limits) if template else message
     return f"Expects {where} to be {expected}, actual value: {error['input']!r}"
 
 
 class CatalogSettings(SkillGymSettings):
-    """Where the task catalogue is loaded from.
+    """Where the task catalogue comes from, beside the installed task packs.
 
     Example:
-        >>> CatalogSettings(tasks_dir="my-tasks").tasks_dir
-        PosixPath('my-tasks')
+        >>> CatalogSettings(tasks_dir="my-tasks:more-tasks").tasks_dir
+        [PosixPath('my-tasks'), PosixPath('more-tasks')]
     """
 
-    tasks_dir: Path | None = Field(
-        default=None, description="Tasks folder; default: the bundled tasks."
+    tasks_dir: Annotated[list[Path] | None, NoDecode] = Field(
+        default=None,
+        description="Tasks folders, separated by ':', loaded after the installed task packs "
+        "(the bundled tasks are one).",
     )
+
+    @field_validator("tasks_dir", mode="before")
+    @classmethod
+    def _folders_in_a_path_list(cls, value: Any) -> Any:
+        if isinstance(value, str | Path):
+            value = [value]
+        if isinstance(value, list | tuple):  # each item may be a list too ("a:b")
+            return [part for item in value for part in str(item).split(os.pathsep) if part] or None
+        return value

@@ -19,6 +19,7 @@ from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
+from skillgym.envs.core.verification import Verification
 from skillgym.envs.core.versions_lock import VersionsLock
 from skillgym.errors import SkillGymError
 
@@ -77,15 +78,16 @@ LATER_CHECK_DEFAULTS = {"essential": False}
 the fingerprint at those values, so a new field does not change every locked version."""
 
 
-def _as_locked(verification: dict[str, Any]) -> dict[str, Any]:
+def _as_locked(verification: Verification) -> dict[str, Any]:
+    dumped = verification.model_dump()
     checks = [
         {k: v for k, v in check.items() if LATER_CHECK_DEFAULTS.get(k, object()) != v}
-        for check in verification.get("checks", [])
+        for check in dumped["checks"]
     ]
-    return {**verification, "checks": checks}
+    return {**dumped, "checks": checks}
 
 
-def fingerprint(pinned: list[tuple[int, dict[str, str], dict[str, Any]]]) -> str:
+def fingerprint(pinned: list[tuple[int, dict[str, str], Verification]]) -> str:
     """sha256 over (seed, first observation, oracle verification) for the pinned seeds."""
     payload = json.dumps(
         [
@@ -120,7 +122,7 @@ def _check_episodes(
     newest = catalog.versions(spec.id)[-1]
     if newest.version != spec.version:
         report.superseded_by = newest.version
-    pinned: list[tuple[int, dict[str, str], dict[str, Any]]] = []
+    pinned: list[tuple[int, dict[str, str], Verification]] = []
     for seed in sorted(set(seeds) | set(FINGERPRINT_SEEDS)):
         try:
             oracle = make_policy(
@@ -135,7 +137,7 @@ def _check_episodes(
         if seed in FINGERPRINT_SEEDS:
             pinned.append((seed, recording.first or {}, result.verification))
         if result.reward != 1.0 or not result.success:
-            failed = [c["name"] for c in result.verification["checks"] if not c["passed"]]
+            failed = [c.name for c in result.verification.checks if not c.passed]
             report.problems.append(
                 f"oracle, seed {seed}: scored {result.reward:.3f}; failed checks: {failed}"
             )

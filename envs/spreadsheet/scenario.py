@@ -36,8 +36,11 @@ FIXED_TIME = datetime(2026, 1, 1)  # document properties never carry the generat
 
 
 def _with_fixed_member_times(xlsx: bytes) -> bytes:
-    """``xlsx`` with every zip member dated FIXED_TIME: zipfile stamps members with the
-    current second, which made one seed's workbook differ byte for byte across seconds."""
+    """``xlsx`` with every zip member dated FIXED_TIME.
+
+    zipfile stamps members with the current second, which made one seed's workbook
+    differ byte for byte across seconds.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():

@@ -1,29 +1,41 @@
-"""``GET /v1/envs``: the environment families this server runs."""
+"""``GET /v1/envs`` and ``GET /v1/envs/{name}``: the environment families this server runs."""
 
 from fastapi import APIRouter
 
 from skillgym.envs.core.protocol import EnvPublic, EnvsPublic
-from skillgym.envs.core.registry import FAMILIES, env_class
+from skillgym.envs.core.registry import FAMILIES, env_class, family_description, get_family
 from skillgym.envs.core.spaces import space_to_json
+from skillgym.hub_server.openapi import error_responses
 
 router = APIRouter(prefix="/v1/envs", tags=["envs"])
 
 
 def describe_family(name: str) -> EnvPublic:
-    """One family's tools and spaces, read from its class (no environment is made)."""
+    """One family's tools, spaces and reset options, read from its class (no environment is made).
+
+    Raises:
+        EnvNotFoundError: For an unknown name, suggesting the closest.
+    """
+    spec = get_family(name)
     cls = env_class(name)
-    spec = FAMILIES[name]
     return EnvPublic(
         name=name,
         gym_id=spec.gym_id,
-        description=spec.description,
+        description=family_description(name),
         tools=cls.toolset_schemas(),
         observation_space=space_to_json(cls.make_observation_space()),
         action_space=space_to_json(cls.make_action_space()),
+        options_schema=cls.options_model.model_json_schema(),
     )
 
 
 @router.get("")
 async def list_envs() -> EnvsPublic:
-    """Every family, with its Gymnasium id, tools (JSON Schema) and spaces."""
+    """Every family, with its Gymnasium id, tools (JSON Schema), spaces and reset options."""
     return EnvsPublic(envs=[describe_family(name) for name in sorted(FAMILIES)])
+
+
+@router.get("/{name}", responses=error_responses(404))
+async def get_env(name: str) -> EnvPublic:
+    """One family: what a client needs to open a session of it (404 for an unknown name)."""
+    return describe_family(name)

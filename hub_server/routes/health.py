@@ -2,10 +2,12 @@
 
 from fastapi import APIRouter
 
+from skillgym.envs.core.protocol import StatusPublic
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict[str, str]:
+async def healthz() -> StatusPublic:
     """Liveness: 200 while the server serves."""
-    return {"status": "ok"}
+    return StatusPublic(status="ok")

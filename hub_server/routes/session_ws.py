@@ -1,23 +1,29 @@
 """``WS /v1/sessions/{id}/ws``: low-latency stepping, one JSON message per call.
 
 The client sends ``{"op": "reset", "seed": 7, "options": {}}``, ``{"op": "step",
-"action": "..."}`` or ``{"op": "close"}``; the server answers each with the body the
-HTTP route returns (``{"status": "closed"}`` for close), or ``{"error": {...}}``.
+"action": "..."}`` or ``{"op": "close"}`` (the protocol's ``SessionMessage``); the
+server answers each with the body the HTTP route returns (``{"status": "closed"}`` for
+close), or an ``ErrorBody``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
-from skillgym.errors import RequestError, SkillGymError
-from skillgym.hub_server import calls
+from skillgym.envs.core.protocol import (
+    CloseMessage,
+    ResetMessage,
+    SessionMessage,
+    StatusPublic,
+    StepMessage,
+)
+from skillgym.errors import SkillGymError
 from skillgym.hub_server.deps import SessionsDep
-from skillgym.hub_server.errors import error_body, internal_error_body
+from skillgym.hub_server.errors import error_json, internal_error_message, validation_failure
 from skillgym.hub_server.sessions import Session, SessionManager
 
 logger = logging.getLogger(__name__)
@@ -25,6 +31,8 @@ router = APIRouter(tags=["sessions"])
 
 CLOSE_NORMAL = 1000
 CLOSE_SESSION_UNKNOWN = 4404
+MESSAGES: TypeAdapter[ResetMessage | StepMessage | CloseMessage] = TypeAdapter(SessionMessage)
+CLOSED = StatusPublic(status="closed").model_dump_json()
 
 
 @router.websocket("/v1/sessions/{session_id}/ws")
@@ -34,7 +42,7 @@ async def session_websocket(websocket: WebSocket, session_id: str, sessions: Ses
     try:
         session = sessions.get(session_id)
     except SkillGymError as exc:
-        await websocket.send_text(orjson.dumps(error_body(exc.code, exc.message)).decode())
+        await websocket.send_text(error_json(exc.code, exc.message))
         await websocket.close(CLOSE_SESSION_UNKNOWN, exc.code)
         return
 
@@ -59,26 +67,26 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
     while True:
         raw = await websocket.receive_text()
         try:
-            message = calls.decode(raw)
-            op = message.get("op") if isinstance(message, dict) else None
-            if op == "close":
-                await websocket.send_text('{"status":"closed"}')
+            message = MESSAGES.validate_json(raw)
+            if isinstance(message, CloseMessage):
+                await websocket.send_text(CLOSED)
                 await sessions.close(session.id)
                 return
-            answer = await _dispatch(op, message, session, sessions)
+            answer = (await _carry_out(message, session, sessions)).model_dump_json()
+        except ValidationError as exc:
+            error = validation_failure(exc)
+            answer = error_json(error.code, error.message)
         except SkillGymError as exc:
-            answer = error_body(exc.code, exc.message)
+            answer = error_json(exc.code, exc.message)
         except Exception as exc:
             logger.exception("websocket call failed on session %s", session.id)
-            answer = internal_error_body(exc)
-        await websocket.send_text(orjson.dumps(answer).decode())
+            answer = error_json("internal_error", internal_error_message(exc))
+        await websocket.send_text(answer)
 
 
-async def _dispatch(
-    op: Any, message: dict[str, Any], session: Session, sessions: SessionManager
-) -> dict[str, Any]:
-    if op not in ("reset", "step"):
-        raise RequestError(
-            f'Expects "op" to be one of "reset", "step", "close"; actual value: {op!r}'
-        )
-    return await calls.answer(sessions, session.id, op, message)
+async def _carry_out(
+    message: ResetMessage | StepMessage, session: Session, sessions: SessionManager
+) -> BaseModel:
+    if isinstance(message, StepMessage):
+        return await sessions.step(session, message.action)
+    return await sessions.reset(session, message.seed, message.options)

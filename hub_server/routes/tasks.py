@@ -6,6 +6,7 @@ from skillgym.envs.core.protocol import TaskPublic, TasksPublic
 from skillgym.envs.core.registry import get_family
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.hub_server.deps import CatalogDep
+from skillgym.hub_server.openapi import error_responses
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
@@ -24,15 +25,15 @@ def task_public(spec: TaskSpec) -> TaskPublic:
     )
 
 
-@router.get("")
+@router.get("", responses=error_responses(404))
 async def list_tasks(catalog: CatalogDep, family: str | None = None) -> TasksPublic:
-    """The latest version of every task, optionally of one family."""
+    """The latest version of every task, optionally of one family (404 for an unknown family)."""
     if family is not None:
         get_family(family)
     return TasksPublic(tasks=[task_public(spec) for spec in catalog.latest(family)])
 
 
-@router.get("/{task_id:path}/versions")
+@router.get("/{task_id:path}/versions", responses=error_responses(404))
 async def list_versions(task_id: str, catalog: CatalogDep) -> TasksPublic:
-    """Every version of one task, oldest first."""
+    """Every version of one task, oldest first (404 for an unknown task)."""
     return TasksPublic(tasks=[task_public(spec) for spec in catalog.versions(task_id)])

@@ -4,9 +4,10 @@ import re
 from typing import Any
 
 from skillgym.envs.core.env import SkillGymEnv
+from skillgym.envs.core.verification import Verification
 
 
-def play_oracle(env: SkillGymEnv, task: str, seed: int) -> dict[str, Any]:
+def play_oracle(env: SkillGymEnv, task: str, seed: int) -> Verification:
     """Reset to ``task`` with ``seed`` and play the env's oracle; every step must be clean."""
     obs, _ = env.reset(seed=seed, options={"task": task})
     policy = env.oracle()
@@ -15,15 +16,15 @@ def play_oracle(env: SkillGymEnv, task: str, seed: int) -> dict[str, Any]:
         assert obs["last_action_error"] == "", obs["last_action_error"]
         if terminated or truncated:
             assert_checks_readable(info["verification"])
-            return dict(info["verification"])
+            return info["verification"]
 
 
-def failed(verification: dict[str, Any]) -> list[tuple[Any, ...]]:
+def failed(verification: Verification) -> list[tuple[Any, ...]]:
     """The failed checks, shortly: name, expected, actual, detail."""
     return [
-        (c["name"], c["expected"], c["actual"], c["detail"][:300])
-        for c in verification["checks"]
-        if not c["passed"]
+        (c.name, c.expected, c.actual, c.detail[:300])
+        for c in verification.checks
+        if not c.passed
     ]
 
 
@@ -56,18 +57,18 @@ def unreadable(text: Any) -> str | None:
     return None
 
 
-def contract_breaches(verification: dict[str, Any]) -> list[tuple[str, str, str]]:
+def contract_breaches(verification: Verification) -> list[tuple[str, str, str]]:
     """Every (check, field, reason) of ``verification`` that breaks the contract."""
     found = []
-    for check in verification["checks"]:
+    for check in verification.checks:
         for field in ("expected", "actual"):
-            reason = unreadable(check[field])
+            reason = unreadable(getattr(check, field))
             if reason:
-                found.append((check["name"], field, reason))
+                found.append((check.name, field, reason))
     return found
 
 
-def assert_checks_readable(verification: dict[str, Any]) -> None:
+def assert_checks_readable(verification: Verification) -> None:
     """Every check states ``expected`` and ``actual`` as text an agent reads (the contract)."""
     breaches = contract_breaches(verification)
     assert not breaches, breaches

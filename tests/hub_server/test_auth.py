@@ -86,10 +86,10 @@ def test_remote_env_takes_the_token_from_the_environment(guarded, monkeypatch):
 
 def test_remote_env_raises_the_auth_errors(guarded, monkeypatch):
     monkeypatch.delenv("SKILLGYM_API_TOKEN", raising=False)
-    with pytest.raises(UnauthorizedError):
-        RemoteEnv(guarded, env="arithmetic")
-    with pytest.raises(ForbiddenError):
-        RemoteEnv(guarded, env="arithmetic", token="wrong")
+    with pytest.raises(UnauthorizedError), RemoteEnv(guarded, env="arithmetic") as env:
+        env.reset()
+    with pytest.raises(ForbiddenError), RemoteEnv(guarded, env="arithmetic", token="wrong") as env:
+        env.reset()
 
 
 @pytest.mark.parametrize("transport", ["http", "websocket"])

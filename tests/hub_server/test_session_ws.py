@@ -44,10 +44,11 @@ def test_reset_and_step_answer_with_the_http_bodies(base_url, session_id):
     ("message", "code", "part"),
     [
         ("{nope", "invalid_request", "actual text is not JSON"),
-        ({"op": "dance"}, "invalid_request", 'Expects "op" to be one of'),
-        ({"op": "step", "action": 3}, "invalid_request", 'Expects "action" to be a string'),
-        ({"op": "reset", "seed": "x"}, "invalid_request", 'Expects "seed" to be an integer'),
-        ({"op": "reset", "options": [1]}, "invalid_request", 'Expects "options" to be an object'),
+        ({"op": "dance"}, "invalid_request", "expected tags: 'reset', 'step', 'close'"),
+        ({"action": "x"}, "invalid_request", "Unable to extract tag using discriminator 'op'"),
+        ({"op": "step", "action": 3}, "invalid_request", "step.action: Input should be a valid"),
+        ({"op": "reset", "seed": "x"}, "invalid_request", "reset.seed: Input should be a valid"),
+        ({"op": "reset", "options": [1]}, "invalid_request", "reset.options: Input should be an"),
         ({"op": "step", "action": CALCULATE}, "episode_not_running", "reset() before step()"),
     ],
 )

@@ -29,7 +29,7 @@ def test_money_answers_within_half_a_cent_pass_and_a_cent_off_fails():
     env.reset(seed=4)
     _, reward, _, _, info = env.step(submit(str(right + Decimal("0.01"))))
     assert reward == 0.0
-    assert info["verification"]["checks"][0]["detail"] == "off by 0.01"
+    assert info["verification"].checks[0].detail == "off by 0.01"
 
 
 def test_calculator_output_is_shown_in_the_observation():

@@ -101,8 +101,8 @@ def test_reward_is_zero_until_the_end_then_the_verification_score():
     _, reward, terminated, _, info = env.step(CALCULATE)
     assert (reward, terminated) == (0.0, False) and "verification" not in info
     _, reward, terminated, _, info = env.step(SUBMIT_NOTHING)
-    assert terminated and reward == info["verification"]["score"] == 0.0
-    assert info["verification"]["checks"][0]["detail"] == "no answer submitted"
+    assert terminated and reward == info["verification"].score == 0.0
+    assert info["verification"].checks[0].detail == "no answer submitted"
 
 
 def test_step_limit_ends_in_truncated_with_a_verdict():
@@ -114,7 +114,7 @@ def test_step_limit_ends_in_truncated_with_a_verdict():
     _, reward, terminated, truncated, info = env.step(CALCULATE)
     assert (terminated, truncated) == (False, True)
     assert info["truncated_by"] == f"max_steps ({limit})"
-    assert info["verification"]["success"] is False
+    assert info["verification"].success is False
 
 
 def test_time_limit_ends_in_truncated():

@@ -1,8 +1,11 @@
+import hashlib
+import json
 import shutil
 
 from skillgym.envs.arithmetic.env import ArithmeticEnv
 from skillgym.envs.core.tasks import TaskCatalog, default_tasks_dir
 from skillgym.envs.core.validation import check_episodes, fingerprint, lock_new_versions, validate
+from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.core.versions_lock import LockEntry, VersionsLock
 
 
@@ -76,11 +79,17 @@ def test_the_episode_fingerprint_pins_what_the_family_makes_of_a_task(tmp_path, 
 
 def test_a_check_field_added_later_leaves_locked_fingerprints_alone():
     first = {"a": "b"}
-    old = {"score": 1.0, "success": True, "checks": [{"name": "x", "passed": True}]}
-    new = {**old, "checks": [{"name": "x", "passed": True, "essential": False}]}
-    essential = {**old, "checks": [{"name": "x", "passed": True, "essential": True}]}
-    assert fingerprint([(0, first, old)]) == fingerprint([(0, first, new)])
-    assert fingerprint([(0, first, old)]) != fingerprint([(0, first, essential)])
+    check = Check(name="x", passed=True, expected="1", actual="1")
+    verdict = Verification.from_checks([check])
+    before_the_field = verdict.model_dump()  # as versions locked before ``essential`` hashed it
+    for item in before_the_field["checks"]:
+        del item["essential"]
+    locked = hashlib.sha256(
+        json.dumps([[0, first, before_the_field]], sort_keys=True).encode()
+    ).hexdigest()
+    essential = Verification.from_checks([check.model_copy(update={"essential": True})])
+    assert fingerprint([(0, first, verdict)]) == locked
+    assert fingerprint([(0, first, essential)]) != locked
 
 
 def test_a_superseded_version_is_checked_but_its_cheats_are_not_played(tmp_path, monkeypatch):

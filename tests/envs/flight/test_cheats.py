@@ -32,7 +32,7 @@ def play(env: FlightEnv, task: str, cheat: str) -> dict[str, Any]:
         assert obs["last_action_error"] == "", (cheat, obs["last_action_error"])
         if terminated or truncated:
             assert not truncated, (cheat, info.get("truncated_by"))
-            return {**info["verification"], "reward": reward}
+            return {**info["verification"].model_dump(), "reward": reward}
 
 
 def failed(verdict: dict[str, Any]) -> set[str]:

@@ -170,17 +170,17 @@ def test_a_screenshot_is_a_png_with_the_ids_drawn(env):
 
 
 def test_unknown_reset_options_are_refused(env):
-    with pytest.raises(RequestError, match="takes 'task' and 'screenshots'"):
+    with pytest.raises(RequestError, match="takes 'task', 'instruction', 'screenshots'"):
         env.reset(seed=0, options={"sandbox": "docker"})
-    with pytest.raises(RequestError, match="true or false"):
+    with pytest.raises(RequestError, match="valid boolean"):
         env.reset(seed=0, options={"screenshots": "yes"})
 
 
 def test_submit_without_booking_scores_zero_and_every_check_says_why(env):
     env.reset(seed=0)
     obs, reward, terminated, _, info = env.step('{"tool": "submit", "args": {}}')
-    assert terminated and reward == 0.0 and not info["verification"]["success"]
-    assert {c["detail"] for c in info["verification"]["checks"]} == {"no booking was made"}
+    assert terminated and reward == 0.0 and not info["verification"].success
+    assert {c.detail for c in info["verification"].checks} == {"no booking was made"}
 
 
 @pytest.mark.filterwarnings("error")

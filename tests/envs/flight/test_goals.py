@@ -388,10 +388,10 @@ def test_every_check_of_every_task_reads_in_the_sites_units(flight_env, task):
     # one seed is enough for the site's own units
     for seed in (0,):
         oracle = play_oracle(flight_env, task, seed)["checks"]
-        noop = run_episode(flight_env, noop_policy, task=task, seed=seed).verification["checks"]
+        noop = run_episode(flight_env, noop_policy, task=task, seed=seed).verification.checks
         for check in [*oracle, *noop]:
             assert_readable(check)
         for check in oracle:
-            if check["name"] in MONEY_CHECKS:
-                assert SITE_MONEY.search(check["expected"]), (seed, check)
-                assert SITE_MONEY.search(check["actual"]), (seed, check)
+            if check.name in MONEY_CHECKS:
+                assert SITE_MONEY.search(check.expected), (seed, check)
+                assert SITE_MONEY.search(check.actual), (seed, check)

@@ -70,7 +70,7 @@ def test_two_concurrent_episodes_share_no_cookies_bookings_or_inventory():
             obs, *_ = act(three, "click", id="manage-find")
             assert "No booking matches that reference and last name." in obs["page"]
             cookies = three.host.call(lambda: three._driver.slot.context.cookies(), 10)
-            assert {c["name"] for c in cookies} == {"consent", "sid"}
+            assert {c.name for c in cookies} == {"consent", "sid"}
         finally:
             three.close()
     finally:
@@ -91,12 +91,12 @@ def test_a_crashed_page_ends_its_episode_with_a_clear_error_and_the_next_works()
         assert truncated and not terminated and reward == 0.0
         assert "The page crashed." in obs["last_action_error"]
         assert info["truncated_by"].startswith("error: The page crashed.")
-        assert info["verification"]["success"] is False
+        assert info["verification"].success is False
         with pytest.raises(EpisodeStateError):
             act(env, "wait", ms=0)
         obs, _ = env.reset(seed=0)
         assert "[cookie-accept]" in obs["page"]
-        assert play(env)["verification"]["success"]
+        assert play(env)["verification"].success
     finally:
         env.close()
 
@@ -113,7 +113,7 @@ def test_a_killed_browser_ends_the_episode_and_is_launched_again_for_the_next():
         obs, _ = env.reset(seed=0)
         assert env.host.launches == launches + 1
         assert "[cookie-accept]" in obs["page"]
-        assert play(env)["verification"]["success"]
+        assert play(env)["verification"].success
     finally:
         env.close()
 
@@ -157,7 +157,7 @@ def test_an_environment_can_have_a_browser_of_its_own_that_close_shuts_down():
         assert env.host is host and host.launches == 1
         own = profiles() - shared
         assert len(own) == 1
-        assert play(env)["verification"]["success"]
+        assert play(env)["verification"].success
     finally:
         env.close()
         host.close()

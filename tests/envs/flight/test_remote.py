@@ -52,7 +52,7 @@ def test_a_bad_reset_option_is_a_422(base_url):
     answer = httpx.post(
         f"{base_url}/v1/sessions/{session}/reset", json={"seed": 0, "options": {"colour": "red"}}
     )
-    assert answer.status_code == 422 and "takes 'task' and 'screenshots'" in answer.text
+    assert answer.status_code == 422 and "takes 'task', 'instruction', 'screenshots'" in answer.text
     httpx.delete(f"{base_url}/v1/sessions/{session}")
 
 

@@ -30,7 +30,7 @@ def test_there_are_at_least_ten_tasks():
 def test_oracle_scores_one_in_process(env, task):
     for seed in SEEDS:
         verification = play_oracle(env, task, seed)
-        assert verification["score"] == 1.0 and verification["success"], (
+        assert verification.score == 1.0 and verification.success, (
             seed,
             failed(verification),
         )

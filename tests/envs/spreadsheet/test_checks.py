@@ -31,7 +31,7 @@ def env() -> Iterator[SpreadsheetEnv]:
 
 
 def by_name(verification: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    return [c for c in verification["checks"] if c["name"].startswith(prefix)]
+    return [c for c in verification.checks if c.name.startswith(prefix)]
 
 
 def play(env: SpreadsheetEnv, task: str, seed: int, actions: list[dict]) -> dict[str, Any]:
@@ -76,17 +76,17 @@ def test_a_value_that_is_zero_within_tolerance_prints_as_zero(env, task, name):
     # Seed 0's balance check is zero in exact arithmetic; its float truth is +-1.1e-13.
     verification = play_oracle(env, task, 0)
     (check,) = by_name(verification, name)
-    assert check["expected"] == "0, 0, 0" and check["actual"] == "0, 0, 0"
+    assert check.expected == "0, 0, 0" and check.actual == "0, 0, 0"
 
 
 def test_dates_are_shown_as_dates_in_values_and_in_the_inputs_a_sensitivity_check_moved(env):
     verification = play_oracle(env, "spreadsheet/loan-amortization", 0)
     (dates,) = by_name(verification, "value: payment dates")
-    assert DATED.match(dates["expected"]) and DATED.match(dates["actual"]), dates
+    assert DATED.match(dates.expected) and DATED.match(dates.actual), dates
     # the first verifier's changes are fixed: its second moves the first payment date
     verification = play_oracle(env, "spreadsheet/loan-amortization@1.0.1", 0)
     moved = by_name(verification, "sensitivity 2: payment dates")[0]
-    assert re.search(r"FirstPayment \d{5} \(\d{4}-\d{2}-\d{2}\) -> \d{5} \(", moved["detail"])
+    assert re.search(r"FirstPayment \d{5} \(\d{4}-\d{2}-\d{2}\) -> \d{5} \(", moved.detail)
 
 
 def test_pasted_constants_are_described_as_constants_that_did_not_move(env):
@@ -99,14 +99,14 @@ def test_pasted_constants_are_described_as_constants_that_did_not_move(env):
             break
     verification = info["verification"]
     (single,) = by_name(verification, "formula: enterprise value")
-    assert single["expected"] == "a formula"
-    assert re.fullmatch(r"a constant \d+(\.\d+)?", single["actual"]), single["actual"]
+    assert single.expected == "a formula"
+    assert re.fullmatch(r"a constant \d+(\.\d+)?", single.actual), single.actual
     (row,) = by_name(verification, "formula: unlevered FCF")
-    assert row["expected"] == "formulas in all 5 cells"
-    assert row["actual"].startswith("5 of 5 cells are not formulas: Model!C10=")
+    assert row.expected == "formulas in all 5 cells"
+    assert row.actual.startswith("5 of 5 cells are not formulas: Model!C10=")
     (moved,) = by_name(verification, "sensitivity: enterprise value")
-    assert moved["actual"].endswith("(unchanged: it did not move with the inputs)")
-    assert re.match(r"change 1 of \d, with \w+ [\d.]+ -> [\d.]+", moved["detail"]), moved["detail"]
+    assert moved.actual.endswith("(unchanged: it did not move with the inputs)")
+    assert re.match(r"change 1 of \d, with \w+ [\d.]+ -> [\d.]+", moved.detail), moved.detail
 
 
 def test_an_empty_output_is_reported_as_empty(env):
@@ -114,11 +114,11 @@ def test_an_empty_output_is_reported_as_empty(env):
         env, noop_policy, task="spreadsheet/dcf-valuation", seed=0
     ).verification
     (single,) = by_name(verification, "value: enterprise value")
-    assert single["actual"] == "empty"
+    assert single.actual == "empty"
     (row,) = by_name(verification, "value: unlevered FCF")
-    assert row["actual"] == "all 5 cells empty"
+    assert row.actual == "all 5 cells empty"
     (formula,) = by_name(verification, "formula: enterprise value")
-    assert formula["actual"] == "an empty cell"
+    assert formula.actual == "an empty cell"
 
 
 def test_a_failed_value_check_names_the_first_cell_that_differs(env):
@@ -128,12 +128,12 @@ def test_a_failed_value_check_names_the_first_cell_that_differs(env):
     wrong = {"tool": "write_cells", "args": {"sheet": "Model", "cells": {"F10": "=E10+1"}}}
     verification = play(env, task, 0, [*solution, wrong])
     (check,) = by_name(verification, "value: unlevered FCF")
-    assert not check["passed"]
+    assert not check.passed
     assert re.fullmatch(
         r"1 of 5 cells differ, the first at Model!F10: expected -?[\d.]+, found -?[\d.]+ "
         r"\(tolerance ±[\d.]+\)",
-        check["detail"],
-    ), check["detail"]
+        check.detail,
+    ), check.detail
 
 
 def test_every_row_asked_for_is_checked_and_an_empty_one_is_essential(env):
@@ -141,10 +141,10 @@ def test_every_row_asked_for_is_checked_and_an_empty_one_is_essential(env):
         env, noop_policy, task="spreadsheet/dcf-valuation", seed=0
     ).verification
     formulas = by_name(verification, "formula: ")
-    rows = {c["name"].split(": ", 1)[1].split(" (")[0] for c in formulas}
+    rows = {c.name.split(": ", 1)[1].split(" (")[0] for c in formulas}
     assert {"revenue, years 1-5", "NOPAT, years 1-5", "PV of FCF, years 1-5"} <= rows
-    assert len(formulas) == 16 and all(c["essential"] and not c["passed"] for c in formulas)
-    assert not any(c["essential"] for c in by_name(verification, "value: "))
+    assert len(formulas) == 16 and all(c.essential and not c.passed for c in formulas)
+    assert not any(c.essential for c in by_name(verification, "value: "))
 
 
 def test_a_row_its_successor_does_not_read_fails_the_link_that_holds_it(env):
@@ -155,11 +155,11 @@ def test_a_row_its_successor_does_not_read_fails_the_link_that_holds_it(env):
     around = {"C16": "=SUMPRODUCT(C10:G10,C11:G11)+G15"}
     verification = play(env, task, 0, [*solution, write_call("Model", around)])
     (link,) = by_name(verification, "link: Model!C12 ")
-    assert link["name"] == "link: Model!C12 (PV of FCF, years 1-5) feeds Model!C16"
-    assert not link["passed"] and link["essential"]
-    assert re.fullmatch(r"moves of Model!C16 \+[\d.]+", link["expected"]), link["expected"]
-    assert link["actual"] == "moves of Model!C16 +0"
-    assert link["detail"].startswith("with Model!C12 held at ")
-    values = [c for c in verification["checks"] if c["name"].startswith("value:")]
-    assert all(c["passed"] for c in values)
-    assert verification["score"] == pytest.approx(0.2) and not verification["success"]
+    assert link.name == "link: Model!C12 (PV of FCF, years 1-5) feeds Model!C16"
+    assert not link.passed and link.essential
+    assert re.fullmatch(r"moves of Model!C16 \+[\d.]+", link.expected), link.expected
+    assert link.actual == "moves of Model!C16 +0"
+    assert link.detail.startswith("with Model!C12 held at ")
+    values = [c for c in verification.checks if c.name.startswith("value:")]
+    assert all(c.passed for c in values)
+    assert verification.score == pytest.approx(0.2) and not verification.success

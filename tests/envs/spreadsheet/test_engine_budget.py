@@ -96,7 +96,7 @@ def test_the_formula_that_stalled_a_server_is_refused_with_its_cost_and_the_limi
         # The episode goes on: the model written now is scored as usual.
         observation = play_oracle(env, observation)
         *_, reward, terminated, _, info = env.step('{"tool": "submit", "args": {}}')
-        assert terminated and reward == 1.0 and info["verification"]["success"]
+        assert terminated and reward == 1.0 and info["verification"].success
     finally:
         env.close()
 
@@ -210,7 +210,7 @@ def test_once_the_episode_has_spent_its_engine_time_the_next_change_ends_it(monk
         assert (terminated, truncated) == (False, True)
         assert info["truncated_by"].startswith("error: This episode has used")
         assert observation["last_action_error"] in info["truncated_by"]
-        assert reward == info["verification"]["score"]
+        assert reward == info["verification"].score
     finally:
         env.close()
 
@@ -237,7 +237,7 @@ def test_a_session_stopped_by_the_time_limit_is_verified_on_its_model_and_anothe
             "error: The spreadsheet engine stopped define_name after 1 s"
         )
         # Verified as it was before that call: the model written earlier scores in full.
-        assert reward == 1.0 and info["verification"]["success"]
+        assert reward == 1.0 and info["verification"].success
         # The other session, whose workbook was on the stopped engine, goes on.
         other_observation = play_oracle(other, other_observation)
         *_, reward, terminated, _, _ = other.step('{"tool": "submit", "args": {}}')

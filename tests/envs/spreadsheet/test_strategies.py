@@ -71,7 +71,7 @@ def play(env: SpreadsheetEnv, task: str, calls: Any, seed: int = 0) -> tuple[flo
 
 
 def essential_failures(verification: dict) -> list[str]:
-    return [c["name"] for c in verification["checks"] if c["essential"] and not c["passed"]]
+    return [c.name for c in verification.checks if c.essential and not c.passed]
 
 
 def test_the_family_plays_these_strategies_on_every_build_task(env):
@@ -83,7 +83,7 @@ def test_the_family_plays_these_strategies_on_every_build_task(env):
 @pytest.mark.parametrize(("task", "name"), CASES)
 def test_each_strategy_scores_below_half(env, task, name):
     reward, verification = play(env, f"spreadsheet/{task}", lambda s: strategies(s)[name])
-    assert reward < 0.5 and not verification["success"]
+    assert reward < 0.5 and not verification.success
     assert essential_failures(verification) or name in ("paste-constants", "typed-inputs")
 
 
@@ -133,8 +133,8 @@ def test_balances_from_closed_forms_in_every_column_fail_the_links(env):
 
     reward, verification = play(env, "spreadsheet/loan-amortization", closed_forms)
     assert reward < 0.5
-    values = [c for c in verification["checks"] if c["name"].startswith("value:")]
-    assert all(c["passed"] for c in values)
+    values = [c for c in verification.checks if c.name.startswith("value:")]
+    assert all(c.passed for c in values)
     assert [name.split(" (")[0] for name in essential_failures(verification)] == [
         "link: Schedule!C2",
         "link: Schedule!F2",
@@ -201,8 +201,8 @@ def test_inputs_the_first_verifier_never_moved_typed_in_score_below_half(env, ta
 @pytest.mark.parametrize("name", DCF_INPUTS)
 def test_any_one_input_typed_in_fails_a_sensitivity_check(env, name):
     _, verification = play(env, "spreadsheet/dcf-valuation", lambda s: typed_inputs(s, [name]))
-    missed = [c for c in verification["checks"] if c["name"].startswith("sensitivity")]
-    assert not all(c["passed"] for c in missed) and not verification["success"]
+    missed = [c for c in verification.checks if c.name.startswith("sensitivity")]
+    assert not all(c.passed for c in missed) and not verification.success
 
 
 def test_an_error_hidden_by_iferror_fails_the_gate_and_the_formula_is_left_as_it_was(env):
@@ -217,9 +217,9 @@ def test_an_error_hidden_by_iferror_fails_the_gate_and_the_formula_is_left_as_it
     assert (old_broken, old_hidden) == (0.5, 1.0)
     reward, verification = play(env, "spreadsheet/dcf-valuation", with_row(hidden))
     assert reward < 0.5
-    (gate,) = [c for c in verification["checks"] if c["name"].startswith("no errors hidden")]
-    assert not gate["passed"] and gate["essential"]
-    assert gate["actual"].startswith(
+    (gate,) = [c for c in verification.checks if c.name.startswith("no errors hidden")]
+    assert not gate.passed and gate.essential
+    assert gate.actual.startswith(
         "what these guard is an error: Model!C20 =IFERROR(1/(Wacc-Wacc),0); Model!D20"
     )
     book = openpyxl.load_workbook(io.BytesIO(env.artifact("workbook.xlsx")))
@@ -229,8 +229,8 @@ def test_an_error_hidden_by_iferror_fails_the_gate_and_the_formula_is_left_as_it
 def test_the_iferror_the_instruction_asks_for_passes(env):
     # budget-variance: E = IFERROR(variance/budget, 0), an account with no budget among them
     _, verification = play(env, "spreadsheet/budget-variance", lambda s: s.solution)
-    (gate,) = [c for c in verification["checks"] if c["name"].startswith("no errors hidden")]
-    assert gate["passed"] and verification["score"] == 1.0
+    (gate,) = [c for c in verification.checks if c.name.startswith("no errors hidden")]
+    assert gate.passed and verification.score == 1.0
     reward, verification = play(
         env,
         "spreadsheet/budget-variance",

@@ -26,7 +26,7 @@ def env() -> Iterator[SpreadsheetEnv]:
 def test_oracle_scores_one_on_five_seeds(env, task):
     for seed in SEEDS:
         verification = play_oracle(env, task, seed)
-        assert verification["score"] == 1.0 and verification["success"], (
+        assert verification.score == 1.0 and verification.success, (
             seed,
             failed(verification),
         )
@@ -48,9 +48,9 @@ def test_pasting_the_right_numbers_as_constants_scores_below_half(env, task):
             obs, reward, terminated, truncated, info = env.step(cheat(obs))
             if terminated or truncated:
                 break
-        values = [c for c in info["verification"]["checks"] if c["name"].startswith("value:")]
-        assert all(c["passed"] for c in values), "the cheat must paste the right numbers"
-        assert reward < 0.5 and not info["verification"]["success"]
+        values = [c for c in info["verification"].checks if c.name.startswith("value:")]
+        assert all(c.passed for c in values), "the cheat must paste the right numbers"
+        assert reward < 0.5 and not info["verification"].success
 
 
 def workbook_content(data: bytes) -> dict:

@@ -39,7 +39,7 @@ def play(env: TerminalEnv, task: str, cheat: str, version: str | None = None):
 
 
 def failed_essentials(result) -> list[str]:
-    return [c["name"] for c in result.verification["checks"] if c["essential"] and not c["passed"]]
+    return [c.name for c in result.verification.checks if c.essential and not c.passed]
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,7 @@ def test_unknown_sandbox_and_options_are_refused_with_what_is_accepted(test_cata
         TerminalEnv(catalog=test_catalog, sandbox="chroot")
     env = TerminalEnv(catalog=test_catalog, task="terminal/hello-file")
     try:
-        with pytest.raises(RequestError, match="'task' and 'sandbox'"):
+        with pytest.raises(RequestError, match="takes 'task', 'instruction', 'sandbox'"):
             env.reset(seed=0, options={"colour": "red"})
     finally:
         env.close()

@@ -103,13 +103,13 @@ def test_a_failed_essential_test_leaves_a_fifth_of_the_share_passed(sandbox_kind
         wrong_word, second = play(env, ["echo nope > status.txt"])
     finally:
         env.close()
-    essential = {c["name"]: c["essential"] for c in first["checks"]}
+    essential = {c.name: c.essential for c in first.checks}
     assert essential == {
         "test_status.py::test_the_status_says_done": True,
         "test_status.py::test_the_status_is_one_line": False,
     }
     assert wrong_shape == 0.5  # the essential test passed: the plain share
-    assert wrong_word == pytest.approx(0.1) and not second["success"]
+    assert wrong_word == pytest.approx(0.1) and not second.success
 
 
 def test_agent_code_that_interrupts_the_tests_does_not_skip_the_rest(test_catalog):
@@ -127,5 +127,5 @@ def test_agent_code_that_interrupts_the_tests_does_not_skip_the_rest(test_catalo
         reward, verification = play(env, [f"cat > program.sh <<'SH'\n{program}SH"])
     finally:
         env.close()
-    assert reward == 0.5 and not verification["success"]
-    assert [c["passed"] for c in verification["checks"]] == [True, False]
+    assert reward == 0.5 and not verification.success
+    assert [c.passed for c in verification.checks] == [True, False]

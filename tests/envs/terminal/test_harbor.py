@@ -109,7 +109,7 @@ def play(catalog: TaskCatalog, name: str, policy_name: str, sandbox: str = "bwra
 
 
 def failed_checks(result) -> list[str]:
-    return [f"{c['name']}: {c['detail']}" for c in result.verification["checks"] if not c["passed"]]
+    return [f"{c['name']}: {c['detail']}" for c in result.verification.checks if not c.passed]
 
 
 # ---- what the import writes ---------------------------------------------------------------

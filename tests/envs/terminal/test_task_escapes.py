@@ -102,4 +102,4 @@ def test_a_planted_result_forging_hook_scores_zero(task, sandbox_kind):
     finally:
         env.close()
     assert reward == 0.0, verification
-    assert not verification["success"], verification
+    assert not verification.success, verification

@@ -35,7 +35,7 @@ def test_there_are_at_least_fifteen_tasks():
 def test_oracle_passes_every_test(env, task):
     for seed in SEEDS[env.sandbox_kind]:
         verification = play_oracle(env, task, seed)
-        assert verification["score"] == 1.0 and verification["success"], (
+        assert verification.score == 1.0 and verification.success, (
             seed,
             failed(verification),
         )

@@ -27,12 +27,12 @@ def play(env, commands, seed=0):
 
 def test_reward_is_the_fraction_of_tests_passed_with_one_check_per_test(hello_env):
     reward, verification = play(hello_env, ['printf "wrong\\n" > greeting.txt'])
-    names = sorted(c["name"] for c in verification["checks"])
+    names = sorted(c.name for c in verification.checks)
     assert names == [
         "test_greeting.py::test_greeting_file_has_the_line",
         "test_greeting.py::test_greeting_file_is_one_line",
     ]
-    assert reward == 0.5 and not verification["success"]
+    assert reward == 0.5 and not verification.success
 
 
 def test_the_oracle_passes_every_test(hello_env):
@@ -44,14 +44,14 @@ def test_the_oracle_passes_every_test(hello_env):
 def test_shims_left_in_the_workspace_do_not_change_the_verdict(hello_env):
     reward, verification = play(hello_env, [SHIM_SCRIPT])
     assert reward == 0.0
-    assert all(not c["passed"] for c in verification["checks"])
+    assert all(not c.passed for c in verification.checks)
 
 
 def test_shims_do_not_break_a_correct_answer_either(hello_env):
     obs, _ = hello_env.reset(seed=0)
     name = greeted_name(obs)
     _, verification = play(hello_env, [SHIM_SCRIPT, f"echo 'hello {name}' > greeting.txt"])
-    assert verification["success"]
+    assert verification.success
 
 
 def test_a_process_left_running_cannot_rewrite_the_outputs_after_submit(hello_env):
@@ -104,7 +104,7 @@ def test_both_verifier_modes_agree(sandbox_kind, test_catalog, verifier):
     finally:
         env.close()
     assert right == 1.0 and mode == verifier
-    assert wrong["score"] == 0.5
+    assert wrong.score == 0.5
 
 
 def test_separate_verifier_receives_only_the_declared_outputs(test_catalog):
@@ -127,7 +127,7 @@ def test_tests_that_hang_are_killed_at_the_verifier_timeout(sandbox_kind, test_c
     finally:
         env.close()
     assert terminated and reward == 0.0
-    assert "killed" in info["verification"]["checks"][0]["detail"]
+    assert "killed" in info["verification"].checks[0].detail
 
 
 def test_a_report_with_no_tests_is_a_failure_not_a_pass():
@@ -154,4 +154,4 @@ def test_the_verifier_runs_in_fresh_places_untouched_by_what_the_agent_planted(
         reward, verification = play(env, [SHIM_SCRIPT])
     finally:
         env.close()
-    assert reward == 1.0, [c for c in verification["checks"] if not c["passed"]]
+    assert reward == 1.0, [c for c in verification.checks if not c.passed]

@@ -47,31 +47,31 @@ def play(env: SpreadsheetEnv, task: str, seed: int, strategy: str) -> tuple[floa
 
 
 def check(verification: dict[str, Any], prefix: str) -> dict[str, Any]:
-    (found,) = [c for c in verification["checks"] if c["name"].startswith(prefix)]
+    (found,) = [c for c in verification.checks if c.name.startswith(prefix)]
     return found
 
 
 def audit_failures(verification: dict[str, Any]) -> list[str]:
     return [
-        c["name"]
-        for c in verification["checks"]
-        if c["name"].startswith(AUDIT) and not c["passed"] and c["essential"]
+        c.name
+        for c in verification.checks
+        if c.name.startswith(AUDIT) and not c.passed and c.essential
     ]
 
 
 @pytest.mark.parametrize("seed", [0, 2])  # seed 2's bugs include a whole row (a missing $)
 def test_an_honest_repair_scores_one_and_passes_every_audit_check(env, seed):
     reward, verification = play(env, TASK, seed, "oracle")
-    assert reward == 1.0 and verification["success"], failed(verification)
-    audit = [c for c in verification["checks"] if c["name"].startswith(AUDIT)]
-    assert len(audit) == 6 and all(c["essential"] for c in audit)
-    assert check(verification, "rest of the model")["actual"] == "all right"
+    assert reward == 1.0 and verification.success, failed(verification)
+    audit = [c for c in verification.checks if c.name.startswith(AUDIT)]
+    assert len(audit) == 6 and all(c.essential for c in audit)
+    assert check(verification, "rest of the model").actual == "all right"
 
 
 def test_rewriting_the_outputs_around_the_bugs_scores_below_half(env):
     reward, verification = play(env, TASK, 0, "rewrite-around-bugs")
-    assert reward < 0.5 and not verification["success"]
-    assert all(c["passed"] for c in verification["checks"] if c["name"].startswith("value:"))
+    assert reward < 0.5 and not verification.success
+    assert all(c.passed for c in verification.checks if c.name.startswith("value:"))
     # seed 0's bugs: a number pasted over the loan (C12), a short SUM (C8), and net income
     # (D16), which the rewrite replaced: the two left on the sheet fail where they are.
     assert audit_failures(verification) == [
@@ -79,7 +79,7 @@ def test_rewriting_the_outputs_around_the_bugs_scores_below_half(env):
         "broken cells fixed in place: Model!C8 (Total opex, year 1)",
         "rest of the model right",
     ]
-    assert check(verification, "broken cells fixed in place: Model!C8")["actual"] == (
+    assert check(verification, "broken cells fixed in place: Model!C8").actual == (
         "Model!C8 holds =SUM(C5:C6) -> 49.03655, expected 65.22561"
     )
     old_reward, _ = play(env, OLD, 0, "rewrite-around-bugs")
@@ -90,22 +90,22 @@ def test_a_fixed_cell_the_outputs_bypass_fails_its_check(env):
     # Seed 2: the #REF! in gross profit (E4) is fixed in place, but EBITDA is rewritten
     # from the inputs, so nothing checked follows E4 any more.
     reward, verification = play(env, TASK, 2, "rewrite-around-bugs")
-    assert reward < 0.5 and not verification["success"]
+    assert reward < 0.5 and not verification.success
     bypassed = check(verification, "broken cells fixed in place: Model!E4")
-    assert not bypassed["passed"]
+    assert not bypassed.passed
     assert (
         "Model!E4 = 210.5433 typed in, Model!E9 went from 107.5942 to 107.5942"
-        in (bypassed["actual"])
+        in (bypassed.actual)
     )
-    assert bypassed["actual"].endswith("the checked outputs do not follow the repaired cells")
+    assert bypassed.actual.endswith("the checked outputs do not follow the repaired cells")
 
 
 def test_inserting_a_row_scores_below_half(env):
     reward, verification = play(env, TASK, 0, "insert-rows")
-    assert reward < 0.5 and not verification["success"]
+    assert reward < 0.5 and not verification.success
     layout = check(verification, "layout as given")
-    assert layout["essential"] and not layout["passed"]
-    assert layout["actual"].startswith('Model!A9 is empty (was "EBITDA"); Model!A10 holds the text')
+    assert layout.essential and not layout.passed
+    assert layout.actual.startswith('Model!A9 is empty (was "EBITDA"); Model!A10 holds the text')
     old_reward, _ = play(env, OLD, 0, "insert-rows")
     assert old_reward == 1.0
 
@@ -114,9 +114,9 @@ def test_inserting_a_row_scores_below_half(env):
 @pytest.mark.parametrize("seed", [0, 2])
 def test_fixing_through_the_inputs_sheet_scores_below_half(env, seed):
     reward, verification = play(env, TASK, seed, "edit-inputs")
-    assert reward < 0.5 and not verification["success"]
+    assert reward < 0.5 and not verification.success
     assert audit_failures(verification) == ["Inputs sheet as given"]
-    touched = check(verification, "Inputs sheet as given")["actual"]
+    touched = check(verification, "Inputs sheet as given").actual
     assert touched.startswith("Inputs!H2 holds =")
     if seed == 2:
         assert "Inputs!C8 holds =$B$8 -> 0.06 (was empty)" in touched
@@ -124,8 +124,8 @@ def test_fixing_through_the_inputs_sheet_scores_below_half(env, seed):
 
 def test_the_old_version_keeps_its_verifier(env):
     reward, verification = play(env, OLD, 2, "edit-inputs")
-    assert reward == 1.0 and verification["success"]
-    assert not [c for c in verification["checks"] if c["name"].startswith(AUDIT)]
+    assert reward == 1.0 and verification.success
+    assert not [c for c in verification.checks if c.name.startswith(AUDIT)]
 
 
 def test_an_honest_repair_in_other_words_still_scores_one(env):
@@ -147,4 +147,4 @@ def test_an_honest_repair_in_other_words_still_scores_one(env):
     for call in calls:
         obs, reward, terminated, _, info = env.step(json.dumps(call))
         assert terminated or obs["last_action_error"] == "", obs["last_action_error"]
-    assert reward == 1.0 and info["verification"]["success"], failed(info["verification"])
+    assert reward == 1.0 and info["verification"].success, failed(info["verification"])

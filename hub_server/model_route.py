@@ -1,0 +1,67 @@
+"""``ModelRoute``: a route whose endpoint takes a protocol model and returns one.
+
+FastAPI documents the route from its endpoint's signature (path parameters, the body
+model, the returned model) and the same endpoint serves every request, as a plain ASGI
+app: the raw body is validated by its model (``model_validate_json``) and the answer
+is the returned model's JSON. What is left out is FastAPI's per-request machinery
+(the request object, dependency solving, body decoding, response model checks, exit
+stacks): for reset and step, the protocol's hot path, it cost more server time than
+the environment's own step. Errors raised go up to the app's exception handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_type_hints
+
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+
+from skillgym.hub_server.errors import validation_failure
+
+Message = dict[str, Any]
+
+
+class ModelRoute(APIRoute):
+    """A route whose endpoint is ``async (**path_params, body, sessions) -> BaseModel``.
+
+    Example:
+        >>> from fastapi import APIRouter
+        >>> router = APIRouter()
+        >>> async def echo(body: StepRequest, sessions: Any) -> StepRequest:
+        ...     return body
+        >>> router.add_api_route("/echo", echo, methods=["POST"], route_class_override=ModelRoute)
+    """
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self._body_model: type[BaseModel] = get_type_hints(endpoint)["body"]
+        self._start = {
+            "type": "http.response.start",
+            "status": self.status_code or 200,
+        }
+        self.app = self._serve
+
+    async def _serve(self, scope: Message, receive: Any, send: Any) -> None:
+        try:
+            body = self._body_model.model_validate_json(await _read_body(receive))
+        except ValidationError as exc:
+            raise validation_failure(exc) from None
+        answer: BaseModel = await self.endpoint(
+            **scope["path_params"], body=body, sessions=scope["app"].state.sessions
+        )
+        content = answer.__pydantic_serializer__.to_json(answer)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(content)).encode()),
+        ]
+        await send({**self._start, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -1,0 +1,80 @@
+"""What the OpenAPI schema says beyond the routes' signatures: error answers and the token.
+
+Every route lists each status it can answer with the :class:`ErrorBody` schema, so a
+client generated from the schema (or a fuzzer reading it) knows every answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from skillgym.envs.core.protocol import ErrorBody
+from skillgym.hub_server.auth import PROTECTED_PREFIX
+
+Responses = dict[int | str, dict[str, Any]]
+
+ERROR_DESCRIPTIONS = {
+    401: "No token: this server requires `Authorization: Bearer <token>` (`unauthorized`).",
+    403: "A token that is not this server's (`forbidden`).",
+    404: "What the path or the body names does not exist here; `error.code` says what "
+    "(`session_not_found`, `env_not_found`, `task_not_found`).",
+    409: "The session is closed (`session_closed`), or the episode is not running: a step "
+    "before reset or after the end (`episode_not_running`).",
+    413: "The request body is over the server's limit (`body_too_large`).",
+    422: "The request does not match its schema, or names options or a value the family "
+    "refuses (`invalid_request`).",
+    503: "The server holds its maximum of sessions (`server_full`, with `Retry-After`), or an "
+    "environment's sandbox or engine failed (`sandbox_error`, `engine_error`).",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again; sent when the server is full.",
+        "schema": {"type": "integer"},
+    }
+}
+AUTH_STATUSES = (401, 403)
+
+
+def error_responses(*statuses: int) -> Responses:
+    """The ``responses`` of a route for the error statuses it can answer."""
+    responses: Responses = {}
+    for status in statuses:
+        responses[status] = {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
+        if status == 503:
+            responses[status]["headers"] = RETRY_AFTER
+    return responses
+
+
+def declare_token(app: FastAPI) -> None:
+    """Say in the app's OpenAPI schema that ``/v1/sessions`` takes a bearer token.
+
+    The token is checked by a middleware on a path prefix (it guards the WebSocket
+    too), so the schema says it for the same prefix.
+    """
+    build = app.openapi
+    error_schema = {"$ref": "#/components/schemas/ErrorBody"}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+        }
+        for path, operations in schema["paths"].items():
+            if not path.startswith(PROTECTED_PREFIX):
+                continue
+            for operation in operations.values():
+                operation["security"] = [{"bearer": []}]
+                for status in AUTH_STATUSES:
+                    operation["responses"][str(status)] = {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": error_schema}},
+                    }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,17 @@
+# Link by checksum but keep the copy whose path sorts first, whatever its age.
+cat > dedupe.sh <<'SH'
+#!/bin/bash
+export LC_ALL=C
+find "$1" -type f -size +0 -print0 |
+  while IFS= read -r -d '' path; do
+    sum=$(sha256sum < "$path")
+    printf '%s\t%s\t%s\n' "${sum%% *}" "$(stat -c %i -- "$path")" "$path"
+  done | sort -t "$(printf '\t')" -k1,1 -k3,3 |
+  awk -F '\t' '$1 != sum { sum = $1; original = $3; inode = $2; next }
+               $2 != inode { print $3 "\t" original }' |
+  while IFS="$(printf '\t')" read -r copy original; do
+    ln -f -- "$original" "$copy"
+    printf '%s -> %s\n' "$copy" "$original"
+  done | sort
+SH
+bash dedupe.sh "$share" > dedupe.log
