@@ -160,9 +160,7 @@ def build_app() -> typer.Typer:
         ] = False,
         sandbox: Annotated[
             SandboxName | None,
-            typer.Option(
-                envvar="SKILLGYM_SANDBOX", help="Terminal tasks' sandbox (default: bwrap)."
-            ),
+            typer.Option(help="Terminal tasks' sandbox (default: $SKILLGYM_SANDBOX, else bwrap)."),
         ] = None,
     ) -> None:
         """Check tasks: oracle scores 1.0, a no-op 0, cheats < 0.5, content matches versions.lock."""

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 import string
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -327,14 +328,18 @@ def task_pack_roots() -> list[Path]:
     return roots
 
 
-def default_task_roots() -> list[Path]:
-    """Where tasks come from by default: the installed packs, then ``$SKILLGYM_TASKS_DIR``.
+def default_task_roots(extra: Sequence[Path] | None = None) -> list[Path]:
+    """Where tasks come from by default: the installed packs, then ``extra`` folders.
 
-    ``SKILLGYM_TASKS_DIR`` holds one folder or several, separated by ``os.pathsep`` (``:``).
+    Without ``extra``: the folders of ``$SKILLGYM_TASKS_DIR`` (one, or several separated
+    by ``os.pathsep``, ``:``).
     """
-    import os
+    if extra is None:
+        # imported here: ``import skillgym`` loads this module, and the light client has no
+        # pydantic-settings
+        from skillgym.envs.core.settings import CatalogSettings
 
-    extra = [Path(p) for p in os.environ.get("SKILLGYM_TASKS_DIR", "").split(os.pathsep) if p]
+        extra = CatalogSettings.from_environment().tasks_dir or []
     roots = task_pack_roots()
     known = {r.resolve() for r in roots}
     return roots + [p for p in extra if p.resolve() not in known]

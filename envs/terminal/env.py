@@ -9,7 +9,6 @@ the sandbox only after ``submit`` (see ``verifier.py``).
 from __future__ import annotations
 
 import json
-import os
 from random import Random
 from typing import Any, ClassVar, Literal
 
@@ -22,6 +21,7 @@ from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
 from skillgym.envs.terminal.generation import Generated
 from skillgym.envs.terminal.sandbox import SANDBOX_KINDS, Sandbox, sandbox_class
+from skillgym.envs.terminal.settings import SandboxSettings
 from skillgym.envs.terminal.shell_client import CommandResult, ShellRequestError
 from skillgym.envs.terminal.task_files import TerminalTask, exports, load_terminal_task
 from skillgym.envs.terminal.verifier import verify_episode
@@ -63,7 +63,6 @@ class ReadFileArgs(ToolArgs):
     )
 
 
-
 class TerminalOptions(ResetOptions):
     """The terminal family's reset options."""
 
@@ -71,6 +70,7 @@ class TerminalOptions(ResetOptions):
         default=None,
         description="The sandbox to run this episode in; default: the environment's.",
     )
+
 
 class TerminalEnv(SkillGymEnv):
     """Shell tasks in a sandbox, verified by the task's own tests.
@@ -82,7 +82,9 @@ class TerminalEnv(SkillGymEnv):
     """
 
     options_model = TerminalOptions
-    description = "Get work done in a shell in a bwrap or docker sandbox, judged by the task's tests."
+    description = (
+        "Get work done in a shell in a bwrap or docker sandbox, judged by the task's tests."
+    )
 
     family: ClassVar[str] = "terminal"
     observation_fields: ClassVar[tuple[str, ...]] = (
@@ -105,7 +107,7 @@ class TerminalEnv(SkillGymEnv):
     ) -> None:
         super().__init__(task=task, catalog=catalog, render_mode=render_mode)
         self.sandbox_kind = _choose(
-            sandbox or os.environ.get("SKILLGYM_SANDBOX") or "bwrap", SANDBOX_KINDS, "sandbox"
+            sandbox or SandboxSettings.from_environment().sandbox, SANDBOX_KINDS, "sandbox"
         )
         self.verifier_mode = (
             _choose(verifier, ("same", "separate"), "verifier") if verifier else None

@@ -41,12 +41,12 @@ async def step_session(session_id: str, body: StepRequest, sessions: SessionsDep
 
 
 _CALL_ERRORS = error_responses(404, 409, 413, 422, 503)
+# Registered first, in the order of how often they are called: the router tries routes in turn.
 router.add_api_route(
-    "",
-    create_session,
+    "/{session_id}/step",
+    step_session,
     methods=["POST"],
-    status_code=201,
-    responses=error_responses(404, 413, 422, 503),
+    responses=_CALL_ERRORS,
     route_class_override=ModelRoute,
 )
 router.add_api_route(
@@ -57,10 +57,11 @@ router.add_api_route(
     route_class_override=ModelRoute,
 )
 router.add_api_route(
-    "/{session_id}/step",
-    step_session,
+    "",
+    create_session,
     methods=["POST"],
-    responses=_CALL_ERRORS,
+    status_code=201,
+    responses=error_responses(404, 413, 422, 503),
     route_class_override=ModelRoute,
 )
 

@@ -51,8 +51,17 @@ INPUTS = (  # defined name, label, row on Inputs
     ("PriceIncrease", "Price increase (per year)", 5),
     ("UnitCost", "Cost per unit ($)", 6),
 )
-LABELS = ("Year", "Units sold", "Price per unit", "Revenue", "Cost of goods sold")
-LABELS += ("Gross profit", "Gross margin", "", "Three-year gross profit")
+LABELS = (  # column A of the Model sheet, from row 1
+    "Year",
+    "Units sold",
+    "Price per unit",
+    "Revenue",
+    "Cost of goods sold",
+    "Gross profit",
+    "Gross margin",
+    "",
+    "Three-year gross profit",
+)
 
 OUTPUTS = [  # every row the instruction asks for: a defined name over its cells
     Output("Units", "units sold, years 1-3"),

@@ -9,6 +9,7 @@ setup.sh from ``stamps``; the tests get every group, what must stay apart and th
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from random import Random
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,6 +44,25 @@ MODES = ("644", "640", "600", "664")
 FIRST_STAMP = 1_704_067_200  # 2024-01-01 00:00:00 UTC
 
 
+@dataclass(frozen=True)
+class Group:
+    """Files with one content: their paths (byte order), the original, its mode and time."""
+
+    paths: list[str]
+    original: str
+    mode: int
+    mtime: int
+
+    def under(self, share: str) -> dict[str, object]:
+        """The group as the tests read it, paths from the workspace."""
+        return {
+            "paths": [f"{share}/{p}" for p in self.paths],
+            "original": f"{share}/{self.original}",
+            "mode": self.mode,
+            "mtime": self.mtime,
+        }
+
+
 class Params(BaseModel):
     """How many groups of duplicates and how many files without a copy."""
 
@@ -74,7 +94,7 @@ def generate(rng: Random, params: Params) -> Generated:
 
     files: dict[str, bytes] = {}
     stamps: dict[str, tuple[str, int]] = {}
-    groups = []
+    groups: list[Group] = []
     stems = rng.sample(STEMS, params.groups)
     for number, (stem, ext) in enumerate(stems):
         data = content(rng, stem, ext)
@@ -101,7 +121,7 @@ def generate(rng: Random, params: Params) -> Generated:
                 oldest,
             )
         mode, when = stamps[original]
-        groups.append({"paths": paths, "original": original, "mode": int(mode, 8), "mtime": when})
+        groups.append(Group(paths, original, int(mode, 8), when))
     apart = []
     for stem, ext in rng.sample([s for s in STEMS if s not in stems], params.singles):
         path = place(stem, ext)
@@ -109,7 +129,7 @@ def generate(rng: Random, params: Params) -> Generated:
         apart.append(path)
     # an edited copy: the same size as a group's files, one byte different
     base = groups[rng.randrange(len(groups))]
-    edited = bytearray(files[base["original"]])
+    edited = bytearray(files[base.original])
     edited[len(edited) // 2] ^= 0x5A
     near = place("edited", ".bak")
     files[near] = bytes(edited)
@@ -119,13 +139,13 @@ def generate(rng: Random, params: Params) -> Generated:
         files[path] = b""
     for path in [*apart, *empties]:
         stamps[path] = (rng.choice(MODES), FIRST_STAMP + rng.randrange(0, 8_000_000))
-    linked = rng.choice(groups)["original"]
+    linked = rng.choice(groups).original
     log = sorted(
         (
-            f"{share}/{p} -> {share}/{g['original']}"
+            f"{share}/{p} -> {share}/{g.original}"
             for g in groups
-            for p in g["paths"]
-            if p != g["original"]
+            for p in g.paths
+            if p != g.original
         ),
         key=str.encode,
     )
@@ -140,14 +160,7 @@ def generate(rng: Random, params: Params) -> Generated:
         },
         files={f"{share}/{path}": data for path, data in files.items()},
         expected={
-            "groups": [
-                {
-                    **g,
-                    "paths": [f"{share}/{p}" for p in g["paths"]],
-                    "original": f"{share}/{g['original']}",
-                }
-                for g in groups
-            ],
+            "groups": [g.under(share) for g in groups],
             "apart": {f"{share}/{p}": hashlib.sha256(files[p]).hexdigest() for p in apart},
             "empties": [f"{share}/{p}" for p in empties],
             "log": log,

@@ -184,10 +184,9 @@ def test_a_task_cannot_set_skillgyms_own_variables():
 
 
 def test_without_cgroups_bwrap_runs_as_a_uid_of_its_own_with_a_process_limit(monkeypatch, tmp_path):
-    from skillgym.envs.terminal import cgroups
     from skillgym.envs.terminal.bwrap import BwrapSandbox
 
-    monkeypatch.setattr(cgroups, "CGROUP_ROOT", tmp_path / "no-cgroups")
+    monkeypatch.setenv("SKILLGYM_CGROUP_ROOT", str(tmp_path / "no-cgroups"))
     with BwrapSandbox(SandboxSpec(pids=32)) as box:
         if os.geteuid() == 0:
             assert box.limits_in_force.startswith("rlimit as uid ")
