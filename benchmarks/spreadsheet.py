@@ -35,13 +35,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from libreoffice_reference import convert_per_file, strip_cached_values
 from openpyxl import Workbook as XlsxWorkbook
 
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.spreadsheet import SpreadsheetEnv
 from skillgym.envs.spreadsheet.checks import verify_workbook
 from skillgym.envs.spreadsheet.engine import Workbook
-from skillgym.envs.spreadsheet.reference import convert_per_file, strip_cached_values
 from skillgym.envs.spreadsheet.scenario import Output, Scenario, define_name
 
 TARGET_RESET_MS = 100.0

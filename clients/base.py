@@ -29,12 +29,27 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import BaseModel, ValidationError
 
 from skillgym.clients.config import DEFAULT_TIMEOUT, Timeout
+from skillgym.clients.errors import (
+    ClientClosedError,
+    ClientError,
+    RemoteConnectionError,
+    RemoteError,
+    RemoteTimeoutError,
+)
 from skillgym.clients.retry import (
     DEFAULT_RETRY,
     Failure,
     FailureKind,
     RetryPolicy,
     parse_retry_after,
+)
+from skillgym.envs.core.errors import (
+    EpisodeStateError,
+    ServerFullError,
+    SessionClosedError,
+    SessionNotFoundError,
+    SkillGymError,
+    error_class_for_code,
 )
 from skillgym.envs.core.protocol import (
     EnvPublic,
@@ -48,19 +63,6 @@ from skillgym.envs.core.protocol import (
 )
 from skillgym.envs.core.spaces import space_from_json
 from skillgym.envs.core.verification import Verification
-from skillgym.errors import (
-    ClientClosedError,
-    ClientError,
-    EpisodeStateError,
-    RemoteConnectionError,
-    RemoteError,
-    RemoteTimeoutError,
-    ServerFullError,
-    SessionClosedError,
-    SessionNotFoundError,
-    SkillGymError,
-    error_class_for_code,
-)
 
 logger = logging.getLogger(__name__)
 Transport = Literal["http", "websocket"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from skillgym.errors import SkillGymError
+from skillgym.envs.core.errors import SkillGymError
 
 logger = logging.getLogger(__name__)
 

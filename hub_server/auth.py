@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from skillgym.errors import ForbiddenError, UnauthorizedError
+from skillgym.envs.core.errors import ForbiddenError, UnauthorizedError
 from skillgym.hub_server.errors import skillgym_error_response, status_for
 
 PROTECTED_PREFIX = "/v1/sessions"

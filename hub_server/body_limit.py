@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skillgym.errors import BodyTooLargeError
+from skillgym.envs.core.errors import BodyTooLargeError
 from skillgym.hub_server.errors import skillgym_error_response
 
 Message = dict[str, Any]

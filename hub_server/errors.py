@@ -17,8 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
-from skillgym.envs.core.protocol import ErrorBody, ErrorDetail
-from skillgym.errors import (
+from skillgym.envs.core.errors import (
     BodyTooLargeError,
     EngineError,
     EnvNotFoundError,
@@ -35,6 +34,7 @@ from skillgym.errors import (
     TaskNotFoundError,
     UnauthorizedError,
 )
+from skillgym.envs.core.protocol import ErrorBody, ErrorDetail
 
 logger = logging.getLogger(__name__)
 Message = dict[str, Any]
@@ -155,7 +155,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
             headers["Allow"] = allow
-            message = f"Expects one of {allow} on {request.url.path}, actual method: {request.method}"
+            message = (
+                f"Expects one of {allow} on {request.url.path}, actual method: {request.method}"
+            )
         elif exc.status_code == 404:
             message = f"No route {request.url.path} on this server; /docs lists them."
         code = _CODE_BY_STATUS.get(exc.status_code, "http_error")

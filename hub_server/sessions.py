@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from skillgym.envs.core.env import SkillGymEnv
+from skillgym.envs.core.errors import ServerFullError, SessionClosedError, SessionNotFoundError
 from skillgym.envs.core.options import read_options
 from skillgym.envs.core.protocol import ResetResponse, SessionCreate, SessionPublic, StepResponse
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
-from skillgym.errors import ServerFullError, SessionClosedError, SessionNotFoundError
 from skillgym.hub_server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)

@@ -392,7 +392,7 @@ def main() -> None:
             "The skillgym command line needs its extras: pip install 'skillgym[local]' (or [hub] to serve).\n"
         )
         raise SystemExit(2)
-    from skillgym.errors import SkillGymError
+    from skillgym.envs.core.errors import SkillGymError
 
     try:
         build_app()()

@@ -12,8 +12,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from skillgym.envs.core.errors import SkillGymError
 from skillgym.envs.core.tasks import TaskCatalog
-from skillgym.errors import SkillGymError
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ def _git(folder: Path, *args: str) -> str:
     except FileNotFoundError:
         raise SkillGymError("--changed needs git, which is not installed") from None
     except subprocess.CalledProcessError as exc:
-        raise SkillGymError(f"git {' '.join(args)} failed in {folder}: {exc.stderr.strip()}") from None
+        raise SkillGymError(
+            f"git {' '.join(args)} failed in {folder}: {exc.stderr.strip()}"
+        ) from None
     return done.stdout
 
 

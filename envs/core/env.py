@@ -21,12 +21,12 @@ from typing import Any, ClassVar, cast
 
 import gymnasium as gym
 
+from skillgym.envs.core.errors import EpisodeStateError, RequestError, SkillGymError
 from skillgym.envs.core.options import ResetOptions, read_options
 from skillgym.envs.core.spaces import UnicodeText, text_fields
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import MAX_ACTION_CHARS, ActionError, ToolArgs, Toolset, tool
 from skillgym.envs.core.verification import Verification
-from skillgym.errors import EpisodeStateError, RequestError, SkillGymError
 
 Observation = dict[str, str]
 Policy = Callable[[Observation], str]

@@ -38,8 +38,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.core.tasks import TaskSpec
-from skillgym.errors import TaskFormatError
 
 GENERATOR_FILE = "generate.py"
 STATIC = "static"
@@ -102,11 +102,15 @@ def load_generator(spec: TaskSpec) -> TaskGenerator:
         )
     folder = spec.folder
     if folder is None:
-        raise TaskFormatError(f"{spec.ref}: a task built in code has no folder to load {GENERATOR_FILE} from")
+        raise TaskFormatError(
+            f"{spec.ref}: a task built in code has no folder to load {GENERATOR_FILE} from"
+        )
     key = (str(folder.resolve()), spec.content_hash)
     with _lock:
         if key not in _loaded:
-            _loaded[key] = _import(folder, spec.content_hash, f"{spec.ref} ({folder / GENERATOR_FILE})")
+            _loaded[key] = _import(
+                folder, spec.content_hash, f"{spec.ref} ({folder / GENERATOR_FILE})"
+            )
         return _loaded[key]
 
 
@@ -121,7 +125,9 @@ def _import(folder: Path, content_hash: str, where: str) -> TaskGenerator:
         raise TaskFormatError(f"{where}: the task's folder has no {GENERATOR_FILE}")
     # The folder becomes a package named after its content, so sibling imports work and two
     # versions of one task (or an edited copy) never share modules.
-    package_name = _PACKAGE_PREFIX + hashlib.sha256(f"{folder}|{content_hash}".encode()).hexdigest()[:16]
+    package_name = (
+        _PACKAGE_PREFIX + hashlib.sha256(f"{folder}|{content_hash}".encode()).hexdigest()[:16]
+    )
     package = ModuleType(package_name)
     package.__path__ = [str(folder)]
     package.__file__ = None

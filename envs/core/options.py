@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from skillgym.errors import RequestError
+from skillgym.envs.core.errors import RequestError
 
 
 class ResetOptions(BaseModel):
@@ -35,7 +35,9 @@ class ResetOptions(BaseModel):
     )
 
 
-def read_options(model: type[ResetOptions], family: str, options: dict[str, Any] | None) -> ResetOptions:
+def read_options(
+    model: type[ResetOptions], family: str, options: dict[str, Any] | None
+) -> ResetOptions:
     """``options`` checked by ``model``.
 
     Raises:
@@ -51,7 +53,9 @@ def read_options(model: type[ResetOptions], family: str, options: dict[str, Any]
             if error["type"] == "extra_forbidden":
                 problems.append(f"unknown option {name!r}")
             else:
-                problems.append(f'options["{name}"]: {error["msg"]}, actual value: {error.get("input")!r}')
+                problems.append(
+                    f'options["{name}"]: {error["msg"]}, actual value: {error.get("input")!r}'
+                )
         takes = ", ".join(repr(field) for field in model.model_fields)
         raise RequestError(
             f"Bad reset options: {'; '.join(problems)}. The {family} family takes {takes}."

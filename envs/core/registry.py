@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 
-from skillgym.errors import EnvNotFoundError, TaskFormatError
+from skillgym.envs.core.errors import EnvNotFoundError, TaskFormatError
 
 if TYPE_CHECKING:
     from skillgym.envs.core.env import SkillGymEnv

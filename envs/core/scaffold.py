@@ -13,9 +13,9 @@ import inspect
 import shutil
 from pathlib import Path
 
+from skillgym.envs.core.errors import RequestError, TaskFormatError
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TASK_ID
-from skillgym.errors import RequestError, TaskFormatError
 
 PLACEHOLDERS = ("{{id}}", "{{name}}", "{{family}}")
 

@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from skillgym.errors import SkillGymError
+from skillgym.envs.core.errors import SkillGymError
 
 ENV_PREFIX = "SKILLGYM_"
 EXPECTED_BY_ERROR = {

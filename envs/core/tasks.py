@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from skillgym.errors import TaskFormatError, TaskNotFoundError
+from skillgym.envs.core.errors import TaskFormatError, TaskNotFoundError
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 TASK_ID = re.compile(r"^[a-z][a-z0-9_]*/[a-z0-9][a-z0-9-]*$")

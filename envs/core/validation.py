@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.episode import make_policy, run_episode
+from skillgym.envs.core.errors import SkillGymError
 from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.verification import Verification
 from skillgym.envs.core.versions_lock import VersionsLock
-from skillgym.errors import SkillGymError
 
 DEFAULT_SEEDS = (0, 1, 2)
 FINGERPRINT_SEEDS = (0, 1, 2)

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.core.tasks import SEMVER, TASK_ID, TaskSpec
-from skillgym.errors import TaskFormatError
 
 LOCK_NAME = "versions.lock"
 _LINE = re.compile(r"^(\S+) (\S+) sha256:([0-9a-f]{64}) episodes:([0-9a-f]{64})$")
@@ -136,7 +136,11 @@ class VersionsLock:
         rehashed = []
         for spec, episodes in versions:
             locked = entries.get((spec.id, spec.version))
-            if locked is not None and locked.episodes == episodes and locked.content != spec.content_hash:
+            if (
+                locked is not None
+                and locked.episodes == episodes
+                and locked.content != spec.content_hash
+            ):
                 entries[(spec.id, spec.version)] = LockEntry(spec.content_hash, episodes)
                 rehashed.append(spec.ref)
         return VersionsLock(entries), rehashed

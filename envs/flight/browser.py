@@ -26,9 +26,9 @@ from typing import TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
+from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.flight.settings import BrowserSettings
 from skillgym.envs.flight.site.http import ORIGIN
-from skillgym.errors import SandboxError
 
 T = TypeVar("T")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -252,27 +252,3 @@ def page_script() -> str:
 def same_site(url: str) -> bool:
     """Whether ``url`` is on the flight site."""
     return url == ORIGIN or url.startswith(ORIGIN + "/")
-
-
-def chromium_processes() -> list[int]:
-    """The Chromium processes this process started (browser, renderers, helpers), by pid."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                names[int(entry)] = cmdline.read().split(b"\0", 1)[0].decode(errors="replace")
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            if "chrom" in os.path.basename(names.get(child, "")):
-                found.append(child)
-    return sorted(found)

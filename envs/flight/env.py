@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.errors import RequestError, SandboxError
 from skillgym.envs.core.generators import expect_type, generate_episode
 from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
@@ -44,7 +45,6 @@ from skillgym.envs.flight.scenario import Scenario
 from skillgym.envs.flight.site.app import FlightSite
 from skillgym.envs.flight.site.http import ORIGIN
 from skillgym.envs.flight.store import FlightStore
-from skillgym.errors import RequestError, SandboxError
 
 T = TypeVar("T")
 ELEMENT_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
@@ -133,7 +133,6 @@ def open_site(scenario: Scenario, rng: Random, folder: Path) -> tuple[FlightStor
     return store, site
 
 
-
 class FlightOptions(ResetOptions):
     """The flight family's reset options."""
 
@@ -142,6 +141,7 @@ class FlightOptions(ResetOptions):
         description="Add a screenshot of the page (base64 PNG) to every observation; "
         "default: the environment's setting.",
     )
+
 
 class FlightEnv(SkillGymEnv):
     """Flight booking on the Aerolane site in Chromium, verified from the site's database.
@@ -153,7 +153,9 @@ class FlightEnv(SkillGymEnv):
     """
 
     options_model = FlightOptions
-    description = "Book, change and cancel flights on a real site in Chromium, verified from its database."
+    description = (
+        "Book, change and cancel flights on a real site in Chromium, verified from its database."
+    )
 
     family: ClassVar[str] = "flight"
     observation_fields: ClassVar[tuple[str, ...]] = (

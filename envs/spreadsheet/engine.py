@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skillgym.envs.core.errors import EngineError
 from skillgym.envs.spreadsheet.addresses import AddressError, Area, parse_area
 from skillgym.envs.spreadsheet.formula_cost import (
     FormulaCost,
@@ -47,7 +48,6 @@ from skillgym.envs.spreadsheet.formula_cost import (
 )
 from skillgym.envs.spreadsheet.settings import EngineSettings
 from skillgym.envs.spreadsheet.work_limits import WorkLimits
-from skillgym.errors import EngineError
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.errors import RequestError
 from skillgym.envs.core.generators import expect_type, generate_episode
 from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskSpec
@@ -50,7 +51,6 @@ from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formul
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
 from skillgym.envs.spreadsheet.scenario import Scenario
 from skillgym.envs.spreadsheet.sensitivity import draw_changes
-from skillgym.errors import RequestError
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_READ_CELLS = 5_000

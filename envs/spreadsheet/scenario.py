@@ -50,6 +50,7 @@ def _with_fixed_member_times(xlsx: bytes) -> bytes:
             target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
 
+
 Truth = Callable[[Mapping[str, float]], dict[str, list[float]]]
 Overrides = Mapping[tuple[str, int], float]
 """Cells held at a value: ``(output name, index of the cell in the output) -> value``."""

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.terminal.cgroups import (
     PARENT,
     Cgroup,
@@ -50,7 +51,6 @@ from skillgym.envs.terminal.sandbox import (
 )
 from skillgym.envs.terminal.settings import SandboxSettings
 from skillgym.envs.terminal.shell_client import ShellClient
-from skillgym.errors import SandboxError
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -139,6 +139,9 @@ class BwrapSandbox(Sandbox):
             raise SandboxError(
                 "bubblewrap is missing: apt-get install bubblewrap (make setup does)."
             )
+        if not _reaped.is_set():  # once per process: what a killed server left on disk
+            _reaped.set()
+            reap_orphans()
         for sub in ("workspace", "tmp", "home", "etc", "skillgym"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "owner").write_text(owner_id())

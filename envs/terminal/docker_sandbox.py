@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
+from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.terminal.owners import owner_alive, owner_id
 from skillgym.envs.terminal.sandbox import (
     AGENT_UID,
@@ -29,7 +30,6 @@ from skillgym.envs.terminal.sandbox import (
     VerifierRun,
 )
 from skillgym.envs.terminal.shell_client import ShellClient
-from skillgym.errors import SandboxError
 
 LABEL = "skillgym.sandbox"
 OWNER_LABEL = "skillgym.owner"

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from skillgym.envs.core.env import Policy, SkillGymEnv
+from skillgym.envs.core.errors import RequestError, SandboxError, TaskFormatError
 from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
@@ -25,7 +26,6 @@ from skillgym.envs.terminal.settings import SandboxSettings
 from skillgym.envs.terminal.shell_client import CommandResult, ShellRequestError
 from skillgym.envs.terminal.task_files import TerminalTask, exports, load_terminal_task
 from skillgym.envs.terminal.verifier import verify_episode
-from skillgym.errors import RequestError, SandboxError, TaskFormatError
 
 OUTPUT_CAP = 16_384
 """Bytes of stdout (and of stderr) a command shows: the first and last halves, and what was cut."""

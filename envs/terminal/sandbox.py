@@ -19,8 +19,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.terminal.shell_client import ShellClient
-from skillgym.errors import SandboxError
 
 INSIDE_DIR = Path(__file__).resolve().parent / "inside"
 """Files mounted read-only at ``/skillgym`` in every sandbox: the shell server, the test runner."""

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from skillgym.errors import SandboxError
+from skillgym.envs.core.errors import SandboxError
 
 HOST_GRACE_SECONDS = 10.0
 """How much longer than a command's own timeout the host waits before declaring the sandbox dead."""

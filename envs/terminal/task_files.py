@@ -28,11 +28,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.core.generators import GENERATOR_FILE, STATIC, expect_type, generate_episode
 from skillgym.envs.core.tasks import TaskSpec
 from skillgym.envs.terminal.generation import Generated
 from skillgym.envs.terminal.sandbox import SandboxSpec
-from skillgym.errors import TaskFormatError
 
 GENERATORS = (STATIC, GENERATOR_FILE)
 PACKAGES_FILE = Path(__file__).resolve().parents[2] / "containers" / "terminal" / "packages.txt"

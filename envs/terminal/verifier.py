@@ -22,10 +22,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.terminal.sandbox import INSIDE_DIR, Sandbox
 from skillgym.envs.terminal.task_files import TerminalTask
-from skillgym.errors import SandboxError
 
 SandboxFactory = Callable[[], Sandbox]
 

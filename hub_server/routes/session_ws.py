@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
+from skillgym.envs.core.errors import SkillGymError
 from skillgym.envs.core.protocol import (
     CloseMessage,
     ResetMessage,
@@ -21,7 +22,6 @@ from skillgym.envs.core.protocol import (
     StatusPublic,
     StepMessage,
 )
-from skillgym.errors import SkillGymError
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import error_json, internal_error_message, validation_failure
 from skillgym.hub_server.sessions import Session, SessionManager

@@ -100,4 +100,3 @@ async def close_session(session_id: str, sessions: SessionsDep) -> Response:
     """Close a session: 204, again 204 once closed, 404 if it never existed."""
     await sessions.close(session_id)
     return Response(status_code=204)
-

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from skillgym.errors import TaskFormatError
+from skillgym.envs.core.errors import TaskFormatError
 
 LIMITS = {"memory_mb": (17, 65536), "cpus": (0.1, 64.0), "verifier_timeout": (1.0, 3600.0)}
 """SkillGym's bounds for the ``sandbox`` fields task.toml gives."""

@@ -13,6 +13,7 @@ import re
 import shlex
 from pathlib import Path
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.terminal.harbor.commands import (
     classify_command,
     classify_compound,
@@ -31,7 +32,6 @@ from skillgym.envs.terminal.harbor.dockerfile import (
 from skillgym.envs.terminal.harbor.paths import inside
 from skillgym.envs.terminal.harbor.scripts import as_python3, short
 from skillgym.envs.terminal.sandbox import SANDBOX_PATH, VERIFIER_ENV, SandboxSpec
-from skillgym.errors import TaskFormatError
 
 KNOWN_BASES = ("ubuntu", "debian", "python", "buildpack-deps")
 IGNORED_KEYWORDS = frozenset({"USER", "EXPOSE", "LABEL", "SHELL", "STOPSIGNAL", "HEALTHCHECK",

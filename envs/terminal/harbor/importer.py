@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.core.tasks import SEMVER, load_task_file
 from skillgym.envs.terminal.harbor.config import read_config, within_limits
 from skillgym.envs.terminal.harbor.environment import convert_environment
@@ -15,7 +16,6 @@ from skillgym.envs.terminal.harbor.solution import convert_solution
 from skillgym.envs.terminal.harbor.task_yaml import task_fields, write_task_yaml
 from skillgym.envs.terminal.harbor.tests_conversion import convert_tests
 from skillgym.envs.terminal.task_files import load_terminal_task
-from skillgym.errors import TaskFormatError
 
 REQUIRED_FILES = ("instruction.md", "task.toml", "solution/solve.sh", "tests/")
 

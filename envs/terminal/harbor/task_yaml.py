@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.terminal.harbor.config import HarborConfig
 from skillgym.envs.terminal.harbor.dockerfile import EnvironmentPlan
 from skillgym.envs.terminal.sandbox import SandboxSpec
-from skillgym.errors import TaskFormatError
 
 DEFAULT_AGENT_SECONDS = 900.0
 MAX_STEPS = 50

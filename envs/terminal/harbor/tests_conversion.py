@@ -9,11 +9,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.terminal.harbor.commands import classify_command, split_commands, split_packages
 from skillgym.envs.terminal.harbor.dockerfile import EnvironmentPlan
 from skillgym.envs.terminal.harbor.script_test import GENERATED_TEST, write_script_test
 from skillgym.envs.terminal.harbor.scripts import at_verifier, script_lines, script_role, short
-from skillgym.errors import TaskFormatError
 
 INSTALLER_TOOLS = frozenset({"curl", "wget", "ca-certificates", "gnupg"})
 """apt packages a test.sh installs only to fetch uv or pytest: not worth a warning."""

@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from skillgym.envs.flight import FlightEnv
-from skillgym.envs.flight.browser import chromium_processes
 from skillgym.errors import EpisodeStateError
+from tests.envs.flight.processes import chromium_processes
 
 TASK = "flight/cheapest-nonstop"
 

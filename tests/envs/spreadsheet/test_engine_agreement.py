@@ -11,7 +11,7 @@ import pytest
 
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.spreadsheet import SpreadsheetEnv
-from skillgym.envs.spreadsheet.reference import cached_values, convert_per_file, strip_cached_values
+from benchmarks.libreoffice_reference import cached_values, convert_per_file, strip_cached_values
 
 TASKS = [spec.ref for spec in TaskCatalog.load().latest("spreadsheet")]
 
