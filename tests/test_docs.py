@@ -32,7 +32,7 @@ from skillgym.cli import build_app
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-PAGES = [README, *sorted(DOCS.rglob("*.md"))]
+PAGES = [README, ROOT / "CONTRIBUTING.md", *sorted(DOCS.rglob("*.md"))]
 EXAMPLE_URL = "http://127.0.0.1:8000"
 SHELL_LANGUAGES = {"sh", "bash", "shell"}
 # Prepended to a page's examples: ends each print call's output with a record separator,

@@ -387,7 +387,7 @@ def test_every_check_of_every_task_reads_in_the_sites_units(flight_env, task):
     # test_tasks.py holds every oracle episode to the common contract (play_oracle); here
     # one seed is enough for the site's own units
     for seed in (0,):
-        oracle = play_oracle(flight_env, task, seed)["checks"]
+        oracle = play_oracle(flight_env, task, seed).checks
         noop = run_episode(flight_env, noop_policy, task=task, seed=seed).verification.checks
         for check in [*oracle, *noop]:
             assert_readable(check)
