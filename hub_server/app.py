@@ -49,6 +49,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=skillgym.__version__,
         summary="Verifiable RL environments for LLM agents, over HTTP and WebSocket.",
         lifespan=lifespan,
+        # FastAPI's native OpenTelemetry looks up the global providers on every request,
+        # a tenth of a step's server time; SkillGym's server configures none.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         # The routers' routes themselves, hot ones first: include_router() would wrap
         # each router in a layer that matches every request twice.
         routes=[route for module in ROUTERS for route in module.router.routes],

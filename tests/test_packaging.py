@@ -67,16 +67,45 @@ def test_bare_install_cli_says_which_extra_it_needs(light_venv):
     assert "pip install 'skillgym[local]'" in result.stderr
 
 
-def test_bare_install_ships_every_task_file(light_venv):
+def shipped_files(python: Path, package: str, under: str = "") -> list[str]:
     code = (
-        "import pathlib, skillgym.tasks; root = pathlib.Path(skillgym.tasks.__path__[0]); "
-        "print('\\n'.join(sorted(p.relative_to(root).as_posix() for p in root.rglob('task.yaml'))))"
+        # find_spec: the folder without importing the package (a family needs its extras)
+        "import pathlib, importlib.util; "
+        f"spec = importlib.util.find_spec({package!r}); "
+        f"root = pathlib.Path(spec.submodule_search_locations[0]) / {under!r}; "
+        "print('\\n'.join(sorted(f.relative_to(root).as_posix() for f in root.rglob('*') "
+        "if f.is_file() and '__pycache__' not in f.parts)))"
     )
-    shipped = run_light(light_venv, "-c", code).stdout.split()
-    in_repo = sorted(
-        p.relative_to(ROOT / "tasks").as_posix() for p in (ROOT / "tasks").rglob("task.yaml")
+    return run_light(python, "-c", code).stdout.splitlines()
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(
+        f.relative_to(folder).as_posix()
+        for f in folder.rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts
     )
-    assert shipped == in_repo
+
+
+def test_bare_install_ships_every_file_of_every_task(light_venv):
+    assert shipped_files(light_venv, "skillgym.tasks") == files_in(ROOT / "tasks")
+
+
+@pytest.mark.parametrize("family", ["arithmetic", "flight", "spreadsheet", "terminal"])
+def test_bare_install_ships_each_familys_task_template(light_venv, family):
+    shipped = shipped_files(light_venv, f"skillgym.envs.{family}", "template")
+    assert shipped == files_in(ROOT / "envs" / family / "template")
+
+
+def test_bare_install_registers_the_built_in_families_and_tasks_as_entry_points(light_venv):
+    code = (
+        "from importlib.metadata import entry_points; "
+        "print(sorted(p.name for p in entry_points(group='skillgym.families')), "
+        "[p.value for p in entry_points(group='skillgym.tasks')])"
+    )
+    assert run_light(light_venv, "-c", code).stdout.strip() == (
+        "['arithmetic', 'flight', 'spreadsheet', 'terminal'] ['skillgym.tasks']"
+    )
 
 
 def test_bare_install_marks_the_package_as_typed(light_venv):
