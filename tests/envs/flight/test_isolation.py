@@ -70,7 +70,7 @@ def test_two_concurrent_episodes_share_no_cookies_bookings_or_inventory():
             obs, *_ = act(three, "click", id="manage-find")
             assert "No booking matches that reference and last name." in obs["page"]
             cookies = three.host.call(lambda: three._driver.slot.context.cookies(), 10)
-            assert {c.name for c in cookies} == {"consent", "sid"}
+            assert {c["name"] for c in cookies} == {"consent", "sid"}
         finally:
             three.close()
     finally:
