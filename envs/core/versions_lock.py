@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillgym.envs.core.errors import TaskFormatError
-from skillgym.envs.core.tasks import SEMVER, TASK_ID, TaskSpec
+from skillgym.envs.core.tasks import SEMVER, TASK_ID, TaskSpec, default_tasks_dir
 
 LOCK_NAME = "versions.lock"
 _LINE = re.compile(r"^(\S+) (\S+) sha256:([0-9a-f]{64}) episodes:([0-9a-f]{64})$")
@@ -83,7 +83,13 @@ class VersionsLock:
         """What is wrong with ``spec`` (and its episode fingerprint, if given) against the lock."""
         locked = self.entry(spec.id, spec.version)
         if locked is None:
-            return f"{spec.ref} is not in {LOCK_NAME}: run `skillgym validate --update-lock` to add it."
+            where = ""
+            if spec.root is not None and spec.root.resolve() != default_tasks_dir().resolve():
+                where = f" --tasks-dir {spec.root}"
+            return (
+                f"{spec.ref} is not in {LOCK_NAME}: run `skillgym validate --update-lock{where}` "
+                "to add it."
+            )
         if locked.content != spec.content_hash and episodes == locked.episodes:
             return (
                 f"{spec.ref}'s files changed since it was locked (sha256 {locked.content[:12]}... is "
