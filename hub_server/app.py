@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 import skillgym
-from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.envs.core.tasks import TaskCatalog, default_task_roots
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
-from skillgym.hub_server.openapi import declare_token
+from skillgym.hub_server.openapi import refine_openapi
 from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
@@ -30,7 +30,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         'SkillGym'
     """
     settings = settings or ServerSettings()
-    catalog = TaskCatalog.load(*[settings.tasks_dir] if settings.tasks_dir else [])
+    catalog = TaskCatalog.load(*default_task_roots(settings.tasks_dir or []))
     manager = SessionManager(settings, catalog)
 
     @contextlib.asynccontextmanager
@@ -50,18 +50,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         summary="Verifiable RL environments for LLM agents, over HTTP and WebSocket.",
         lifespan=lifespan,
         # FastAPI's native OpenTelemetry looks up the global providers on every request,
-        # a tenth of a step's server time; SkillGym's server configures none.
+        # an eighth of the server's instructions per step; SkillGym configures none.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         # The routers' routes themselves, hot ones first: include_router() would wrap
         # each router in a layer that matches every request twice.
         routes=[route for module in ROUTERS for route in module.router.routes],
     )
-    app.state.settings = settings
     app.state.sessions = manager
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_token is not None:
         app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())
-        declare_token(app)
+    refine_openapi(app, token_required=settings.api_token is not None)
     app.add_middleware(InternalErrorMiddleware)  # last added: outermost of ours
     return app

@@ -9,7 +9,6 @@ from starlette.requests import HTTPConnection
 
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.sessions import SessionManager
-from skillgym.hub_server.settings import ServerSettings
 
 
 # async so FastAPI calls them on the loop: a plain def costs a thread-pool hop per request.
@@ -21,10 +20,5 @@ async def _catalog(conn: HTTPConnection) -> TaskCatalog:
     return conn.app.state.sessions.catalog
 
 
-async def _settings(conn: HTTPConnection) -> ServerSettings:
-    return conn.app.state.settings
-
-
 SessionsDep = Annotated[SessionManager, Depends(_sessions)]
 CatalogDep = Annotated[TaskCatalog, Depends(_catalog)]
-SettingsDep = Annotated[ServerSettings, Depends(_settings)]

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from skillgym.envs.core.errors import (
     BodyTooLargeError,
@@ -39,7 +40,15 @@ from skillgym.envs.core.protocol import ErrorBody, ErrorDetail
 logger = logging.getLogger(__name__)
 Message = dict[str, Any]
 
+
+class ArtifactNotFoundError(SkillGymError):
+    """A session's family hands out no file of that name."""
+
+    code = "artifact_not_found"
+
+
 STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
+    ArtifactNotFoundError: 404,
     TaskNotFoundError: 404,
     UnauthorizedError: 401,
     ForbiddenError: 403,
@@ -124,17 +133,17 @@ def validation_failure(exc: ValidationError) -> RequestError:
     return invalid_request(exc.errors(include_url=False))
 
 
-def allowed_methods(routes: Sequence[BaseRoute], scope: Message) -> list[str]:
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
     """Every method some route serves on the path of ``scope`` (the ``Allow`` of a 405).
 
     Starlette's own 405 names the methods of the first route on the path only, and
     ``GET`` and ``DELETE`` of one path are two routes.
     """
-    return [
+    return sorted(
         method
         for method in HTTP_METHODS
         if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)
-    ]
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

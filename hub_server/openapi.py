@@ -47,34 +47,50 @@ def error_responses(*statuses: int) -> Responses:
     return responses
 
 
-def declare_token(app: FastAPI) -> None:
-    """Say in the app's OpenAPI schema that ``/v1/sessions`` takes a bearer token.
+def refine_openapi(app: FastAPI, *, token_required: bool) -> None:
+    """Make the app's OpenAPI schema say what its routes' signatures cannot.
 
-    The token is checked by a middleware on a path prefix (it guards the WebSocket
-    too), so the schema says it for the same prefix.
+    FastAPI adds to every route with parameters a 422 with its own validation error
+    body; SkillGym's 422 is an :class:`ErrorBody`, listed by the routes that can answer
+    it, so those are dropped. With a token, ``/v1/sessions`` declares the bearer scheme
+    and its 401 and 403: the token is checked by a middleware on that path prefix (it
+    guards the WebSocket too), so the schema says it for the same prefix.
     """
     build = app.openapi
-    error_schema = {"$ref": "#/components/schemas/ErrorBody"}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build()
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http",
-            "scheme": "bearer",
-        }
         for path, operations in schema["paths"].items():
-            if not path.startswith(PROTECTED_PREFIX):
-                continue
             for operation in operations.values():
-                operation["security"] = [{"bearer": []}]
-                for status in AUTH_STATUSES:
-                    operation["responses"][str(status)] = {
-                        "description": ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": error_schema}},
-                    }
+                _drop_framework_validation_error(operation["responses"])
+                if token_required and path.startswith(PROTECTED_PREFIX):
+                    _require_token(operation)
+        components = schema.setdefault("components", {})
+        for name in _FRAMEWORK_SCHEMAS:
+            components.get("schemas", {}).pop(name, None)
+        if token_required:
+            components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def _drop_framework_validation_error(responses: dict[str, Any]) -> None:
+    schema = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema == {"$ref": "#/components/schemas/HTTPValidationError"}:
+        del responses["422"]
+
+
+def _require_token(operation: dict[str, Any]) -> None:
+    operation["security"] = [{"bearer": []}]
+    for status in AUTH_STATUSES:
+        operation["responses"][str(status)] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+        }

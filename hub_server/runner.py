@@ -23,6 +23,8 @@ def uvicorn_config(settings: ServerSettings, *, log_level: str = "info") -> uvic
         port=settings.port,
         log_level=log_level,
         access_log=False,
+        # SkillGym reads no client address, and X-Forwarded-* handling costs every request.
+        proxy_headers=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         ws_max_size=settings.max_body_bytes,

@@ -14,19 +14,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from skillgym.envs.core.options import ResetOptions
 
 JSONDict = dict[str, Any]
 
+
+def _integral_number(value: Any) -> Any:
+    # JSON Schema's "integer" is any number without a fractional part: 7.0 is 7.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 Seed = Annotated[
-    int | None,
-    Field(ge=0, description="The episode's seed: the same seed, the same episode; null: drawn."),
+    # the bound before the validator: after it, pydantic writes "ge" into the JSON Schema
+    Annotated[int, Field(ge=0), BeforeValidator(_integral_number)] | None,
+    Field(description="The episode's seed: the same seed, the same episode; null: drawn."),
 ]
+"""A JSON integer, ``7`` or ``7.0`` (never ``"7"``, ``true`` or ``7.5``), at least 0; or null."""
 Options = Annotated[
     JSONDict,
-    Field(
-        description="Reset options, checked by the session's family: its `options_schema` "
-        "in `GET /v1/envs/{name}` (every family takes `task` and `instruction`)."
+    # Checked by the session's family (its options_model), so the wire takes any object;
+    # the schema shows what every family takes, and says where each family's own is.
+    WithJsonSchema(
+        {
+            **ResetOptions.model_json_schema(),
+            "title": "Options",
+            "description": "Reset options, checked by the session's family. This schema is "
+            "what every family takes; a family may take more: its `options_schema` in "
+            "`GET /v1/envs/{name}`.",
+        }
     ),
 ]
 

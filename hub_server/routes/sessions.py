@@ -16,6 +16,7 @@ from skillgym.envs.core.protocol import (
     StepResponse,
 )
 from skillgym.hub_server.deps import SessionsDep
+from skillgym.hub_server.errors import ArtifactNotFoundError
 from skillgym.hub_server.model_route import ModelRoute
 from skillgym.hub_server.openapi import error_responses
 
@@ -40,30 +41,20 @@ async def step_session(session_id: str, body: StepRequest, sessions: SessionsDep
     return await sessions.step(sessions.get(session_id), body.action)
 
 
-_CALL_ERRORS = error_responses(404, 409, 413, 422, 503)
 # Registered first, in the order of how often they are called: the router tries routes in turn.
-router.add_api_route(
-    "/{session_id}/step",
-    step_session,
-    methods=["POST"],
-    responses=_CALL_ERRORS,
-    route_class_override=ModelRoute,
-)
-router.add_api_route(
-    "/{session_id}/reset",
-    reset_session,
-    methods=["POST"],
-    responses=_CALL_ERRORS,
-    route_class_override=ModelRoute,
-)
-router.add_api_route(
-    "",
-    create_session,
-    methods=["POST"],
-    status_code=201,
-    responses=error_responses(404, 413, 422, 503),
-    route_class_override=ModelRoute,
-)
+for path, endpoint, status, errors in (
+    ("/{session_id}/step", step_session, 200, (404, 409, 413, 422, 503)),
+    ("/{session_id}/reset", reset_session, 200, (404, 409, 413, 422, 503)),
+    ("", create_session, 201, (404, 413, 422, 503)),
+):
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        status_code=status,
+        responses=error_responses(*errors),
+        route_class_override=ModelRoute,
+    )
 
 
 @router.get("")
@@ -82,15 +73,24 @@ async def get_session(session_id: str, sessions: SessionsDep) -> SessionPublic:
     "/{session_id}/artifacts/{name}",
     response_class=Response,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The file."},
+        200: {
+            "content": {"*/*": {}},
+            "description": "The file, of the media type its family declares (`artifact_types`).",
+        },
         **error_responses(404, 409, 422, 503),
     },
 )
 async def get_artifact(session_id: str, name: str, sessions: SessionsDep) -> Response:
     """A file of the session's episode as it is now, e.g. the spreadsheet's ``workbook.xlsx``."""
     session = sessions.get(session_id)
+    media_types = type(session.env).artifact_types
+    if name not in media_types:
+        raise ArtifactNotFoundError(
+            f"Unknown artifact {name!r}; the {session.family} family hands out: "
+            f"{', '.join(sorted(media_types)) or 'nothing'}."
+        )
     data = await sessions.run(session, lambda: session.env.artifact(name))
-    media_type = type(session.env).artifact_types.get(name, "application/octet-stream")
+    media_type = media_types[name]
     disposition = f'attachment; filename="{session_id}-{name}"'
     return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 

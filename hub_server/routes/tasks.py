@@ -1,6 +1,8 @@
 """``GET /v1/tasks`` and ``GET /v1/tasks/{id}/versions``."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from skillgym.envs.core.protocol import TaskPublic, TasksPublic
 from skillgym.envs.core.registry import get_family
@@ -34,6 +36,8 @@ async def list_tasks(catalog: CatalogDep, family: str | None = None) -> TasksPub
 
 
 @router.get("/{task_id:path}/versions", responses=error_responses(404))
-async def list_versions(task_id: str, catalog: CatalogDep) -> TasksPublic:
+async def list_versions(
+    task_id: Annotated[str, Path(examples=["arithmetic/sum-list"])], catalog: CatalogDep
+) -> TasksPublic:
     """Every version of one task, oldest first (404 for an unknown task)."""
     return TasksPublic(tasks=[task_public(spec) for spec in catalog.versions(task_id)])

@@ -22,9 +22,7 @@ def play_oracle(env: SkillGymEnv, task: str, seed: int) -> Verification:
 def failed(verification: Verification) -> list[tuple[Any, ...]]:
     """The failed checks, shortly: name, expected, actual, detail."""
     return [
-        (c.name, c.expected, c.actual, c.detail[:300])
-        for c in verification.checks
-        if not c.passed
+        (c.name, c.expected, c.actual, c.detail[:300]) for c in verification.checks if not c.passed
     ]
 
 

@@ -22,7 +22,7 @@ from skillgym.hub_server.settings import ServerSettings
 CALCULATE = json.dumps({"tool": "calculate", "args": {"expression": "1 + 1"}})
 
 
-def test_a_full_server_answers_503_with_retry_after():
+def test_a_full_server_answers_503_with_retry_after(assert_error_body):
     with (
         BackgroundServer(ServerSettings(port=0, max_sessions=2, retry_after_s=7)) as server,
         httpx.Client(base_url=server.base_url) as http,
@@ -34,7 +34,7 @@ def test_a_full_server_answers_503_with_retry_after():
         full = http.post("/v1/sessions", json={"env": "arithmetic"})
         assert full.status_code == 503
         assert full.headers["retry-after"] == "7"
-        assert full.json()["error"]["code"] == "server_full"
+        assert_error_body(full.text, "server_full")
         assert "maximum of 2 sessions" in full.json()["error"]["message"]
         http.delete(f"/v1/sessions/{ids[0]}")
         assert http.post("/v1/sessions", json={"env": "arithmetic"}).status_code == 201
@@ -203,7 +203,7 @@ class FakeEnvWithABug(ArithmeticEnv):
         raise KeyError("a bug in the family")
 
 
-def test_a_family_bug_is_a_json_500_and_the_server_keeps_serving(monkeypatch):
+def test_a_family_bug_is_a_json_500_and_the_server_keeps_serving(monkeypatch, assert_error_body):
     spec = registry.FamilySpec(
         "arithmetic", "skillgym/Arithmetic-v0", f"{__name__}:FakeEnvWithABug", "fake"
     )
@@ -217,7 +217,13 @@ def test_a_family_bug_is_a_json_500_and_the_server_keeps_serving(monkeypatch):
         for _ in range(5):  # each time on the same keep-alive connection
             crashed = http.post(f"/v1/sessions/{session}/step", json={"action": CALCULATE})
             assert crashed.status_code == 500
-            assert crashed.json()["error"]["code"] == "internal_error"
+            assert_error_body(crashed.text, "internal_error")
             assert "KeyError" in crashed.json()["error"]["message"]
             assert http.get("/healthz").status_code == 200
+        ws_url = server.base_url.replace("http://", "ws://") + f"/v1/sessions/{session}/ws"
+        with connect(ws_url) as ws:
+            ws.send(json.dumps({"op": "step", "action": CALCULATE}))
+            assert_error_body(ws.recv(timeout=10), "internal_error")
+            ws.send(json.dumps({"op": "reset"}))  # the socket still serves
+            assert "observation" in json.loads(ws.recv(timeout=10))
         assert http.delete(f"/v1/sessions/{session}").status_code == 204

@@ -63,7 +63,10 @@ def test_instruction_first_gives_the_instruction_at_reset_only():
 
 
 def test_an_unknown_instruction_mode_is_a_request_error():
-    with pytest.raises(RequestError, match=re.escape("""options["instruction"]: Input should be 'every' or 'first'""")):
+    with pytest.raises(
+        RequestError,
+        match=re.escape("""options["instruction"]: Input should be 'every' or 'first'"""),
+    ):
         ArithmeticEnv().reset(seed=0, options={"instruction": "never"})
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.libreoffice_reference import cached_values, convert_per_file, strip_cached_values
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.spreadsheet import SpreadsheetEnv
-from benchmarks.libreoffice_reference import cached_values, convert_per_file, strip_cached_values
 
 TASKS = [spec.ref for spec in TaskCatalog.load().latest("spreadsheet")]
 

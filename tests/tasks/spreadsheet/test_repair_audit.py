@@ -93,9 +93,8 @@ def test_a_fixed_cell_the_outputs_bypass_fails_its_check(env):
     assert reward < 0.5 and not verification.success
     bypassed = check(verification, "broken cells fixed in place: Model!E4")
     assert not bypassed.passed
-    assert (
-        "Model!E4 = 210.5433 typed in, Model!E9 went from 107.5942 to 107.5942"
-        in (bypassed.actual)
+    assert "Model!E4 = 210.5433 typed in, Model!E9 went from 107.5942 to 107.5942" in (
+        bypassed.actual
     )
     assert bypassed.actual.endswith("the checked outputs do not follow the repaired cells")
 
