@@ -30,7 +30,7 @@ import importlib.util
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
 from types import ModuleType
@@ -57,6 +57,7 @@ class TaskGenerator:
     function: Callable[..., Any]
     params_model: type[BaseModel] | None
     where: str
+    _checked: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def params(self, raw: dict[str, Any]) -> BaseModel | None:
         """``raw`` (task.yaml's ``params:``) checked by ``Params``.
@@ -83,8 +84,14 @@ class TaskGenerator:
 
     def __call__(self, rng: Random, raw: dict[str, Any]) -> Any:
         """Draw one episode: ``generate(rng, Params(**raw))``, or ``generate(rng)`` without Params."""
-        params = self.params(raw)
-        return self.function(rng) if params is None else self.function(rng, params)
+        if self.params_model is None:
+            self.params(raw)  # refuses params: given to a generator that takes none
+            return self.function(rng)
+        # a generator is one folder's content, so its task.yaml's params: are checked once
+        params = self._checked.get("params")
+        if params is None:
+            params = self._checked["params"] = self.params(raw)
+        return self.function(rng, params)
 
 
 def load_generator(spec: TaskSpec) -> TaskGenerator:
@@ -105,7 +112,12 @@ def load_generator(spec: TaskSpec) -> TaskGenerator:
         raise TaskFormatError(
             f"{spec.ref}: a task built in code has no folder to load {GENERATOR_FILE} from"
         )
-    key = (str(folder.resolve()), spec.content_hash)
+    # Looked up on every reset: no filesystem call on a hit (the folder's path, as the
+    # catalogue found it, and its content name the module), and no lock.
+    key = (str(folder), spec.content_hash)
+    loaded = _loaded.get(key)
+    if loaded is not None:
+        return loaded
     with _lock:
         if key not in _loaded:
             _loaded[key] = _import(
