@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import episodes_per_minute, oracle_episode, percentile_ms, timed
 from miniwob_peer import measure_miniwob
+from processes import chromium_processes
 from protocol import skillgym_server
 
 from skillgym.clients import RemoteEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.flight import FlightEnv
-from skillgym.envs.flight.browser import chromium_processes
 
 TASK = "flight/cheapest-nonstop"
 TARGET_RESET_MS = 300.0

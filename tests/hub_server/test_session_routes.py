@@ -91,11 +91,13 @@ def test_close_is_204_then_204_again_and_404_if_it_never_existed(http, session_i
             "available versions: 1.0.0",
         ),
         (
-            {"env": "arithmetic", "task": "arithmetic/sum-list", "seed": "seven"},
-            422,
-            "invalid_request",
-            "seed:",
+            {"env": "arithmetic", "options": {"task": "arithmetic/nope"}},
+            404,
+            "task_not_found",
+            "Unknown task 'arithmetic/nope'",
         ),
+        ({"env": "arithmetic", "options": {"speed": 2}}, 422, "invalid_request", "'speed'"),
+        ({"env": "arithmetic", "seed": "seven"}, 422, "invalid_request", "seed:"),
         ({"env": 5}, 422, "invalid_request", "env: Input should be a valid string"),
         ({}, 422, "invalid_request", "env: Field required"),
         (
@@ -106,8 +108,9 @@ def test_close_is_204_then_204_again_and_404_if_it_never_existed(http, session_i
         ),
     ],
 )
-def test_bad_create_bodies_get_a_4xx_with_a_message(http, body, status, code, message):
+def test_bad_create_bodies_are_refused_before_a_session_is_made(http, body, status, code, message):
     assert_error(http.post("/v1/sessions", json=body), status, code, message)
+    assert http.get("/v1/sessions").json()["count"] == 0
 
 
 def test_malformed_json_body_is_422(http, session_id):
@@ -167,11 +170,20 @@ def test_step_on_an_unknown_session_is_404(http):
     )
 
 
-def test_unknown_reset_task_is_404_and_bad_options_422(http, session_id):
+def test_a_reset_to_a_task_the_session_cannot_play_is_409_and_bad_options_422(http, session_id):
     assert_error(
         http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": "arithmetic/x"}}),
-        404,
+        409,
         "task_not_found",
+        "Unknown task 'arithmetic/x'",
+    )
+    assert_error(
+        http.post(
+            f"/v1/sessions/{session_id}/reset", json={"options": {"task": "flight/aisle-seat"}}
+        ),
+        409,
+        "task_not_found",
+        "belongs to family 'flight', not 'arithmetic'",
     )
     assert_error(
         http.post(f"/v1/sessions/{session_id}/reset", json={"options": {"task": 7}}),

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
+from benchmarks.processes import chromium_processes
 from skillgym.envs.flight import FlightEnv
 from skillgym.errors import EpisodeStateError
-from tests.envs.flight.processes import chromium_processes
 
 TASK = "flight/cheapest-nonstop"
 

@@ -65,7 +65,7 @@ def test_agent_code_run_by_the_tests_cannot_trace_the_runner_to_forge_its_report
     reward, verification = play(program_env, {"forge.py": hook, "program.sh": launcher})
     assert reward == 0.0, verification
     # the hook says why it failed, in the assertion the tests report
-    assert "seize" in json.dumps(verification), verification
+    assert "seize" in verification.model_dump_json(), verification
 
 
 def test_agent_code_cannot_take_the_report_from_the_pipe_it_travels_on(program_env):

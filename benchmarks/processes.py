@@ -1,4 +1,4 @@
-"""Which Chromium processes a test process started: to prove none is left behind."""
+"""Which Chromium processes this process started: the benchmark's memory figure and the tests that prove none is left behind."""
 
 import os
 
