@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from skillgym.envs.core.errors import (
+    ArtifactNotFoundError,
     BodyTooLargeError,
     EngineError,
     EnvNotFoundError,
@@ -41,14 +42,18 @@ logger = logging.getLogger(__name__)
 Message = dict[str, Any]
 
 
-class ArtifactNotFoundError(SkillGymError):
-    """A session's family hands out no file of that name."""
+class TaskNotPlayableError(TaskNotFoundError):
+    """A reset names a task its session cannot play: unknown here, or another family's.
 
-    code = "artifact_not_found"
+    A 409, not a 404: the session the call targets is there; what it is asked to do
+    does not fit it. The code stays ``task_not_found``, so clients raise
+    :class:`TaskNotFoundError` either way.
+    """
 
 
 STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     ArtifactNotFoundError: 404,
+    TaskNotPlayableError: 409,
     TaskNotFoundError: 404,
     UnauthorizedError: 401,
     ForbiddenError: 403,

@@ -18,13 +18,14 @@ Responses = dict[int | str, dict[str, Any]]
 ERROR_DESCRIPTIONS = {
     401: "No token: this server requires `Authorization: Bearer <token>` (`unauthorized`).",
     403: "A token that is not this server's (`forbidden`).",
-    404: "What the path or the body names does not exist here; `error.code` says what "
-    "(`session_not_found`, `env_not_found`, `task_not_found`).",
-    409: "The session is closed (`session_closed`), or the episode is not running: a step "
-    "before reset or after the end (`episode_not_running`).",
+    404: "What the path or a new session's body names does not exist here; `error.code` "
+    "says what (`session_not_found`, `env_not_found`, `task_not_found`, `artifact_not_found`).",
+    409: "The session is closed (`session_closed`); the episode is not running: a step "
+    "before reset or after the end (`episode_not_running`); or a reset names a task the "
+    "session cannot play (`task_not_found`).",
     413: "The request body is over the server's limit (`body_too_large`).",
-    422: "The request does not match its schema, or names options or a value the family "
-    "refuses (`invalid_request`).",
+    422: "The request does not match its schema, or names options the family refuses "
+    "(`invalid_request`).",
     503: "The server holds its maximum of sessions (`server_full`, with `Retry-After`), or an "
     "environment's sandbox or engine failed (`sandbox_error`, `engine_error`).",
 }

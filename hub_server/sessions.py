@@ -23,11 +23,17 @@ from typing import Any, Literal, TypeVar, cast
 from pydantic import BaseModel
 
 from skillgym.envs.core.env import SkillGymEnv
-from skillgym.envs.core.errors import ServerFullError, SessionClosedError, SessionNotFoundError
+from skillgym.envs.core.errors import (
+    ServerFullError,
+    SessionClosedError,
+    SessionNotFoundError,
+    TaskNotFoundError,
+)
 from skillgym.envs.core.options import read_options
 from skillgym.envs.core.protocol import ResetResponse, SessionCreate, SessionPublic, StepResponse
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.hub_server.errors import TaskNotPlayableError
 from skillgym.hub_server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -107,7 +113,9 @@ class SessionManager:
         get_family(body.env)
         task = self.catalog.resolve(body.task, family=body.env).ref if body.task else None
         cls = env_class(body.env)
-        read_options(cls.options_model, body.env, body.options)  # refused now, not at reset
+        options = read_options(cls.options_model, body.env, body.options)  # now, not at reset
+        if options.task:
+            self.catalog.resolve(options.task, family=body.env)
         self._reserved += 1
         try:
             env = await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
@@ -145,9 +153,12 @@ class SessionManager:
         options.setdefault("task", session.task)
         if options["task"] is None:
             del options["task"]
-        observation, info = await self.run(
-            session, lambda: session.env.reset(seed=seed, options=options)
-        )
+        try:
+            observation, info = await self.run(
+                session, lambda: session.env.reset(seed=seed, options=options)
+            )
+        except TaskNotFoundError as exc:
+            raise TaskNotPlayableError(exc.message) from None
         session.reset_once = True
         return _answer(ResetResponse, {"observation": observation, "info": info})
 

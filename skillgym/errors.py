@@ -18,6 +18,7 @@ a stable ``code`` (the ``error.code`` of the wire protocol)::
     │   └── ForbiddenError              a token that is not the server's (403)
     ├── RequestError                    a request body the server cannot use (422)
     │   └── BodyTooLargeError           the body is over the limit       (413)
+    ├── ArtifactNotFoundError           a file the session's family does not hand out (404)
     ├── SandboxError                    an episode's sandbox failed       (503)
     ├── EngineError                     a spreadsheet engine is missing or died (503)
     ├── SettingsError                   a SKILLGYM_* variable holds a value its setting cannot take
@@ -47,6 +48,7 @@ from skillgym.clients.errors import (
     RemoteTimeoutError,
 )
 from skillgym.envs.core.errors import (
+    ArtifactNotFoundError,
     AuthError,
     BodyTooLargeError,
     EngineError,
@@ -69,6 +71,7 @@ from skillgym.envs.core.errors import (
 from skillgym.envs.core.settings import SettingsError
 
 __all__ = [
+    "ArtifactNotFoundError",
     "AuthError",
     "BodyTooLargeError",
     "ClientClosedError",

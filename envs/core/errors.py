@@ -108,6 +108,12 @@ class BodyTooLargeError(RequestError):
     code = "body_too_large"
 
 
+class ArtifactNotFoundError(SkillGymError):
+    """A session's family hands out no file of that name."""
+
+    code = "artifact_not_found"
+
+
 class EngineError(SkillGymError):
     """The spreadsheet formula engine (LibreOffice) is not installed, or failed to answer."""
 

@@ -11,7 +11,7 @@ from gymnasium.utils.env_checker import check_env
 from skillgym.clients import AsyncRemoteEnv, RemoteEnv
 from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.spreadsheet.env import XLSX_MEDIA_TYPE
-from skillgym.errors import RequestError
+from skillgym.errors import ArtifactNotFoundError
 
 TASK = "spreadsheet/dcf-valuation"
 
@@ -46,13 +46,13 @@ def test_the_workbook_route_returns_the_episodes_current_xlsx(base_url):
         assert env.artifact("workbook.xlsx")[:2] == b"PK"
 
 
-def test_an_unknown_artifact_is_a_422_with_the_names_there_are(base_url):
+def test_an_unknown_artifact_is_a_404_with_the_names_there_are(base_url):
     with RemoteEnv(base_url, env="spreadsheet", task=TASK) as env:
         env.reset(seed=0)
         response = httpx.get(f"{base_url}/v1/sessions/{env.session_id}/artifacts/secrets.txt")
-        assert response.status_code == 422
+        assert response.status_code == 404
         assert "workbook.xlsx" in response.json()["error"]["message"]
-        with pytest.raises(RequestError, match=r"workbook\.xlsx"):
+        with pytest.raises(ArtifactNotFoundError, match=r"workbook\.xlsx"):
             env.artifact("secrets.txt")
 
 
