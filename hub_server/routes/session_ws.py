@@ -68,14 +68,22 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
     # session is reaped when idle, and the reaper's close callback closes this socket;
     # uvicorn's pings end a connection whose peer is gone.
     while True:
-        raw = await websocket.receive_text()
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            return
+        text = received.get("text")
         try:
-            message = VALIDATE_MESSAGE(raw)
-            if isinstance(message, CloseMessage):
+            # a text or a binary frame: both hold the JSON of one message
+            message = VALIDATE_MESSAGE(received["bytes"] if text is None else text)
+            result: BaseModel
+            if isinstance(message, StepMessage):
+                result = await sessions.step(session, message.action)
+            elif isinstance(message, ResetMessage):
+                result = await sessions.reset(session, message.seed, message.options)
+            else:
                 await websocket.send_text(CLOSED)
                 await sessions.close(session.id)
                 return
-            result = await _carry_out(message, session, sessions)
             answer = result.__pydantic_serializer__.to_json(result).decode()
         except ValidationError as exc:
             error = validation_failure(exc)
@@ -86,11 +94,3 @@ async def _serve(websocket: WebSocket, session: Session, sessions: SessionManage
             logger.exception("websocket call failed on session %s", session.id)
             answer = error_json("internal_error", internal_error_message(exc))
         await websocket.send_text(answer)
-
-
-async def _carry_out(
-    message: ResetMessage | StepMessage, session: Session, sessions: SessionManager
-) -> BaseModel:
-    if isinstance(message, StepMessage):
-        return await sessions.step(session, message.action)
-    return await sessions.reset(session, message.seed, message.options)

@@ -86,3 +86,12 @@ def test_closing_the_session_over_http_closes_its_socket(base_url, session_id):
         httpx.delete(f"{base_url}/v1/sessions/{session_id}")
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
+
+
+def test_a_binary_frame_holding_a_message_is_answered_like_a_text_one(base_url, session_id):
+    with connect(ws_url(base_url, session_id)) as ws:
+        text_reset = call(ws, {"op": "reset", "seed": 5})
+        ws.send(json.dumps({"op": "reset", "seed": 5}).encode())
+        assert json.loads(ws.recv(timeout=10)) == text_reset
+        ws.send(b"\xff not json")
+        assert json.loads(ws.recv(timeout=10))["error"]["code"] == "invalid_request"
