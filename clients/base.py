@@ -16,6 +16,7 @@ bodies to exception classes, and the lifecycle, which is the same in both twins:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import enum
 import logging
@@ -120,7 +121,7 @@ class Call:
 _SOCKET_ONLY = {"op"}
 
 
-class RemoteEnvBase(Generic[HttpT]):
+class RemoteEnvBase(Generic[HttpT], metaclass=abc.ABCMeta):
     """Bodies, paths, parsing, error mapping and lifecycle of a remote environment."""
 
     def __init__(
@@ -181,9 +182,9 @@ class RemoteEnvBase(Generic[HttpT]):
         self._owns_http = http_session is None
         self._start(http_session)
 
+    @abc.abstractmethod
     def _start(self, http_session: HttpT | None) -> None:
-        """Each twin's own part of construction."""
-        raise NotImplementedError
+        """Each twin's own part of construction (its HTTP client, its description)."""
 
     # ---- calls --------------------------------------------------------------------
     def _describe_call(self) -> Call:
