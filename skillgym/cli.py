@@ -191,23 +191,14 @@ def build_app() -> typer.Typer:
             reports.append(report)
             scores = ", ".join(f"{s:.2f}" for s in report.oracle_scores)
             noop = "-" if report.noop_score is None else f"{report.noop_score:.2f}"
-            adding = update_lock and report.lock == "unlocked" and report.episodes_ok
-            locked = lock.entry(*report.ref.split("@"))
-            moved = (
-                rehash
-                and report.lock == "changed"
-                and report.episodes_ok
-                and locked is not None
-                and locked.episodes == report.episodes
+            adding = report.episodes_ok and (
+                (update_lock and report.lock == "unlocked") or (rehash and report.lock == "moved")
             )
-            adding = adding or moved
             mark = (
                 "ok  "
                 if report.ok
-                else "new "
-                if adding and not moved
-                else "hash"
-                if moved
+                else ("hash" if report.lock == "moved" else "new ")
+                if adding
                 else "FAIL"
             )
             cheats = "".join(f"  {n} {v:.2f}" for n, v in report.cheat_scores.items())
@@ -221,7 +212,7 @@ def build_app() -> typer.Typer:
                 [
                     (catalog.resolve(r.ref), r.episodes)
                     for r in reports
-                    if r.episodes and r.episodes_ok
+                    if r.lock == "moved" and r.episodes_ok and r.episodes
                 ]
             )
             lock.write(lock_path)

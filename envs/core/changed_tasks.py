@@ -55,7 +55,8 @@ def changed_tasks(catalog: TaskCatalog, root: Path, base: str = "main") -> Chang
     """The tasks under ``root`` that differ from ``base`` (a branch, tag or commit)."""
     _, paths = changed_paths(root, base)
     root = root.resolve()
-    families = {spec.family for spec in catalog.latest()}
+    envs_dir = Path(__file__).resolve().parents[1]
+    family_dirs = {spec.family: envs_dir / spec.family for spec in catalog.latest()}
     reasons: dict[str, str] = {}
     for path in paths:
         resolved = path.resolve() if path.exists() else path
@@ -65,8 +66,7 @@ def changed_tasks(catalog: TaskCatalog, root: Path, base: str = "main") -> Chang
                 task_id = f"{parts[0]}/{parts[1].partition('@')[0]}"
                 reasons.setdefault(task_id, f"{resolved.relative_to(root)} changed")
             continue
-        for family in families:
-            family_dir = Path(__file__).resolve().parents[1] / family
+        for family, family_dir in family_dirs.items():
             if resolved.is_relative_to(family_dir):
                 for task_id in catalog.ids(family):
                     reasons.setdefault(task_id, f"the {family} family's code changed ({path.name})")

@@ -112,8 +112,7 @@ def family_description(name: str) -> str:
     if spec.description:
         return spec.description
     cls = env_class(name)
-    text = getattr(cls, "description", "") or (cls.__doc__ or "").strip().splitlines()[0:1]
-    return text if isinstance(text, str) else "".join(text)
+    return cls.description or (cls.__doc__ or "").strip().partition("\n")[0]
 
 
 def make_local_env(family: str, *, task: str | None = None, **kwargs: Any) -> SkillGymEnv:

@@ -36,7 +36,8 @@ class TaskReport(BaseModel):
     cheat_scores: dict[str, float] = Field(default_factory=dict)
     episodes: str | None = None
     problems: list[str] = Field(default_factory=list)
-    lock: Literal["locked", "unlocked", "changed"] = "locked"
+    lock: Literal["locked", "unlocked", "changed", "moved"] = "locked"
+    """``moved``: its files changed since it was locked but its episodes did not."""
     superseded_by: str | None = Field(
         default=None,
         description="The newer version of this task, if any; a superseded version's cheats are not played.",
@@ -195,7 +196,13 @@ def validate(
             report = check_episodes(spec, catalog, seeds)
             report.lock_message = lock.problem(spec, report.episodes)
             if report.lock_message is not None:
-                report.lock = "unlocked" if lock.entry(spec.id, spec.version) is None else "changed"
+                locked = lock.entry(spec.id, spec.version)
+                if locked is None:
+                    report.lock = "unlocked"
+                elif report.episodes is not None and locked.episodes == report.episodes:
+                    report.lock = "moved"
+                else:
+                    report.lock = "changed"
             yield report
 
 
