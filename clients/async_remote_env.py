@@ -103,9 +103,13 @@ class AsyncRemoteEnv(RemoteEnvBase[aiohttp.ClientSession]):
     async def _call(self, call: Call) -> bytes | str:
         """The answer's body, after the tries the retry policy allows."""
         attempt = self._attempt_ws if self._over_socket(call) else self._attempt_http
+        outcome = await attempt(call)
+        if not isinstance(outcome, Failure):  # the common case builds no retry state
+            return outcome
         retries = Retries(self.retry, call.what, repeatable=call.repeatable)
-        while isinstance(outcome := await attempt(call), Failure):
+        while isinstance(outcome, Failure):
             await asyncio.sleep(retries.wait_after(outcome))
+            outcome = await attempt(call)
         return outcome
 
     def _client(self) -> aiohttp.ClientSession:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
@@ -95,9 +96,13 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
     def _call(self, call: Call) -> bytes | str:
         """The answer's body, after the tries the retry policy allows."""
         attempt = self._attempt_ws if self._over_socket(call) else self._attempt_http
+        outcome = attempt(call)
+        if not isinstance(outcome, Failure):  # the common case builds no retry state
+            return outcome
         retries = Retries(self.retry, call.what, repeatable=call.repeatable)
-        while isinstance(outcome := attempt(call), Failure):
+        while isinstance(outcome, Failure):
             time.sleep(retries.wait_after(outcome))
+            outcome = attempt(call)
         return outcome
 
     def _attempt_http(self, call: Call) -> bytes | Failure:
@@ -124,10 +129,10 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
         return url
 
     def _attempt_ws(self, call: Call) -> str | Failure:
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-        from websockets.sync.client import connect
-
         if self._ws is None:
+            from websockets.exceptions import InvalidHandshake, InvalidStatus
+            from websockets.sync.client import connect
+
             try:
                 self._ws = self._ws_stack.enter_context(
                     connect(
@@ -151,7 +156,7 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
             # The late answer would be read as the next call's: the socket goes.
             self._drop_ws()
             return self._transport_failure(call, FailureKind.NO_ANSWER, exc)
-        except ConnectionClosed as exc:
+        except _connection_closed() as exc:
             self._drop_ws()
             return self._transport_failure(call, FailureKind.DROPPED, exc)
 
@@ -162,6 +167,14 @@ class RemoteEnv(RemoteEnvBase[httpx.Client], gym.Env[dict[str, str], str]):
     def _close_http(self) -> None:
         if self._owns_http:
             self._http.close()
+
+
+@functools.cache
+def _connection_closed() -> type[Exception]:
+    # websockets is imported on first use: HTTP-only code never loads it.
+    from websockets.exceptions import ConnectionClosed
+
+    return ConnectionClosed
 
 
 def _failure_kind(exc: httpx.TransportError) -> FailureKind:
