@@ -65,6 +65,9 @@ def build_app() -> typer.Typer:
     )
 
     add_serve_command(app)
+    from skillgym.rollout_command import add_rollout_command
+
+    add_rollout_command(app)
 
     @app.command("list")
     def list_tasks(

@@ -1,0 +1,193 @@
+"""One episode over the async client: reset, the policy's turns, the verdict.
+
+:func:`play_episode` is what a rollout worker runs for each attempt. It returns an
+:class:`Attempt`: the rollout when the episode finished, else why it did not and
+whether another replica may try again (an environment that failed or ran out of
+time: yes; a policy that raised: no, it would raise again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from skillgym.clients.async_remote_env import AsyncRemoteEnv
+from skillgym.clients.errors import ClientError
+from skillgym.clients.retry import NO_RETRY
+from skillgym.clients.rollout.policy import EpisodeContext, Policy
+from skillgym.clients.rollout.trajectory import Rollout, Status, Turn
+from skillgym.envs.core.errors import (
+    AuthError,
+    EnvNotFoundError,
+    RequestError,
+    SkillGymError,
+    TaskError,
+)
+
+NOT_RETRIED = (TaskError, EnvNotFoundError, AuthError, RequestError)
+"""Errors that another replica would answer the same way."""
+
+
+@dataclass(frozen=True)
+class EpisodeRequest:
+    """What to play: one rollout of a group."""
+
+    family: str
+    task: str
+    """``family/name``."""
+    version: str
+    seed: int
+    index: int
+    """The rollout's place in its group."""
+    options: dict[str, Any] = field(default_factory=dict)
+    deadline_s: float = 600.0
+    """Seconds for the whole episode: reset, every turn, verification."""
+    transport: str = "websocket"
+
+
+@dataclass
+class Attempt:
+    """The outcome of one attempt at an episode."""
+
+    rollout: Rollout
+    retryable: bool = False
+
+
+class PolicyFailure(Exception):
+    """The policy raised: the episode says nothing about the environment."""
+
+
+async def play_episode(
+    policy: Policy,
+    request: EpisodeRequest,
+    base_url: str,
+    *,
+    http_session: aiohttp.ClientSession | None = None,
+) -> Attempt:
+    """Play ``request`` on the server at ``base_url`` with ``policy``, within its deadline."""
+    turns: list[Turn] = []
+    times = {"policy": 0.0, "env": 0.0}
+    started = time.perf_counter()
+
+    def ended(status: Status, error: str, retryable: bool) -> Attempt:
+        rollout = Rollout(
+            index=request.index,
+            status=status,
+            turns=turns,
+            policy=policy.name,
+            policy_version=policy.version,
+            policy_seconds=times["policy"],
+            env_seconds=times["env"],
+            seconds=time.perf_counter() - started,
+            replica=base_url,
+            error=error,
+        )
+        return Attempt(rollout, retryable)
+
+    try:
+        async with asyncio.timeout(request.deadline_s):
+            return await _play(policy, request, base_url, http_session, turns, times, started)
+    except TimeoutError:
+        return ended(
+            Status.TIMEOUT,
+            f"the episode ran past its deadline of {request.deadline_s:g} s "
+            f"after {len(turns)} turns",
+            retryable=True,
+        )
+    except PolicyFailure as exc:
+        cause = exc.__cause__
+        return ended(Status.POLICY_ERROR, f"{type(cause).__name__}: {cause}", retryable=False)
+    except NOT_RETRIED as exc:  # the request itself is wrong: every replica would refuse it
+        return ended(Status.ENV_ERROR, f"{type(exc).__name__}: {exc}", retryable=False)
+    except (ClientError, SkillGymError, aiohttp.ClientError, OSError) as exc:
+        return ended(Status.ENV_ERROR, f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+async def _play(
+    policy: Policy,
+    request: EpisodeRequest,
+    base_url: str,
+    http_session: aiohttp.ClientSession | None,
+    turns: list[Turn],
+    times: dict[str, float],
+    started: float,
+) -> Attempt:
+    task_id = f"{request.task}@{request.version}"
+    env = AsyncRemoteEnv(
+        base_url,
+        env=request.family,
+        task=task_id,
+        transport=request.transport,  # type: ignore[arg-type]
+        retry=NO_RETRY,  # a failed replica is the rollout's to retry, elsewhere
+        http_session=http_session,
+    )
+    async with env:
+        clock = time.perf_counter()
+        observation, info = await env.reset(seed=request.seed, options=request.options)
+        times["env"] += time.perf_counter() - clock
+        context = EpisodeContext(
+            family=request.family,
+            task=request.task,
+            version=request.version,
+            seed=request.seed,
+            tools=env.tools,
+            options=request.options,
+        )
+        try:
+            agent = policy.agent(context)
+        except Exception as exc:
+            raise PolicyFailure from exc
+        while True:
+            clock = time.perf_counter()
+            try:
+                decision = await agent.act(observation)
+            except Exception as exc:
+                raise PolicyFailure from exc
+            policy_s = time.perf_counter() - clock
+            clock = time.perf_counter()
+            next_observation, reward, terminated, truncated, info = await env.step(decision.action)
+            env_s = time.perf_counter() - clock
+            times["policy"] += policy_s
+            times["env"] += env_s
+            turns.append(
+                Turn(
+                    observation=observation,
+                    action=decision.action,
+                    messages=decision.messages,
+                    tool_calls=decision.tool_calls,
+                    prompt_token_ids=decision.prompt_token_ids,
+                    completion_token_ids=decision.completion_token_ids,
+                    completion_tokens=decision.completion_tokens,
+                    logprobs=decision.logprobs,
+                    loss_mask=decision.loss_mask,
+                    reward=float(reward),
+                    last_action_error=next_observation.get("last_action_error", ""),
+                    policy_seconds=policy_s,
+                    env_seconds=env_s,
+                )
+            )
+            observation = next_observation
+            if terminated or truncated:
+                break
+    verification = info.get("verification")
+    rollout = Rollout(
+        index=request.index,
+        status=Status.COMPLETED,
+        reward=float(reward),
+        success=None if verification is None else verification.success,
+        verification=verification,
+        terminated=terminated,
+        truncated=truncated,
+        turns=turns,
+        policy=policy.name,
+        policy_version=policy.version,
+        policy_seconds=times["policy"],
+        env_seconds=times["env"],
+        seconds=time.perf_counter() - started,
+        replica=base_url,
+    )
+    return Attempt(rollout)
