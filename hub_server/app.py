@@ -14,11 +14,11 @@ from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
 from skillgym.hub_server.openapi import refine_openapi
-from skillgym.hub_server.routes import envs, health, session_ws, sessions, tasks
+from skillgym.hub_server.routes import envs, health, openenv_compat, session_ws, sessions, tasks
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
 
-ROUTERS = (sessions, session_ws, envs, tasks, health)
+ROUTERS = (sessions, session_ws, envs, tasks, health, openenv_compat)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
