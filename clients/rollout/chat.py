@@ -84,6 +84,7 @@ class Conversation:
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}]
         self._pending_call_id: str | None = None
         self._turns = 0
+        self._recorded = 0
 
     def observe(self, observation: Observation) -> dict[str, Any]:
         """Add ``observation`` as the next message; returns it."""
@@ -121,3 +122,9 @@ class Conversation:
             action = content or ""
         self.messages.append(message)
         return message, action, calls
+
+    def since_last_turn(self) -> list[dict[str, Any]]:
+        """The messages added since the last call (the first call: the system prompt too)."""
+        new = self.messages[self._recorded :]
+        self._recorded = len(self.messages)
+        return new

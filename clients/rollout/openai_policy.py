@@ -109,7 +109,7 @@ class _ChatAgent:
         self.chat = conversation
 
     async def act(self, observation: Observation) -> Decision:
-        asked = self.chat.observe(observation)
+        self.chat.observe(observation)
         answer = await self.policy.complete(self.chat.messages, self.chat.tools)
         try:
             choice = answer["choices"][0]
@@ -126,11 +126,11 @@ class _ChatAgent:
             )
             for c in reply.get("tool_calls") or []
         ]
-        message, action, calls = self.chat.answer(reply.get("content"), calls)
+        _, action, calls = self.chat.answer(reply.get("content"), calls)
         tokens, logprobs, token_ids = _generated(choice)
         return Decision(
             action=action,
-            messages=[asked, message],
+            messages=self.chat.since_last_turn(),
             tool_calls=calls,
             prompt_token_ids=answer.get("prompt_token_ids") or choice.get("prompt_token_ids"),
             completion_token_ids=token_ids,

@@ -41,6 +41,7 @@ def read_groups(path: Path | str, *, include_dropped: bool = True) -> list[Group
     """Every whole group in ``path`` (none if it does not exist), in file order.
 
     Args:
+        path: The trajectory file.
         include_dropped: Also the groups a run marked ``dropped`` (all rewards equal),
             which a trainer skips.
 
@@ -89,7 +90,7 @@ class TrajectoryWriter:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "ab")  # noqa: SIM115 - closed by close()/__exit__
+        self._file = open(self.path, "ab")
 
     def write(self, group: Group) -> None:
         """Append ``group`` as one line and make it durable."""

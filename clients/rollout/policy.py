@@ -74,7 +74,12 @@ class Agent(Protocol):
 
 @runtime_checkable
 class Policy(Protocol):
-    """Makes agents; ``name`` and ``version`` are recorded with every rollout."""
+    """Makes agents; ``name`` and ``version`` are recorded with every rollout.
+
+    A policy may also have ``prepare()``: the rollout calls it once on the driver,
+    after Ray is up and before the workers get the policy (a model policy starts its
+    actor there).
+    """
 
     name: str
     version: str

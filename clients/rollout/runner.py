@@ -312,6 +312,9 @@ async def rollout_async(
     tally.resumed = len(existing)
 
     ensure_ray()
+    prepare = getattr(policy, "prepare", None)
+    if callable(prepare):  # e.g. a model policy starts its actor, once, here
+        prepare()
     worker_class = remote_worker_class(max_concurrency=config.max_in_flight + 16)
     workers = [worker_class.remote(policy) for _ in range(config.workers)]
     driver = _Driver(policy, sampler, placement, config, workers)
@@ -358,7 +361,7 @@ async def rollout_async(
         for w in workers:
             try:
                 await w.shutdown.remote()
-            except Exception:  # noqa: BLE001 - a dead worker has nothing to close
+            except Exception:
                 pass
     return played, tally.summary()
 

@@ -21,7 +21,7 @@ def test_a_retry_avoids_the_replicas_that_failed_it() -> None:
 
 
 def test_a_family_without_replicas_is_an_error_naming_what_is_served() -> None:
-    with pytest.raises(ReplicaError, match="No replica serves the family 'flight'.*arithmetic"):
+    with pytest.raises(ReplicaError, match=r"No replica serves the family 'flight'.*arithmetic"):
         ReplicaSet({"arithmetic": URLS}).acquire("flight")
 
 
@@ -36,7 +36,7 @@ def test_static_replicas_refuse_a_family_nobody_serves(base_url: str) -> None:
 
 
 def test_an_unreachable_replica_is_named() -> None:
-    with pytest.raises(ReplicaError, match="http://127.0.0.1:9 did not list"):
+    with pytest.raises(ReplicaError, match=r"http://127\.0\.0\.1:9 did not list"):
         StaticReplicas(["http://127.0.0.1:9"]).start(["arithmetic"])
 
 
