@@ -61,12 +61,14 @@ class TaskSampler:
         weighting: Weighting = "uniform",
         seeds: Sequence[int] | None = None,
     ) -> None:
-        """Args:
-        tasks: The task versions to draw from (at least one).
-        seed: Seeds the draws; the same seed plans the same run.
-        weighting: ``uniform`` (round the tasks in order) or ``pass_rate``.
-        seeds: Environment seeds to draw from (e.g. a suite's); default: any in
-            ``[0, 1_000_000)``.
+        """Plan draws over ``tasks``.
+
+        Args:
+            tasks: The task versions to draw from (at least one).
+            seed: Seeds the draws; the same seed plans the same run.
+            weighting: ``uniform`` (round the tasks in order) or ``pass_rate``.
+            seeds: Environment seeds to draw from (e.g. a suite's); default: any in
+                ``[0, 1_000_000)``.
         """
         if not tasks:
             raise ValueError("Expects at least one task to sample from, actual value: []")
