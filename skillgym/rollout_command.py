@@ -53,6 +53,9 @@ def add_rollout_command(app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option(help="Env-worker actors.")] = 2,
         attempts: Annotated[int, typer.Option(help="Tries per episode, on other replicas.")] = 3,
         deadline: Annotated[float, typer.Option(help="Seconds per episode, all included.")] = 600.0,
+        max_turns: Annotated[
+            int | None, typer.Option(help="Policy turns per episode; then the rollout submits.")
+        ] = None,
         out: Annotated[
             Path | None, typer.Option(help="Trajectory file (JSON lines); a rerun resumes it.")
         ] = None,
@@ -77,6 +80,7 @@ def add_rollout_command(app: typer.Typer) -> None:
             workers=workers,
             attempts=attempts,
             deadline_s=deadline,
+            max_turns=max_turns,
         )
         provider = StaticReplicas(replica) if replica else LocalReplicas(replicas)
         families = sorted({t.family for t in tasks})

@@ -29,7 +29,13 @@ from skillgym.clients.rollout.policy import (
     as_policy,
 )
 from skillgym.clients.rollout.replicas import LocalReplicas, ReplicaSet, StaticReplicas
-from skillgym.clients.rollout.runner import RolloutConfig, RolloutSummary, rollout, rollout_async
+from skillgym.clients.rollout.runner import (
+    RolloutConfig,
+    RolloutSummary,
+    WorkerPool,
+    rollout,
+    rollout_async,
+)
 from skillgym.clients.rollout.sampler import TaskRef, TaskSampler
 from skillgym.clients.rollout.scripted import ScriptedPolicy
 from skillgym.clients.rollout.specs import load_policy, select_tasks
@@ -64,6 +70,7 @@ __all__ = [
     "ToolCall",
     "TrajectoryWriter",
     "Turn",
+    "WorkerPool",
     "as_policy",
     "json_schema",
     "load_policy",

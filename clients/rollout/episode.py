@@ -9,6 +9,7 @@ time: yes; a policy that raised: no, it would raise again).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ from skillgym.envs.core.errors import (
     TaskError,
 )
 
+SUBMIT = json.dumps({"tool": "submit", "args": {}})
+"""What the rollout sends when a policy's turn budget is spent."""
+
 NOT_RETRIED = (TaskError, EnvNotFoundError, AuthError, RequestError)
 """Errors that another replica would answer the same way."""
 
@@ -46,6 +50,9 @@ class EpisodeRequest:
     options: dict[str, Any] = field(default_factory=dict)
     deadline_s: float = 600.0
     """Seconds for the whole episode: reset, every turn, verification."""
+    max_turns: int | None = None
+    """Policy turns at most; then the rollout submits for the agent, and the verdict
+    judges what the episode left. None: the task's own step limit."""
     transport: str = "websocket"
 
 
@@ -172,6 +179,15 @@ async def _play(
             )
             observation = next_observation
             if terminated or truncated:
+                break
+            if request.max_turns is not None and len(turns) >= request.max_turns:
+                # The turn budget is spent: submit what the episode holds (not the
+                # policy's action, so no tokens and nothing to learn from in it).
+                clock = time.perf_counter()
+                _, reward, terminated, truncated, info = await env.step(SUBMIT)
+                times["env"] += time.perf_counter() - clock
+                turns.append(Turn(observation=observation, action=SUBMIT, reward=float(reward)))
+                truncated = True
                 break
     verification = info.get("verification")
     rollout = Rollout(

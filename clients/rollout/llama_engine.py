@@ -204,11 +204,16 @@ class LlamaEngine:
         next decode, so each is sampled right after the call that decoded its prompt's
         last token.
         """
-        flat = []
-        for i, (prompt, name, seq) in enumerate(zip(prompts, names, seqs, strict=True)):
-            start = min(_common_prefix(self._cached[name], prompt), len(prompt) - 1)
+        starts = [
+            min(_common_prefix(self._cached[name], prompt), len(prompt) - 1)
+            for prompt, name in zip(prompts, names, strict=True)
+        ]
+        for seq, start in zip(seqs, starts, strict=True):
             self.context.kv_cache_seq_rm(seq, start, -1)
-            self.reused_tokens += start
+        self._prefill_shared(prompts, seqs, starts)
+        self.reused_tokens += sum(starts)
+        flat = []
+        for i, (prompt, seq, start) in enumerate(zip(prompts, seqs, starts, strict=True)):
             flat += [
                 (prompt[pos], pos, seq, i, pos == len(prompt) - 1)
                 for pos in range(start, len(prompt))
@@ -226,6 +231,35 @@ class LlamaEngine:
             for i, row in rows.items():
                 sampled[i] = self._sample(row, temperature)
         return sampled
+
+    def _prefill_shared(self, prompts: list[list[int]], seqs: list[int], starts: list[int]) -> None:
+        """Decode once the prefix new conversations share (a system prompt, the tools).
+
+        A token of a llama.cpp batch may belong to several sequences: the shared prefix
+        goes in once, for all of them, and each one's ``starts`` moves past it.
+        """
+        fresh = [i for i, start in enumerate(starts) if start == 0]
+        if len(fresh) < 2:
+            return
+        first = prompts[fresh[0]]
+        shared = min(_common_prefix(first, prompts[i]) for i in fresh[1:])
+        shared = min(shared, *(len(prompts[i]) - 1 for i in fresh))
+        if shared <= 0:
+            return
+        owners = [seqs[i] for i in fresh]
+        for chunk in range(0, shared, self.n_batch):
+            self.batch.reset()
+            for pos in range(chunk, min(chunk + self.n_batch, shared)):
+                self._add(first[pos], pos, owners[0], logits=False)
+                b = self.batch.batch
+                j = b.n_tokens - 1
+                for m, seq in enumerate(owners):
+                    b.seq_id[j][m] = seq
+                b.n_seq_id[j] = len(owners)
+            self.context.decode(self.batch)
+        self.prefilled_tokens += shared
+        for i in fresh:
+            starts[i] = shared
 
     def _add(self, token: int, pos: int, seq: int, *, logits: bool) -> None:
         b = self.batch.batch

@@ -11,6 +11,7 @@ is complete, so a rerun with the same output plays only the groups still missing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import time
@@ -59,6 +60,11 @@ class RolloutConfig(BaseModel):
     )
     deadline_s: float = Field(
         default=600.0, gt=0, description="Seconds per episode: reset, turns and verification."
+    )
+    max_turns: int | None = Field(
+        default=None,
+        gt=0,
+        description="Policy turns per episode; then the rollout submits for the agent.",
     )
     seed: int = Field(default=0, description="Seeds the task and seed draws.")
     weighting: Weighting = "uniform"
@@ -174,6 +180,7 @@ class _Driver:
                 index=i,
                 options=config.options,
                 deadline_s=config.deadline_s,
+                max_turns=config.max_turns,
                 transport=config.transport,
             )
             for i in range(started)
@@ -261,6 +268,52 @@ def ensure_ray(**init_args: Any) -> None:
         ray.init(**init_args)
 
 
+class WorkerPool:
+    """The env-worker actors of one policy, kept for as many runs as the caller makes.
+
+    Making actors costs about a second (a process each): an RL loop that rolls out
+    every training step makes its pool once. The policy's ``prepare()`` (a model
+    policy starts its actor there) runs here, once.
+
+    Example::
+
+        pool = WorkerPool(policy, workers=4)
+        for step in range(steps):
+            groups, summary = rollout(policy, tasks, replicas, config, pool=pool)
+        pool.close()
+    """
+
+    def __init__(self, policy: Policy, *, workers: int = 2, max_concurrency: int = 1_024) -> None:
+        ensure_ray()
+        prepare = getattr(policy, "prepare", None)
+        if callable(prepare):
+            prepare()
+        self.policy = policy
+        actor_class = remote_worker_class(max_concurrency=max_concurrency)
+        self.actors = [actor_class.remote(policy) for _ in range(workers)]
+
+    def ready(self) -> WorkerPool:
+        """Wait until every worker is up (else the first episodes wait for it)."""
+        import ray
+
+        ray.get([actor.stats.remote() for actor in self.actors])
+        return self
+
+    async def aclose(self) -> None:
+        """Close the workers' connections and stop them."""
+        import ray
+
+        for actor in self.actors:
+            with contextlib.suppress(Exception):  # a dead worker has nothing to close
+                await actor.shutdown.remote()
+            ray.kill(actor)
+        self.actors = []
+
+    def close(self) -> None:
+        """:meth:`aclose` for sync code."""
+        asyncio.run(self.aclose())
+
+
 def _check_resumed(groups: list[Group], sampler: TaskSampler, config: RolloutConfig) -> None:
     for group in groups:
         if group.index >= config.groups:
@@ -291,8 +344,12 @@ async def rollout_async(
     *,
     out: Path | str | None = None,
     on_group: ProgressFn | None = None,
+    pool: WorkerPool | None = None,
 ) -> tuple[list[Group], RolloutSummary]:
     """Run ``config.episodes`` rollouts of ``policy`` over ``tasks``; the async twin of :func:`rollout`.
+
+    ``pool``: workers kept across calls (an RL loop calls this every step); default:
+    workers made for this call and stopped at its end.
 
     Returns:
         The groups this call played (not those resumed from ``out``), and the summary
@@ -311,12 +368,12 @@ async def rollout_async(
         )
     tally.resumed = len(existing)
 
-    ensure_ray()
-    prepare = getattr(policy, "prepare", None)
-    if callable(prepare):  # e.g. a model policy starts its actor, once, here
-        prepare()
-    worker_class = remote_worker_class(max_concurrency=config.max_in_flight + 16)
-    workers = [worker_class.remote(policy) for _ in range(config.workers)]
+    own_pool = pool is None
+    if pool is None:
+        pool = WorkerPool(policy, workers=config.workers)
+    elif pool.policy is not policy:
+        raise RolloutError("Expects the pool made for this policy (WorkerPool(policy)).")
+    workers = pool.actors
     driver = _Driver(policy, sampler, placement, config, workers)
     per_group = config.group_size + config.over_provision
     group_slots = asyncio.Semaphore(max(1, math.ceil(config.max_in_flight / per_group)) + 1)
@@ -358,11 +415,8 @@ async def rollout_async(
         await asyncio.gather(*running, return_exceptions=True)
         if writer is not None:
             writer.close()
-        for w in workers:
-            try:
-                await w.shutdown.remote()
-            except Exception:
-                pass
+        if own_pool:
+            await pool.aclose()
     return played, tally.summary()
 
 
@@ -374,6 +428,7 @@ def rollout(
     *,
     out: Path | str | None = None,
     on_group: ProgressFn | None = None,
+    pool: WorkerPool | None = None,
 ) -> tuple[list[Group], RolloutSummary]:
     """Run ``config.episodes`` rollouts of ``policy`` over ``tasks`` on ``replicas``.
 

@@ -22,14 +22,15 @@ def test_sixteen_concurrent_episodes_reach_the_model_in_batches(base_url: str) -
         policy,
         [SUM],
         {"arithmetic": [base_url]},
-        RolloutConfig(episodes=16, group_size=16, max_in_flight=16, deadline_s=300),
+        RolloutConfig(episodes=16, group_size=16, max_in_flight=16, deadline_s=300, max_turns=2),
     )
     stats = policy.stats()
     assert stats["mean_batch"] > 4, stats
     [group] = groups
     assert all(r.status is Status.COMPLETED for r in group.rollouts)
     for rollout_ in group.rollouts:
-        for turn in rollout_.turns:
+        assert len(rollout_.turns) == 3 and rollout_.truncated  # 2 turns, then submitted
+        for turn in rollout_.turns[:2]:
             assert turn.prompt_token_ids and turn.completion_token_ids
             assert len(turn.logprobs or []) == len(turn.completion_token_ids)
             assert all(lp <= 0 for lp in turn.logprobs or [])

@@ -161,3 +161,17 @@ def test_a_killed_replica_costs_retries_never_an_episode(tmp_path: Path) -> None
     retried = [r for r in rollouts if r.attempts > 1]
     assert retried, "the kill should have cost at least one attempt"
     assert all(r.replica != victim_url for r in retried if r.status is Status.COMPLETED)
+
+
+def test_a_spent_turn_budget_submits_for_the_agent(arithmetic_replicas: LocalReplicas) -> None:
+    calculate = json.dumps({"tool": "calculate", "args": {"expression": "1+1"}})
+    groups, _ = rollout(
+        CallablePolicy(lambda observation: calculate, name="calculator"),
+        [SUM],
+        arithmetic_replicas.urls,
+        RolloutConfig(episodes=1, max_turns=3),
+    )
+    [played] = groups[0].rollouts
+    assert [t.action for t in played.turns] == [calculate] * 3 + ['{"tool": "submit", "args": {}}']
+    assert played.status is Status.COMPLETED and played.truncated
+    assert played.reward == 0.0  # nothing was answered: the verdict says so
