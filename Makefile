@@ -13,6 +13,11 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 APT_PACKAGES := bubblewrap debootstrap docker.io chromium chromium-driver fonts-dejavu-core \
   $(shell grep -v '^\#' containers/terminal/packages.txt)
 
+# llama-cpp-python (the model extra) builds from source, once; pip's wheel cache serves
+# later installs. A native build crashed at the first inference on these CPUs: portable
+# flags, without AVX-512 and AMX.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+
 .PHONY: setup system docker images demo serve test bench lint clean
 
 setup: system $(STAMP)
@@ -27,7 +32,7 @@ system:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	@rm -f $(VENV)/.installed-* && touch $@
 
 demo: setup

@@ -84,6 +84,7 @@ class OpenAIPolicy:
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "logprobs": True,
+            "top_logprobs": 1,  # llama.cpp's server returns logprobs only with it
             **self.extra_body,
         }
         if tools:
