@@ -62,20 +62,34 @@ class Attempt:
 
     rollout: Rollout
     retryable: bool = False
+    env_reusable: bool = False
+    """Whether the session can play another episode (it answered every call)."""
 
 
 class PolicyFailure(Exception):
     """The policy raised: the episode says nothing about the environment."""
 
 
-async def play_episode(
-    policy: Policy,
-    request: EpisodeRequest,
-    base_url: str,
-    *,
-    http_session: aiohttp.ClientSession | None = None,
-) -> Attempt:
-    """Play ``request`` on the server at ``base_url`` with ``policy``, within its deadline."""
+def session_for(
+    request: EpisodeRequest, base_url: str, http_session: aiohttp.ClientSession | None = None
+) -> AsyncRemoteEnv:
+    """A client for episodes of ``request``'s family on ``base_url`` (reusable across tasks)."""
+    return AsyncRemoteEnv(
+        base_url,
+        env=request.family,
+        transport=request.transport,  # type: ignore[arg-type]
+        retry=NO_RETRY,  # a failed replica is the rollout's to retry, elsewhere
+        http_session=http_session,
+    )
+
+
+async def play_episode(policy: Policy, request: EpisodeRequest, env: AsyncRemoteEnv) -> Attempt:
+    """Play ``request`` with ``policy`` on ``env`` (opened at its first reset), within its deadline.
+
+    The env is not closed: a session that answered every call can reset into the next
+    episode (``Attempt.env_reusable``), which saves opening one per episode.
+    """
+    base_url = env.base_url
     turns: list[Turn] = []
     times = {"policy": 0.0, "env": 0.0}
     started = time.perf_counter()
@@ -97,7 +111,9 @@ async def play_episode(
 
     try:
         async with asyncio.timeout(request.deadline_s):
-            return await _play(policy, request, base_url, http_session, turns, times, started)
+            attempt = await _play(policy, request, env, turns, times, started)
+            attempt.env_reusable = True
+            return attempt
     except TimeoutError:
         return ended(
             Status.TIMEOUT,
@@ -107,7 +123,9 @@ async def play_episode(
         )
     except PolicyFailure as exc:
         cause = exc.__cause__
-        return ended(Status.POLICY_ERROR, f"{type(cause).__name__}: {cause}", retryable=False)
+        attempt = ended(Status.POLICY_ERROR, f"{type(cause).__name__}: {cause}", retryable=False)
+        attempt.env_reusable = True  # the env answered every call it got
+        return attempt
     except NOT_RETRIED as exc:  # the request itself is wrong: every replica would refuse it
         return ended(Status.ENV_ERROR, f"{type(exc).__name__}: {exc}", retryable=False)
     except (ClientError, SkillGymError, aiohttp.ClientError, OSError) as exc:
@@ -117,78 +135,69 @@ async def play_episode(
 async def _play(
     policy: Policy,
     request: EpisodeRequest,
-    base_url: str,
-    http_session: aiohttp.ClientSession | None,
+    env: AsyncRemoteEnv,
     turns: list[Turn],
     times: dict[str, float],
     started: float,
 ) -> Attempt:
     task_id = f"{request.task}@{request.version}"
-    env = AsyncRemoteEnv(
-        base_url,
-        env=request.family,
-        task=task_id,
-        transport=request.transport,  # type: ignore[arg-type]
-        retry=NO_RETRY,  # a failed replica is the rollout's to retry, elsewhere
-        http_session=http_session,
+    clock = time.perf_counter()
+    options = {**request.options, "task": task_id}
+    observation, info = await env.reset(seed=request.seed, options=options)
+    times["env"] += time.perf_counter() - clock
+    context = EpisodeContext(
+        family=request.family,
+        task=request.task,
+        version=request.version,
+        seed=request.seed,
+        tools=env.tools,
+        options=request.options,
     )
-    async with env:
+    try:
+        agent = policy.agent(context)
+    except Exception as exc:
+        raise PolicyFailure from exc
+    while True:
         clock = time.perf_counter()
-        observation, info = await env.reset(seed=request.seed, options=request.options)
-        times["env"] += time.perf_counter() - clock
-        context = EpisodeContext(
-            family=request.family,
-            task=request.task,
-            version=request.version,
-            seed=request.seed,
-            tools=env.tools,
-            options=request.options,
-        )
         try:
-            agent = policy.agent(context)
+            decision = await agent.act(observation)
         except Exception as exc:
             raise PolicyFailure from exc
-        while True:
-            clock = time.perf_counter()
-            try:
-                decision = await agent.act(observation)
-            except Exception as exc:
-                raise PolicyFailure from exc
-            policy_s = time.perf_counter() - clock
-            clock = time.perf_counter()
-            next_observation, reward, terminated, truncated, info = await env.step(decision.action)
-            env_s = time.perf_counter() - clock
-            times["policy"] += policy_s
-            times["env"] += env_s
-            turns.append(
-                Turn(
-                    observation=observation,
-                    action=decision.action,
-                    messages=decision.messages,
-                    tool_calls=decision.tool_calls,
-                    prompt_token_ids=decision.prompt_token_ids,
-                    completion_token_ids=decision.completion_token_ids,
-                    completion_tokens=decision.completion_tokens,
-                    logprobs=decision.logprobs,
-                    loss_mask=decision.loss_mask,
-                    reward=float(reward),
-                    last_action_error=next_observation.get("last_action_error", ""),
-                    policy_seconds=policy_s,
-                    env_seconds=env_s,
-                )
+        policy_s = time.perf_counter() - clock
+        clock = time.perf_counter()
+        next_observation, reward, terminated, truncated, info = await env.step(decision.action)
+        env_s = time.perf_counter() - clock
+        times["policy"] += policy_s
+        times["env"] += env_s
+        turns.append(
+            Turn(
+                observation=observation,
+                action=decision.action,
+                messages=decision.messages,
+                tool_calls=decision.tool_calls,
+                prompt_token_ids=decision.prompt_token_ids,
+                completion_token_ids=decision.completion_token_ids,
+                completion_tokens=decision.completion_tokens,
+                logprobs=decision.logprobs,
+                loss_mask=decision.loss_mask,
+                reward=float(reward),
+                last_action_error=next_observation.get("last_action_error", ""),
+                policy_seconds=policy_s,
+                env_seconds=env_s,
             )
-            observation = next_observation
-            if terminated or truncated:
-                break
-            if request.max_turns is not None and len(turns) >= request.max_turns:
-                # The turn budget is spent: submit what the episode holds (not the
-                # policy's action, so no tokens and nothing to learn from in it).
-                clock = time.perf_counter()
-                _, reward, terminated, truncated, info = await env.step(SUBMIT)
-                times["env"] += time.perf_counter() - clock
-                turns.append(Turn(observation=observation, action=SUBMIT, reward=float(reward)))
-                truncated = True
-                break
+        )
+        observation = next_observation
+        if terminated or truncated:
+            break
+        if request.max_turns is not None and len(turns) >= request.max_turns:
+            # The turn budget is spent: submit what the episode holds (not the
+            # policy's action, so no tokens and nothing to learn from in it).
+            clock = time.perf_counter()
+            _, reward, terminated, truncated, info = await env.step(SUBMIT)
+            times["env"] += time.perf_counter() - clock
+            turns.append(Turn(observation=observation, action=SUBMIT, reward=float(reward)))
+            truncated = True
+            break
     verification = info.get("verification")
     rollout = Rollout(
         index=request.index,
@@ -204,6 +213,6 @@ async def _play(
         policy_seconds=times["policy"],
         env_seconds=times["env"],
         seconds=time.perf_counter() - started,
-        replica=base_url,
+        replica=env.base_url,
     )
     return Attempt(rollout)

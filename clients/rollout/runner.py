@@ -446,4 +446,6 @@ def rollout(
             out="traj.jsonl",
         )
     """
-    return asyncio.run(rollout_async(policy, tasks, replicas, config, out=out, on_group=on_group))
+    return asyncio.run(
+        rollout_async(policy, tasks, replicas, config, out=out, on_group=on_group, pool=pool)
+    )
