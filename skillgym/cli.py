@@ -274,13 +274,17 @@ def build_app() -> typer.Typer:
         seeds: Annotated[
             int | None, typer.Option(help="Seeds per task and policy (default: per family).")
         ] = None,
+        rollout: Annotated[
+            bool,
+            typer.Option(help="Then a rollout on Ray over local replicas, with the small model."),
+        ] = True,
     ) -> None:
-        """Serve locally and play the oracle and a random policy on every task over HTTP."""
+        """Serve locally, play the oracle and a random policy on every task, then roll out on Ray."""
         from dataclasses import replace
 
-        from skillgym.demo import DemoConfig, run_demo
+        from skillgym.demo import DemoConfig, RolloutDemo, run_demo
 
-        config = DemoConfig()
+        config = DemoConfig(rollout=RolloutDemo() if rollout else None)
         if seeds is not None:
             families = tuple(replace(f, seeds=seeds) for f in config.families)
             config = replace(config, families=families)

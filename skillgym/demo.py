@@ -1,9 +1,12 @@
-"""The demo ``make demo`` runs: a local server, then oracle and random policies over HTTP.
+"""The demo ``make demo`` runs: a local server, oracle and random policies over HTTP, a rollout.
 
 Every task of every demo family is played over several seeds by both policies,
 concurrently, through ``AsyncRemoteEnv``; each episode is written as one JSON line,
-each episode's files (the spreadsheet's workbook, the flight site's last page) are downloaded through the API, and
-a score table is printed with where to look next.
+each episode's files (the spreadsheet's workbook, the flight site's last page) are
+downloaded through the API, and a score table is printed with where to look next.
+Then a rollout on Ray: oracle groups over local replicas of the flight, spreadsheet
+and terminal families, and the real small model for a few episodes, written as
+trajectories.
 """
 
 from __future__ import annotations
@@ -34,6 +37,20 @@ class FamilyDemo:
 
 
 @dataclass(frozen=True)
+class RolloutDemo:
+    """The demo's rollout on Ray: a group per task over local replicas, and the small model."""
+
+    families: tuple[str, ...] = ("flight", "spreadsheet", "terminal")
+    replicas: int = 2
+    """Local replicas (``skillgym serve`` processes) per family."""
+    group_size: int = 2
+    groups_per_family: int = 2
+    model_episodes: int = 4
+    """Episodes the real small model plays (arithmetic, two turns each); 0: none."""
+    out: Path = Path("runs/demo/trajectories.jsonl")
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     """What the demo plays, and where it writes."""
 
@@ -48,6 +65,8 @@ class DemoConfig:
     """Episodes in flight at once (each terminal episode holds a sandbox)."""
     transport: Transport = "http"
     out: Path = Path("runs/demo/episodes.jsonl")
+    rollout: RolloutDemo | None = None
+    """The rollout on Ray that follows (``make demo``: the default one)."""
 
     @property
     def files(self) -> Path:
@@ -149,4 +168,81 @@ def run_demo(
         "  .venv/bin/skillgym run flight/family-trip --policy oracle             # in local Chromium\n"
         "and download a session's files from /v1/sessions/<id>/artifacts/ (workbook.xlsx, screenshot.png)"
     )
+    if config.rollout is not None:
+        run_rollout_demo(config.rollout, echo)
     return results
+
+
+def run_rollout_demo(
+    demo: RolloutDemo = RolloutDemo(), echo: Callable[[str], None] = print
+) -> None:
+    """``skillgym rollout``'s machinery: oracle groups over replicas per family, then the model."""
+    from skillgym.clients.rollout import (
+        LocalReplicas,
+        RolloutConfig,
+        ScriptedPolicy,
+        TaskRef,
+        rollout,
+        select_tasks,
+    )
+    from skillgym.clients.rollout.progress import print_summary
+    from skillgym.clients.rollout.runner import ensure_ray
+
+    ensure_ray(include_dashboard=False)
+    families = list(demo.families) + (["arithmetic"] if demo.model_episodes else [])
+    provider = LocalReplicas(demo.replicas)
+    echo(
+        f"\nRollout on Ray: starting {demo.replicas} `skillgym serve` replicas per family "
+        f"({', '.join(families)})..."
+    )
+    urls = provider.start(families)
+    try:
+        tasks = select_tasks(families=demo.families)
+        per_family = {f: [t for t in tasks if t.family == f] for f in demo.families}
+        chosen = [t for f in demo.families for t in per_family[f][: demo.groups_per_family]]
+        config = RolloutConfig(
+            episodes=len(chosen) * demo.group_size, group_size=demo.group_size, max_in_flight=8
+        )
+        demo.out.unlink(missing_ok=True)
+        echo(
+            f"Oracle, {config.groups} groups of {demo.group_size} ({len(chosen)} tasks), "
+            f"episodes placed on the replica of their family with the fewest outstanding:"
+        )
+        _, summary = rollout(ScriptedPolicy("oracle"), chosen, urls, config, out=demo.out)
+        print_summary(summary, demo.out)
+        if demo.model_episodes:
+            from skillgym.clients.rollout.model_policy import ModelPolicy
+
+            model_out = demo.out.with_name("model-trajectories.jsonl")
+            model_out.unlink(missing_ok=True)
+            policy = ModelPolicy.named("smollm2", max_tokens=32)
+            echo(
+                f"\nSmolLM2-135M-Instruct (llama.cpp on CPU, in a batching Ray actor), "
+                f"{demo.model_episodes} arithmetic episodes of at most 2 turns, one GRPO group:"
+            )
+            _, summary = rollout(
+                policy,
+                [TaskRef("arithmetic", "arithmetic/sum-list", "1.0.0")],
+                urls,
+                RolloutConfig(
+                    episodes=demo.model_episodes,
+                    group_size=demo.model_episodes,
+                    max_in_flight=demo.model_episodes,
+                    max_turns=2,
+                ),
+                out=model_out,
+            )
+            stats = policy.stats()
+            print_summary(summary, model_out)
+            echo(
+                f"The model saw batches of {stats['mean_batch']:.1f} on average and generated "
+                f"{stats['tokens_per_s']:.0f} tokens/s; each turn in {model_out} keeps its prompt "
+                "and completion token ids, logprobs and loss mask."
+            )
+    finally:
+        provider.stop()
+    echo(
+        "Roll out yourself, e.g.\n"
+        "  .venv/bin/skillgym rollout --family spreadsheet --policy oracle --group-size 4 "
+        "--episodes 16 --out runs/traj.jsonl"
+    )

@@ -63,3 +63,20 @@ def test_the_demo_books_every_flight_task_and_keeps_each_last_page(tmp_path):
     shots = sorted(config.files.glob("*-screenshot.png"))
     assert len(shots) == len(results) and all(s.read_bytes()[:4] == b"\x89PNG" for s in shots)
     assert "Each flight episode's last page" in "\n".join(printed)
+
+
+def test_the_demo_rolls_out_groups_over_replicas_and_the_small_model(tmp_path):
+    pytest.importorskip("ray")
+    pytest.importorskip("llama_cpp", reason="the model extra: pip install 'skillgym[model]'")
+    from skillgym.clients.rollout import read_groups
+    from skillgym.demo import RolloutDemo, run_rollout_demo
+
+    printed: list[str] = []
+    out = tmp_path / "trajectories.jsonl"
+    demo = RolloutDemo(families=("spreadsheet",), groups_per_family=1, model_episodes=2, out=out)
+    run_rollout_demo(demo, echo=printed.append)
+    [group] = read_groups(out)
+    assert group.family == "spreadsheet" and [r.reward for r in group.rollouts] == [1.0, 1.0]
+    [model_group] = read_groups(out.with_name("model-trajectories.jsonl"))
+    assert all(t.completion_token_ids for r in model_group.rollouts for t in r.turns[:-1])
+    assert "skillgym rollout --family" in "\n".join(printed)
