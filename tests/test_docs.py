@@ -40,10 +40,12 @@ SHELL_LANGUAGES = {"sh", "bash", "shell"}
 RECORD = "\x1e"
 SEPARATE_PRINTS = f"""
 import builtins
+import sys
 _write = builtins.print
 def _print(*args, **kwargs):
     _write(*args, **kwargs)
-    _write({RECORD!r}, end="", flush=True)
+    if kwargs.get("file") in (None, sys.stdout):  # a print to stdout: mark its end
+        _write({RECORD!r}, end="", flush=True)
 builtins.print = _print
 """
 FENCE = re.compile(r"^```(?P<language>[\w-]*)\n(?P<text>.*?)^```$", flags=re.M | re.S)
