@@ -90,7 +90,7 @@ def measure_ours(
     episodes = episodes_for(concurrency, quick)
     config = RolloutConfig(episodes=episodes, max_in_flight=concurrency, workers=len(pool.actors))
     started = time.perf_counter()
-    groups, summary = rollout(pool.policy, [TASK], urls, config, pool=pool)
+    _, summary = rollout(pool.policy, [TASK], urls, config, pool=pool)
     seconds = time.perf_counter() - started
     bad = {k: v for k, v in summary.statuses.items() if k != "completed"}
     if bad:
@@ -148,7 +148,7 @@ async def _hold_sessions(base_url: str, sessions: int) -> dict[str, Any]:
                     clock = time.perf_counter()
                     await env.step(CALCULATE)
                     latencies.append(time.perf_counter() - clock)
-            except Exception as exc:  # noqa: BLE001 - counted and reported
+            except Exception as exc:  # counted and reported
                 errors.append(f"{type(exc).__name__}: {exc}")
             finally:
                 await env.close()

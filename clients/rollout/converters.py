@@ -11,8 +11,7 @@ token-in-token-out, never by re-tokenizing text:
   the template's markers; loss mask 0, logprob 0).
 
 Example:
-    >>> from skillgym.clients.rollout.chat import render_observation
-from skillgym.clients.rollout.trajectory import Group, Rollout, Turn
+    >>> from skillgym.clients.rollout.trajectory import Group, Rollout, Turn
     >>> turn = Turn(observation={}, action="a", prompt_token_ids=[1, 2],
     ...             completion_token_ids=[3], logprobs=[-0.5], loss_mask=[1])
     >>> rollout = Rollout(index=0, status="completed", reward=1.0, policy="m", turns=[turn])

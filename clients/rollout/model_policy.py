@@ -105,7 +105,8 @@ class ModelServer:
         budget = self.engine.ctx_per_sequence - self.max_tokens
         kept = list(messages)
         while True:
-            text = self.formatter(messages=render_for_template(kept, tools)).prompt
+            rendered: Any = render_for_template(kept, tools)  # llama.cpp's message TypedDicts
+            text = self.formatter(messages=rendered).prompt
             text += "<|im_start|>assistant\n" if not text.endswith("assistant\n") else ""
             ids = self.engine.tokenize(text)
             if len(ids) <= budget or len(kept) <= 2:
@@ -231,7 +232,7 @@ class ModelPolicy:
         import ray
 
         options, gpu_layers = actor_resources(ray.cluster_resources())
-        server = ray.remote(max_concurrency=1_000, **options)(ModelServer)
+        server = ray.remote(max_concurrency=1_000, **options)(ModelServer)  # type: ignore[call-overload]
         self.handle = server.remote(
             self.model_path,
             max_batch=self.max_batch,

@@ -81,8 +81,15 @@ class Policy(Protocol):
     actor there).
     """
 
-    name: str
-    version: str
+    @property
+    def name(self) -> str:
+        """The policy as rollouts record it, e.g. ``oracle`` or ``model:smollm2``."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """What the policy says its weights are (a trainer's step, a file name)."""
+        ...
 
     def agent(self, context: EpisodeContext) -> Agent:
         """A fresh agent for one episode."""

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -26,7 +27,7 @@ class _ScriptedAgent:
     def __init__(self, name: ScriptedName, context: EpisodeContext) -> None:
         self._name = name
         self._context = context
-        self._play = None
+        self._play: Callable[[Observation], str] | None = None
 
     async def act(self, observation: Observation) -> Decision:
         if self._play is None:
@@ -36,7 +37,7 @@ class _ScriptedAgent:
         return Decision(action=self._play(observation))
 
 
-def _build(name: ScriptedName, context: EpisodeContext):  # type: ignore[no-untyped-def]
+def _build(name: ScriptedName, context: EpisodeContext) -> Callable[[Observation], str]:
     from skillgym.envs.core.episode import make_policy
 
     return make_policy(name, family=context.family, task=context.task_id, seed=context.seed)

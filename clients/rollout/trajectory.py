@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from skillgym.envs.core.verification import Verification
 
-SCHEMA_VERSION = "skillgym.trajectory/1"
+SCHEMA_VERSION: Final = "skillgym.trajectory/1"
 """The format's name and version; a change that breaks readers bumps the number."""
 
 

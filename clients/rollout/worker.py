@@ -90,7 +90,7 @@ def remote_worker_class(max_concurrency: int) -> Any:
     """
     import ray
 
-    return ray.remote(
+    return ray.remote(  # type: ignore[call-overload]
         num_cpus=0,
         max_concurrency=max_concurrency,
         max_restarts=-1,
