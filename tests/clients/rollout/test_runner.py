@@ -17,6 +17,7 @@ from skillgym.clients.rollout import (
     ScriptedPolicy,
     Status,
     TaskRef,
+    WorkerPool,
     json_schema,
     read_groups,
     rollout,
@@ -175,3 +176,43 @@ def test_a_spent_turn_budget_submits_for_the_agent(arithmetic_replicas: LocalRep
     assert [t.action for t in played.turns] == [calculate] * 3 + ['{"tool": "submit", "args": {}}']
     assert played.status is Status.COMPLETED and played.truncated
     assert played.reward == 0.0  # nothing was answered: the verdict says so
+
+
+def test_a_killed_worker_is_restarted_and_its_episodes_played_again(
+    arithmetic_replicas: LocalReplicas, tmp_path: Path
+) -> None:
+    import ray
+
+    async def slow_submit(observation: dict[str, str]) -> str:
+        await asyncio.sleep(0.05)
+        return json.dumps({"tool": "submit", "args": {"answer": "0"}})
+
+    policy = CallablePolicy(slow_submit, name="slow")
+    pool = WorkerPool(policy, workers=2).ready()
+    victim = ray.get(pool.actors[0].stats.remote())["pid"]
+    killed: list[bool] = []
+
+    def kill_a_worker(group: object, summary: object) -> None:
+        if not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(True)
+
+    out = tmp_path / "traj.jsonl"
+    try:
+        rollout(
+            policy,
+            [SUM],
+            arithmetic_replicas.urls,
+            RolloutConfig(episodes=16, max_in_flight=8, attempts=3),
+            out=out,
+            on_group=kill_a_worker,
+            pool=pool,
+        )
+        after = ray.get(pool.actors[0].stats.remote())["pid"]
+    finally:
+        pool.close()
+    rollouts = [r for g in read_groups(out) for r in g.rollouts]
+    assert sorted(g.index for g in read_groups(out)) == list(range(16))
+    assert all(r.status is Status.COMPLETED for r in rollouts), [r.error for r in rollouts]
+    assert any(r.attempts > 1 for r in rollouts)  # what the dead worker held was replayed
+    assert after != victim  # Ray restarted it
