@@ -66,6 +66,34 @@ class Attempt:
     """Whether the session can play another episode (it answered every call)."""
 
 
+@dataclass
+class _Record:
+    """What an attempt has played so far, and how long each side took."""
+
+    request: EpisodeRequest
+    policy: Policy
+    replica: str
+    turns: list[Turn] = field(default_factory=list)
+    policy_s: float = 0.0
+    env_s: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+
+    def rollout(self, status: Status, **fields: Any) -> Rollout:
+        """The rollout as it stands, with ``status`` and the outcome's ``fields``."""
+        return Rollout(
+            index=self.request.index,
+            status=status,
+            turns=self.turns,
+            policy=self.policy.name,
+            policy_version=self.policy.version,
+            policy_seconds=self.policy_s,
+            env_seconds=self.env_s,
+            seconds=time.perf_counter() - self.started,
+            replica=self.replica,
+            **fields,
+        )
+
+
 class PolicyFailure(Exception):
     """The policy raised: the episode says nothing about the environment."""
 
@@ -89,36 +117,21 @@ async def play_episode(policy: Policy, request: EpisodeRequest, env: AsyncRemote
     The env is not closed: a session that answered every call can reset into the next
     episode (``Attempt.env_reusable``), which saves opening one per episode.
     """
-    base_url = env.base_url
-    turns: list[Turn] = []
-    times = {"policy": 0.0, "env": 0.0}
-    started = time.perf_counter()
+    record = _Record(request, policy, env.base_url)
 
     def ended(status: Status, error: str, retryable: bool) -> Attempt:
-        rollout = Rollout(
-            index=request.index,
-            status=status,
-            turns=turns,
-            policy=policy.name,
-            policy_version=policy.version,
-            policy_seconds=times["policy"],
-            env_seconds=times["env"],
-            seconds=time.perf_counter() - started,
-            replica=base_url,
-            error=error,
-        )
-        return Attempt(rollout, retryable)
+        return Attempt(record.rollout(status, error=error), retryable)
 
     try:
         async with asyncio.timeout(request.deadline_s):
-            attempt = await _play(policy, request, env, turns, times, started)
+            attempt = await _play(record, env)
             attempt.env_reusable = True
             return attempt
     except TimeoutError:
         return ended(
             Status.TIMEOUT,
             f"the episode ran past its deadline of {request.deadline_s:g} s "
-            f"after {len(turns)} turns",
+            f"after {len(record.turns)} turns",
             retryable=True,
         )
     except PolicyFailure as exc:
@@ -132,19 +145,13 @@ async def play_episode(policy: Policy, request: EpisodeRequest, env: AsyncRemote
         return ended(Status.ENV_ERROR, f"{type(exc).__name__}: {exc}", retryable=True)
 
 
-async def _play(
-    policy: Policy,
-    request: EpisodeRequest,
-    env: AsyncRemoteEnv,
-    turns: list[Turn],
-    times: dict[str, float],
-    started: float,
-) -> Attempt:
+async def _play(record: _Record, env: AsyncRemoteEnv) -> Attempt:
+    request, policy, turns = record.request, record.policy, record.turns
     task_id = f"{request.task}@{request.version}"
     clock = time.perf_counter()
     options = {**request.options, "task": task_id}
     observation, info = await env.reset(seed=request.seed, options=options)
-    times["env"] += time.perf_counter() - clock
+    record.env_s += time.perf_counter() - clock
     context = EpisodeContext(
         family=request.family,
         task=request.task,
@@ -167,8 +174,8 @@ async def _play(
         clock = time.perf_counter()
         next_observation, reward, terminated, truncated, info = await env.step(decision.action)
         env_s = time.perf_counter() - clock
-        times["policy"] += policy_s
-        times["env"] += env_s
+        record.policy_s += policy_s
+        record.env_s += env_s
         turns.append(
             Turn(
                 observation=observation,
@@ -194,25 +201,18 @@ async def _play(
             # policy's action, so no tokens and nothing to learn from in it).
             clock = time.perf_counter()
             _, reward, terminated, truncated, info = await env.step(SUBMIT)
-            times["env"] += time.perf_counter() - clock
+            record.env_s += time.perf_counter() - clock
             turns.append(Turn(observation=observation, action=SUBMIT, reward=float(reward)))
             truncated = True
             break
     verification = info.get("verification")
-    rollout = Rollout(
-        index=request.index,
-        status=Status.COMPLETED,
-        reward=float(reward),
-        success=None if verification is None else verification.success,
-        verification=verification,
-        terminated=terminated,
-        truncated=truncated,
-        turns=turns,
-        policy=policy.name,
-        policy_version=policy.version,
-        policy_seconds=times["policy"],
-        env_seconds=times["env"],
-        seconds=time.perf_counter() - started,
-        replica=env.base_url,
+    return Attempt(
+        record.rollout(
+            Status.COMPLETED,
+            reward=float(reward),
+            success=None if verification is None else verification.success,
+            verification=verification,
+            terminated=terminated,
+            truncated=truncated,
+        )
     )
-    return Attempt(rollout)
