@@ -21,6 +21,12 @@ def add_rollout_command(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--family", help="Every task of a family (newest versions); repeatable."),
         ] = None,
+        suite: Annotated[
+            str | None,
+            typer.Option(
+                help="A suite (tasks/suites/<name>.yaml): its pinned tasks and public seeds."
+            ),
+        ] = None,
         policy: Annotated[
             str,
             typer.Option(
@@ -68,7 +74,10 @@ def add_rollout_command(app: typer.Typer) -> None:
         from skillgym.clients.rollout.specs import load_policy, select_tasks
 
         chosen_policy = load_policy(policy)
-        tasks = select_tasks(task or (), family or ())
+        from skillgym.envs.core.suites import load_suite
+
+        tasks = select_tasks(task or (), family or (), suite)
+        seeds = load_suite(suite).seeds if suite is not None else None
         config = RolloutConfig(
             episodes=episodes,
             group_size=group_size,
@@ -76,6 +85,7 @@ def add_rollout_command(app: typer.Typer) -> None:
             drop_equal_rewards=drop_equal,
             weighting=weighting,  # type: ignore[arg-type]
             seed=seed,
+            seeds=seeds,
             max_in_flight=max_in_flight,
             workers=workers,
             attempts=attempts,

@@ -66,10 +66,12 @@ def load_policy(spec: str) -> Policy:
     )
 
 
-def select_tasks(tasks: Sequence[str] = (), families: Sequence[str] = ()) -> list[TaskRef]:
-    """The task versions named (``family/name[@version]``) plus every task of ``families``.
+def select_tasks(
+    tasks: Sequence[str] = (), families: Sequence[str] = (), suite: str | None = None
+) -> list[TaskRef]:
+    """The task versions named, every task of ``families``, and those ``suite`` pins.
 
-    Without a version a task plays its newest; a family contributes the newest
+    A name is ``family/name[@version]``. Without a version a task plays its newest; a family contributes the newest
     version of each of its tasks.
 
     Raises:
@@ -77,13 +79,15 @@ def select_tasks(tasks: Sequence[str] = (), families: Sequence[str] = ()) -> lis
         TaskNotFoundError / EnvNotFoundError: A name is not in the catalogue.
     """
     from skillgym.envs.core.registry import get_family
+    from skillgym.envs.core.suites import load_suite
     from skillgym.envs.core.tasks import TaskCatalog
 
-    if not tasks and not families:
-        raise ValueError("Expects at least one --task or --family, actual value: none")
+    if not tasks and not families and suite is None:
+        raise ValueError("Expects at least one --task, --family or --suite, actual value: none")
     catalog = TaskCatalog.load()
+    names = list(tasks) + (load_suite(suite).tasks if suite is not None else [])
     chosen: list[TaskRef] = []
-    for name in tasks:
+    for name in names:
         spec = catalog.resolve(name)
         chosen.append(TaskRef(spec.family, spec.id, spec.version))
     for family in families:
