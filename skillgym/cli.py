@@ -22,6 +22,7 @@ class PolicyName(StrEnum):
     oracle = "oracle"
     random = "random"
     noop = "noop"
+    heuristic = "heuristic"
 
 
 class SandboxName(StrEnum):

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from skillgym.envs.arithmetic.calculator import CalculatorError, evaluate, format_number
+from skillgym.envs.arithmetic.heuristic import SumTheNumbersPolicy
 from skillgym.envs.arithmetic.problems import Problem
 from skillgym.envs.core.env import Policy, SkillGymEnv
 from skillgym.envs.core.generators import expect_type, generate_episode
@@ -113,3 +114,7 @@ class ArithmeticEnv(SkillGymEnv):
         submit = json.dumps({"tool": "submit", "args": {"answer": str(self._problem.answer)}})
         plan = iter((calculate,))
         return lambda _observation: next(plan, submit)
+
+    def heuristic(self) -> Policy:
+        """Add up the numbers the problem lists and submit the sum (``heuristic.py``)."""
+        return SumTheNumbersPolicy()

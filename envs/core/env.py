@@ -5,7 +5,8 @@ Observations are a Dict of text fields (always ``instruction`` and
 string; the reward is 0 until the episode ends, then the verifier's score, with the
 verdict in ``info["verification"]``. A family implements four hooks:
 :meth:`start_episode`, :meth:`observe`, :meth:`verify` and :meth:`oracle`, and marks
-its tools with :func:`~skillgym.envs.core.tools.tool`.
+its tools with :func:`~skillgym.envs.core.tools.tool`; it may add :meth:`heuristic`,
+its weak scripted baseline.
 """
 
 from __future__ import annotations
@@ -151,6 +152,20 @@ class SkillGymEnv(gym.Env[Observation, str], metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def oracle(self) -> Policy:
         """A scripted policy that knows the episode's hidden truth and scores 1.0."""
+
+    def heuristic(self) -> Policy:
+        """The family's weak baseline for the running episode: a rule-based policy.
+
+        It reads only the observations it gets (never the episode's hidden truth), so it
+        scores above a random policy and below the oracle. Default: the family has none.
+
+        Raises:
+            SkillGymError: When the family ships no heuristic.
+        """
+        raise SkillGymError(
+            f"The {self.family or type(self).__name__} family has no heuristic policy; "
+            f"{type(self).__name__} does not implement heuristic()."
+        )
 
     def end_episode(self) -> None:
         """Release what the episode holds (a browser context, a sandbox); default: nothing."""

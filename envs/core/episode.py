@@ -13,7 +13,7 @@ from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.core.verification import Verification
 
-POLICIES = ("oracle", "random", "noop")
+POLICIES = ("oracle", "random", "noop", "heuristic")
 
 
 class EpisodeResult(BaseModel):
@@ -65,17 +65,18 @@ def make_policy(
 
     The oracle needs the episode's hidden truth, which never crosses the wire: it is
     recomputed here from the task version and seed in a local twin of the
-    environment (same version + seed give the same episode, by contract).
+    environment (same version + seed give the same episode, by contract). The
+    heuristic is built from the same twin but reads only the observations it is given.
     """
     if name == "noop":
         return noop_policy
     if name == "random":
         return RandomToolPolicy(env_class(family).toolset_schemas(), seed=seed)
-    if name == "oracle":
+    if name in ("oracle", "heuristic"):
         twin = env_class(family)(catalog=catalog)
         try:
             twin.reset(seed=seed, options={"task": task})
-            return twin.oracle()
+            return twin.oracle() if name == "oracle" else twin.heuristic()
         finally:
-            twin.close()  # the oracle carries what it needs; the twin's resources go now
+            twin.close()  # the policy carries what it needs; the twin's resources go now
     raise ValueError(f"Expects a policy in {POLICIES}, actual value: {name!r}")

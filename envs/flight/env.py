@@ -31,6 +31,7 @@ from skillgym.envs.core.verification import Verification
 from skillgym.envs.flight.browser import BrowserHost, browser_host
 from skillgym.envs.flight.cheats import cheats_for
 from skillgym.envs.flight.driver import PageDriver, PageLostError, PageView
+from skillgym.envs.flight.heuristic import FirstOfferPolicy
 from skillgym.envs.flight.oracle import (
     AnswerPlan,
     BookPlan,
@@ -262,6 +263,10 @@ class FlightEnv(SkillGymEnv):
             steps = search_steps(plan, scenario.today) if plan.depart else []
             steps.append(Step("submit", {"answer": plan.answer}, None))
         return ScriptedPolicy(steps)
+
+    def heuristic(self) -> Policy:
+        """Book the first offer for the route and date the instruction names (``heuristic.py``)."""
+        return FirstOfferPolicy()
 
     def cheats(self) -> dict[str, Policy]:
         """The blunt strategies that apply to this episode's task (``cheats.py``), by name."""

@@ -49,6 +49,7 @@ from skillgym.envs.spreadsheet.engine import (
 )
 from skillgym.envs.spreadsheet.formula_screen import FormulaError, screen_formula
 from skillgym.envs.spreadsheet.grid import render_changes, render_read
+from skillgym.envs.spreadsheet.heuristic import SpelledOutEquationsPolicy
 from skillgym.envs.spreadsheet.scenario import Scenario
 from skillgym.envs.spreadsheet.sensitivity import draw_changes
 
@@ -188,6 +189,10 @@ class SpreadsheetEnv(SkillGymEnv):
         plan = iter(self._scenario.solution_actions())
         submit = json.dumps({"tool": "submit", "args": {}})
         return lambda _observation: next(plan, submit)
+
+    def heuristic(self) -> Policy:
+        """Write the equations the instruction spells out, then submit (``heuristic.py``)."""
+        return SpelledOutEquationsPolicy()
 
     def cheats(self) -> dict[str, Policy]:
         """Policies that must score below 0.5 (``cheats.py``).

@@ -21,6 +21,7 @@ from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
 from skillgym.envs.terminal.generation import Generated
+from skillgym.envs.terminal.heuristic import GenericCommandsPolicy
 from skillgym.envs.terminal.sandbox import SANDBOX_KINDS, Sandbox, sandbox_class
 from skillgym.envs.terminal.settings import SandboxSettings
 from skillgym.envs.terminal.shell_client import CommandResult, ShellRequestError
@@ -192,6 +193,10 @@ class TerminalEnv(SkillGymEnv):
         """Write the task's solution.sh into the sandbox, run it, submit."""
         _, task = self._require()
         return SolutionScriptPolicy(task, self._generated.variables)
+
+    def heuristic(self) -> Policy:
+        """Look around, run the generic commands the instruction's words suggest, submit."""
+        return GenericCommandsPolicy()
 
     def script_policy(self, script: str) -> Policy:
         """A policy that plays ``script`` in this episode as the task's own scripts are played.
