@@ -265,6 +265,8 @@ def ensure_ray(**init_args: Any) -> None:
     if not ray.is_initialized():
         init_args.setdefault("address", os.environ.get("RAY_ADDRESS") or None)
         init_args.setdefault("log_to_driver", False)
+        if init_args["address"] is None:  # a local Ray: no dashboard to start and keep
+            init_args.setdefault("include_dashboard", False)
         ray.init(**init_args)
 
 
