@@ -63,7 +63,8 @@ def growing_rows(instruction: str, sheets: str) -> dict[str, dict[str, str]]:
     """Sheet -> cell -> formula for each named row the instruction says grows at the rate."""
     text = " ".join(instruction.split())
     names = {key(n[0]): n for n in defined_names(sheets)}
-    growth, writes = names.get("growth"), {}
+    growth = names.get("growth")
+    writes: dict[str, dict[str, str]] = {}
     for phrase in GROWS.findall(text):
         row, start = names.get(key(phrase)), names.get(key(phrase) + "0")
         if growth is None or row is None or start is None or not row[4] or row[3] != row[5]:

@@ -216,3 +216,30 @@ def test_a_killed_worker_is_restarted_and_its_episodes_played_again(
     assert all(r.status is Status.COMPLETED for r in rollouts), [r.error for r in rollouts]
     assert any(r.attempts > 1 for r in rollouts)  # what the dead worker held was replayed
     assert after != victim  # Ray restarted it
+
+
+def test_oracle_groups_of_four_earn_full_reward_in_every_family(tmp_path: Path) -> None:
+    tasks = [
+        TaskRef("flight", "flight/cancel-refundable", "1.1.0"),
+        TaskRef("spreadsheet", "spreadsheet/loan-amortization", "1.1.0"),
+        TaskRef("terminal", "terminal/cron-schedule", "1.1.0"),
+    ]
+    provider = LocalReplicas(2, log_dir=tmp_path / "logs")
+    urls = provider.start(["flight", "spreadsheet", "terminal"])
+    out = tmp_path / "traj.jsonl"
+    try:
+        groups, summary = rollout(
+            ScriptedPolicy("oracle"),
+            tasks,
+            urls,
+            RolloutConfig(episodes=12, group_size=4, max_in_flight=6, deadline_s=300),
+            out=out,
+        )
+    finally:
+        provider.stop()
+    assert sorted(g.family for g in read_groups(out)) == ["flight", "spreadsheet", "terminal"]
+    for group in read_groups(out):
+        assert [r.reward for r in group.rollouts] == [1.0] * 4, [r.error for r in group.rollouts]
+        assert {r.replica for r in group.rollouts} <= set(urls[group.family])
+    for line in out.read_text().splitlines():
+        jsonschema.validate(json.loads(line), json_schema())
