@@ -214,8 +214,28 @@ class ModelPolicy:
     temperature: float = 1.0
     ctx_per_sequence: int = 2048
     seed: int = 0
-    handle: Any = field(default=None, repr=False)
-    """The actor, once :meth:`prepare` made it."""
+    actor_name: str = ""
+    """The actor's name in Ray, once :meth:`prepare` made it. Workers look it up by name:
+    a handle among an actor's constructor arguments would stop Ray restarting it."""
+    _handle: Any = field(default=None, init=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:  # shipped to workers without the handle
+        state = dict(self.__dict__)
+        state["_handle"] = None
+        return state
+
+    @property
+    def handle(self) -> Any:
+        """The model actor (looked up by name in a worker)."""
+        if self._handle is None:
+            if not self.actor_name:
+                raise RuntimeError(
+                    "ModelPolicy.prepare() starts the model actor; call it after ray.init()."
+                )
+            import ray
+
+            self._handle = ray.get_actor(self.actor_name)
+        return self._handle
 
     @classmethod
     def named(cls, name: str, **settings: Any) -> ModelPolicy:
@@ -227,13 +247,14 @@ class ModelPolicy:
 
     def prepare(self) -> None:
         """Start the model actor (on the driver, once Ray is up; rollout() calls this)."""
-        if self.handle is not None:
+        if self.actor_name:
             return
         import ray
 
         options, gpu_layers = actor_resources(ray.cluster_resources())
         server = ray.remote(max_concurrency=1_000, **options)(ModelServer)  # type: ignore[call-overload]
-        self.handle = server.remote(
+        self.actor_name = f"skillgym-model-{uuid.uuid4().hex[:12]}"
+        self._handle = server.options(name=self.actor_name).remote(
             self.model_path,
             max_batch=self.max_batch,
             max_wait_ms=self.max_wait_ms,
@@ -252,10 +273,6 @@ class ModelPolicy:
 
     def agent(self, context: EpisodeContext) -> Agent:
         """A chat with the model for this episode."""
-        if self.handle is None:
-            raise RuntimeError(
-                "ModelPolicy.prepare() starts the model actor; call it after ray.init()."
-            )
         return _ModelAgent(self.handle, Conversation(context, system_prompt=SYSTEM_PROMPT))
 
 
