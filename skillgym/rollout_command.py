@@ -76,8 +76,9 @@ def add_rollout_command(app: typer.Typer) -> None:
         chosen_policy = load_policy(policy)
         from skillgym.envs.core.suites import load_suite
 
-        tasks = select_tasks(task or (), family or (), suite)
-        seeds = load_suite(suite).seeds if suite is not None else None
+        chosen_suite = load_suite(suite) if suite is not None else None
+        tasks = select_tasks(task or (), family or (), chosen_suite)
+        seeds = chosen_suite.seeds if chosen_suite is not None else None
         config = RolloutConfig(
             episodes=episodes,
             group_size=group_size,

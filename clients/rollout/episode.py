@@ -179,14 +179,7 @@ async def _play(record: _Record, env: AsyncRemoteEnv) -> Attempt:
         turns.append(
             Turn(
                 observation=observation,
-                action=decision.action,
-                messages=decision.messages,
-                tool_calls=decision.tool_calls,
-                prompt_token_ids=decision.prompt_token_ids,
-                completion_token_ids=decision.completion_token_ids,
-                completion_tokens=decision.completion_tokens,
-                logprobs=decision.logprobs,
-                loss_mask=decision.loss_mask,
+                **vars(decision),  # the action and what the policy produced with it
                 reward=float(reward),
                 last_action_error=next_observation.get("last_action_error", ""),
                 policy_seconds=policy_s,

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from skillgym.clients.rollout.policy import Policy, as_policy
 from skillgym.clients.rollout.sampler import TaskRef
 from skillgym.clients.rollout.scripted import SCRIPTED, ScriptedPolicy
+
+if TYPE_CHECKING:
+    from skillgym.envs.core.suites import Suite
 
 
 class PolicySpecError(ValueError):
@@ -67,7 +71,7 @@ def load_policy(spec: str) -> Policy:
 
 
 def select_tasks(
-    tasks: Sequence[str] = (), families: Sequence[str] = (), suite: str | None = None
+    tasks: Sequence[str] = (), families: Sequence[str] = (), suite: Suite | None = None
 ) -> list[TaskRef]:
     """The task versions named, every task of ``families``, and those ``suite`` pins.
 
@@ -79,13 +83,12 @@ def select_tasks(
         TaskNotFoundError / EnvNotFoundError: A name is not in the catalogue.
     """
     from skillgym.envs.core.registry import get_family
-    from skillgym.envs.core.suites import load_suite
     from skillgym.envs.core.tasks import TaskCatalog
 
     if not tasks and not families and suite is None:
         raise ValueError("Expects at least one --task, --family or --suite, actual value: none")
     catalog = TaskCatalog.load()
-    names = list(tasks) + (load_suite(suite).tasks if suite is not None else [])
+    names = list(tasks) + (suite.tasks if suite is not None else [])
     chosen: list[TaskRef] = []
     for name in names:
         spec = catalog.resolve(name)

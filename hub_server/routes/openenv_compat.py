@@ -81,13 +81,13 @@ from skillgym.envs.core.protocol import (
 from skillgym.envs.core.registry import env_class, family_description, get_family
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import internal_error_message, validation_failure
+from skillgym.hub_server.routes.session_ws import CLOSE_NORMAL
 from skillgym.hub_server.sessions import Session, SessionManager
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["openenv"])
 
 PREFIX = "/openenv/{family}"
-CLOSE_NORMAL = 1000
 JSONDict = dict[str, Any]
 
 # ---------------------------------------------------------------- messages in
