@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # family's sandbox tools, and (for its bwrap sandbox, whose /usr is the host's) the
 # packages its base image carries; the flight family's Chromium (Playwright drives it through
 # executable_path) with a font, and chromium-driver for the MiniWoB++ peer in `make bench`.
-APT_PACKAGES := bubblewrap debootstrap docker.io chromium chromium-driver fonts-dejavu-core \
+APT_PACKAGES := bubblewrap debootstrap docker.io chromium chromium-driver fonts-dejavu-core postgresql \
   $(shell grep -v '^\#' containers/terminal/packages.txt)
 
 # llama-cpp-python (the model extra) builds from source, once; pip's wheel cache serves

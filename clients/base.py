@@ -46,6 +46,7 @@ from skillgym.clients.retry import (
 )
 from skillgym.envs.core.errors import (
     EpisodeStateError,
+    RateLimitedError,
     ServerFullError,
     SessionClosedError,
     SessionNotFoundError,
@@ -268,8 +269,8 @@ class RemoteEnvBase(Generic[HttpT], metaclass=abc.ABCMeta):
                 remote_code="",
             )
         cls = error_class_for_code(detail.code)
-        if cls is ServerFullError:
-            return ServerFullError(detail.message, retry_after_s=math.ceil(retry_after_s or 1))
+        if cls is ServerFullError or cls is RateLimitedError:
+            return cls(detail.message, retry_after_s=math.ceil(retry_after_s or 1))
         if cls is None or issubclass(cls, ClientError):
             where = f"HTTP {status}, " if status else ""
             return RemoteError(

@@ -14,11 +14,22 @@ from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
 from skillgym.hub_server.openapi import refine_openapi
-from skillgym.hub_server.routes import envs, health, openenv_compat, session_ws, sessions, tasks
+from skillgym.hub_server.recorder import RunRecorder
+from skillgym.hub_server.routes import (
+    envs,
+    health,
+    openenv_compat,
+    runs,
+    scores,
+    session_ws,
+    sessions,
+    tasks,
+)
+from skillgym.hub_server.scores.hub import Hub
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
 
-ROUTERS = (sessions, session_ws, envs, tasks, health, openenv_compat)
+ROUTERS = (sessions, session_ws, envs, scores, tasks, runs, health, openenv_compat)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -30,8 +41,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         'SkillGym'
     """
     settings = settings or ServerSettings()
-    catalog = TaskCatalog.load(*default_task_roots(settings.tasks_dir or []))
-    manager = SessionManager(settings, catalog)
+    roots = default_task_roots(settings.tasks_dir or [])
+    catalog = TaskCatalog.load(*roots)
+    hub = Hub.open(settings)
+    manager = SessionManager(settings, catalog, RunRecorder(hub))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +56,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
             await manager.close_all()
+            if hub is not None:
+                hub.close()
 
     app = FastAPI(
         title="SkillGym",
@@ -57,10 +72,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         routes=[route for module in ROUTERS for route in module.router.routes],
     )
     app.state.sessions = manager
+    app.state.hub = hub
+    app.state.task_roots = roots
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    if settings.api_token is not None:
-        app.add_middleware(TokenAuthMiddleware, token=settings.api_token.get_secret_value())
-    refine_openapi(app, token_required=settings.api_token is not None)
+    app.add_middleware(
+        TokenAuthMiddleware, settings=settings, tokens=hub.tokens if hub is not None else None
+    )
+    refine_openapi(app, sessions_need_token=settings.sessions_need_token)
     app.add_middleware(InternalErrorMiddleware)  # last added: outermost of ours
     return app

@@ -25,7 +25,11 @@ from skillgym.envs.core.errors import (
     EnvNotFoundError,
     EpisodeStateError,
     ForbiddenError,
+    RateLimitedError,
     RequestError,
+    RunError,
+    RunNotFoundError,
+    RunStateError,
     SandboxError,
     ServerFullError,
     SessionClosedError,
@@ -53,6 +57,10 @@ class TaskNotPlayableError(TaskNotFoundError):
 
 STATUS_BY_ERROR: dict[type[SkillGymError], int] = {
     ArtifactNotFoundError: 404,
+    RateLimitedError: 429,
+    RunNotFoundError: 404,
+    RunStateError: 409,
+    RunError: 400,
     TaskNotPlayableError: 409,
     TaskNotFoundError: 404,
     UnauthorizedError: 401,
@@ -101,7 +109,7 @@ def error_response(
 def skillgym_error_response(exc: SkillGymError) -> Response:
     """The answer to a SkillGym error, with the headers its status calls for."""
     headers: dict[str, str] = {}
-    if isinstance(exc, ServerFullError):
+    if isinstance(exc, ServerFullError | RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after_s)
     elif isinstance(exc, UnauthorizedError):
         headers["WWW-Authenticate"] = "Bearer"
@@ -166,6 +174,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         headers = dict(exc.headers or {})
         message = str(exc.detail)
+        if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
+            # FastAPI's answer to a body that is not JSON (bad bytes, broken UTF-8)
+            return skillgym_error_response(
+                RequestError(f"Expects a JSON body, actual body does not parse: {message}")
+            )
         if exc.status_code == 405:
             allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
             headers["Allow"] = allow

@@ -11,16 +11,19 @@ from typing import Any
 from fastapi import FastAPI
 
 from skillgym.envs.core.protocol import ErrorBody
-from skillgym.hub_server.auth import PROTECTED_PREFIX
+from skillgym.hub_server.auth import is_limited, needs
 
 Responses = dict[int | str, dict[str, Any]]
 
 ERROR_DESCRIPTIONS = {
-    401: "No token: this server requires `Authorization: Bearer <token>` (`unauthorized`).",
-    403: "A token that is not this server's (`forbidden`).",
+    401: "No token where the call needs one: `Authorization: Bearer <token>` (`unauthorized`).",
+    403: "A token that is unknown, revoked, without the scope the call needs, or not the "
+    "run's submitter's (`forbidden`).",
     404: "What the path or a new session's body names does not exist here; `error.code` "
-    "says what (`session_not_found`, `env_not_found`, `task_not_found`, `artifact_not_found`).",
-    409: "The session is closed (`session_closed`); the episode is not running: a step "
+    "says what (`session_not_found`, `env_not_found`, `task_not_found`, `artifact_not_found`, "
+    "`run_not_found`).",
+    429: "The token sent more writes than its rate allows (`rate_limited`, with `Retry-After`).",
+    409: "The run has ended or the slot was played (`run_state`); the session is closed (`session_closed`); the episode is not running: a step "
     "before reset or after the end (`episode_not_running`); or a reset names a task the "
     "session cannot play (`task_not_found`).",
     413: "The request body is over the server's limit (`body_too_large`).",
@@ -43,12 +46,12 @@ def error_responses(*statuses: int) -> Responses:
     responses: Responses = {}
     for status in statuses:
         responses[status] = {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
-        if status == 503:
+        if status in (429, 503):
             responses[status]["headers"] = RETRY_AFTER
     return responses
 
 
-def refine_openapi(app: FastAPI, *, token_required: bool) -> None:
+def refine_openapi(app: FastAPI, *, sessions_need_token: bool) -> None:
     """Make the app's OpenAPI schema say what its routes' signatures cannot.
 
     FastAPI adds to every route with parameters a 422 with its own validation error
@@ -64,15 +67,14 @@ def refine_openapi(app: FastAPI, *, token_required: bool) -> None:
             return app.openapi_schema
         schema = build()
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 _drop_framework_validation_error(operation["responses"])
-                if token_required and path.startswith(PROTECTED_PREFIX):
-                    _require_token(operation)
+                if needs(method.upper(), path, sessions_need_token) is not None:
+                    _require_token(operation, is_limited(method.upper(), path))
         components = schema.setdefault("components", {})
         for name in _FRAMEWORK_SCHEMAS:
             components.get("schemas", {}).pop(name, None)
-        if token_required:
-            components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -88,10 +90,11 @@ def _drop_framework_validation_error(responses: dict[str, Any]) -> None:
         del responses["422"]
 
 
-def _require_token(operation: dict[str, Any]) -> None:
+def _require_token(operation: dict[str, Any], limited: bool) -> None:
     operation["security"] = [{"bearer": []}]
-    for status in AUTH_STATUSES:
+    for status in (*AUTH_STATUSES, 429) if limited else AUTH_STATUSES:
         operation["responses"][str(status)] = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+            **({"headers": RETRY_AFTER} if status == 429 else {}),
         }

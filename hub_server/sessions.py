@@ -34,6 +34,8 @@ from skillgym.envs.core.protocol import ResetResponse, SessionCreate, SessionPub
 from skillgym.envs.core.registry import env_class, get_family
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.errors import TaskNotPlayableError
+from skillgym.hub_server.recorder import RunRecorder, SlotPlay, run_option
+from skillgym.hub_server.scores.tokens import Principal
 from skillgym.hub_server.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,10 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     reset_once: bool = False
+    owner: Principal | None = None
+    """Whose token created the session (None on an open server called without one)."""
+    play: SlotPlay | None = None
+    """The run slot the session's episode plays, while it plays one."""
 
     def public(self, state: SessionState | None = None) -> SessionPublic:
         """The session as ``GET /v1/sessions/{id}`` describes it."""
@@ -84,9 +90,12 @@ class Session:
 class SessionManager:
     """Creates, finds, steps, closes and reaps sessions within the server's limits."""
 
-    def __init__(self, settings: ServerSettings, catalog: TaskCatalog) -> None:
+    def __init__(
+        self, settings: ServerSettings, catalog: TaskCatalog, recorder: RunRecorder | None = None
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
+        self.recorder = recorder or RunRecorder(None)
         self._sessions: dict[str, Session] = {}
         self._closed: OrderedDict[str, str] = OrderedDict()
         self._reserved = 0
@@ -102,7 +111,7 @@ class SessionManager:
         """The open sessions."""
         return list(self._sessions.values())
 
-    async def create(self, body: SessionCreate) -> Session:
+    async def create(self, body: SessionCreate, owner: Principal | None = None) -> Session:
         """Make a session's environment; 503 when the server is full."""
         if len(self._sessions) + self._reserved >= self.settings.max_sessions:
             raise ServerFullError(
@@ -122,6 +131,7 @@ class SessionManager:
         finally:
             self._reserved -= 1
         session = Session(secrets.token_hex(8), body.env, task, body.seed, dict(body.options), env)
+        session.owner = owner
         self._sessions[session.id] = session
         logger.debug("session %s created (%s, %s)", session.id, body.env, task)
         return session
@@ -145,9 +155,23 @@ class SessionManager:
     async def reset(
         self, session: Session, seed: int | None, options: dict[str, Any]
     ) -> ResetResponse:
-        """Reset the session's environment; the session's defaults fill what is not given."""
+        """Reset the session's environment; the session's defaults fill what is not given.
+
+        With the option ``run``, the episode plays that run's slot: its task, its hidden
+        seed, and a verdict the hub records itself (:mod:`skillgym.hub_server.recorder`).
+        """
         options = dict(options)
-        if not session.reset_once:
+        slot = run_option(options)
+        if session.play is not None:  # a new episode abandons the slot's
+            self.recorder.release(session.play)
+            session.play = None
+        play = None
+        if slot is not None:
+            play = await self.recorder.claim(
+                slot, session.id, session.owner, options.get("task"), seed
+            )
+            options["task"], seed = play.claim.task, play.claim.seed
+        elif not session.reset_once:
             seed = session.seed if seed is None else seed
             options = {**session.options, **options}
         options.setdefault("task", session.task)
@@ -158,8 +182,18 @@ class SessionManager:
                 session, lambda: session.env.reset(seed=seed, options=options)
             )
         except TaskNotFoundError as exc:
+            if play is not None:
+                self.recorder.release(play)
             raise TaskNotPlayableError(exc.message) from None
+        except BaseException:
+            if play is not None:
+                self.recorder.release(play)
+            raise
         session.reset_once = True
+        if play is not None:
+            session.play = play
+            if not play.claim.reference:  # hidden until the run ends
+                info = {k: v for k, v in info.items() if k != "seed"}
         return _answer(ResetResponse, {"observation": observation, "info": info})
 
     async def step(self, session: Session, action: str) -> StepResponse:
@@ -167,6 +201,10 @@ class SessionManager:
         observation, reward, terminated, truncated, info = await self.run(
             session, lambda: session.env.step(action)
         )
+        if session.play is not None:
+            info = await self._played(
+                session, action, observation, reward, terminated, truncated, info
+            )
         return _answer(
             StepResponse,
             {
@@ -177,6 +215,41 @@ class SessionManager:
                 "info": info,
             },
         )
+
+    async def _played(
+        self,
+        session: Session,
+        action: str,
+        observation: dict[str, str],
+        reward: float,
+        terminated: bool,
+        truncated: bool,
+        info: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A run slot's step: into the hub's transcript; at the end, into the scores."""
+        play = session.play
+        assert play is not None
+        if not play.claim.reference:
+            info = {k: v for k, v in info.items() if k != "seed"}
+        step = {
+            "observation": observation,
+            "reward": reward,
+            "terminated": terminated,
+            "truncated": truncated,
+        }
+        self.recorder.observe(play, action, step)
+        if not (terminated or truncated):
+            return info
+        session.play = None
+        env = session.env
+        files = {}
+        for name in type(env).artifact_types:
+            try:
+                files[name] = await self.run(session, lambda name=name: env.artifact(name))
+            except Exception:  # a file is a courtesy: the verdict is recorded without it
+                logger.exception("session %s: artifact %s not kept", session.id, name)
+        info["run"] = await self.recorder.finish(play, files, reward, info)
+        return info
 
     async def run(self, session: Session, call: Callable[[], T]) -> T:
         """Run ``call`` on the session's environment, one call at a time per session."""
@@ -206,6 +279,8 @@ class SessionManager:
                 raise SessionNotFoundError(f"No session {session_id!r} on this server.")
             return
         self._remember_closed(session_id, reason)
+        if session.play is not None:
+            self.recorder.release(session.play)
         # The session is gone whatever happens below: a family whose close() fails, or a
         # socket that is already broken, must not fail the DELETE or stop the reaper.
         try:

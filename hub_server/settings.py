@@ -6,9 +6,12 @@ added here is a command-line option too.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from skillgym.envs.core.settings import CatalogSettings
+from skillgym.hub_server.scores.database import default_database_url
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -55,16 +58,65 @@ class ServerSettings(CatalogSettings):
         default=None,
         description="Bearer token required on /v1/sessions; unset: none. The clients send it when given no token.",
     )
+    require_token: bool = Field(
+        default=False,
+        description="Require a token (any scope) on /v1/sessions even without SKILLGYM_API_TOKEN: "
+        "the tokens of `skillgym tokens create`.",
+    )
+    database_url: str | None = Field(
+        default_factory=default_database_url,
+        description="The scores database (runs, episodes, tokens): sqlite:///path or "
+        "postgresql+psycopg://...; default a SQLite file in ~/.local/share/skillgym; "
+        "none: an env server that keeps no scores.",
+    )
+    artifacts_dir: Path | None = Field(
+        default=None,
+        description="Where verified episodes' files are kept; default: beside a SQLite "
+        "database, else ~/.local/share/skillgym/artifacts.",
+    )
+    token_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a checked token is trusted without asking the database; a "
+        "revocation from the CLI takes effect within this time.",
+    )
+    rate_limit_per_s: float = Field(
+        default=20.0, gt=0, description="Writes per second per token (runs, uploads, new sessions)."
+    )
+    rate_limit_burst: int = Field(
+        default=200, gt=0, description="Writes a token may make at once before the rate applies."
+    )
     allow_unauthenticated: bool = Field(
         default=False,
         description="Serve off loopback without a token (anyone reachable can run envs).",
     )
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _none_means_no_scores(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("none", "off"):
+            return None
+        return value
+
+    @property
+    def sessions_need_token(self) -> bool:
+        """Whether /v1/sessions refuses calls without a token."""
+        return self.api_token is not None or self.require_token
+
+    def resolved_artifacts_dir(self) -> Path:
+        """Where verified episodes' files go (``artifacts_dir``, or its default)."""
+        if self.artifacts_dir is not None:
+            return self.artifacts_dir
+        url = self.database_url or ""
+        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            return Path(url.removeprefix("sqlite:///")).expanduser().parent / "artifacts"
+        return Path(default_database_url().removeprefix("sqlite:///")).parent / "artifacts"
+
     @model_validator(mode="after")
     def _no_open_server_by_accident(self) -> ServerSettings:
         if (
             self.host not in LOOPBACK_HOSTS
-            and self.api_token is None
+            and not self.sessions_need_token
             and not self.allow_unauthenticated
         ):
             raise ValueError(

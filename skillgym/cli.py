@@ -69,6 +69,9 @@ def build_app() -> typer.Typer:
     from skillgym.rollout_command import add_rollout_command
 
     add_rollout_command(app)
+    from skillgym.hub_commands import add_hub_commands
+
+    add_hub_commands(app)
 
     @app.command("list")
     def list_tasks(

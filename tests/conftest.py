@@ -1,5 +1,6 @@
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from skillgym.hub_server.runner import BackgroundServer
 from skillgym.hub_server.settings import ServerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every server the tests start keeps its scores (the default SQLite file and artifacts,
+# under $XDG_DATA_HOME) in a folder of this run, never in the home directory.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="skillgym-tests-data-")
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,8 @@ class EpisodeRequest:
     task: str
     """``family/name``."""
     version: str
-    seed: int
+    seed: int | None
+    """None: the server's (a hub run's slot plays the seed the hub drew, hidden)."""
     index: int
     """The rollout's place in its group."""
     options: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +55,8 @@ class EpisodeRequest:
     """Policy turns at most; then the rollout submits for the agent, and the verdict
     judges what the episode left. None: the task's own step limit."""
     transport: str = "websocket"
+    token: str | None = field(default=None, repr=False)
+    """The bearer token sessions are opened with (default: ``SKILLGYM_API_TOKEN``)."""
 
 
 @dataclass
@@ -108,6 +111,7 @@ def session_for(
         transport=request.transport,  # type: ignore[arg-type]
         retry=NO_RETRY,  # a failed replica is the rollout's to retry, elsewhere
         http_session=http_session,
+        token=request.token,
     )
 
 
@@ -152,11 +156,12 @@ async def _play(record: _Record, env: AsyncRemoteEnv) -> Attempt:
     options = {**request.options, "task": task_id}
     observation, info = await env.reset(seed=request.seed, options=options)
     record.env_s += time.perf_counter() - clock
+    seed = info.get("seed") if request.seed is None else request.seed
     context = EpisodeContext(
         family=request.family,
         task=request.task,
         version=request.version,
-        seed=request.seed,
+        seed=seed if isinstance(seed, int) else None,
         tools=env.tools,
         options=request.options,
     )

@@ -38,7 +38,8 @@ class EpisodeContext:
     task: str
     """``family/name``."""
     version: str
-    seed: int
+    seed: int | None
+    """None when the server keeps it hidden (a leaderboard run's slot)."""
     tools: list[dict[str, Any]]
     """The family's tools as OpenAI function definitions (``{"type": "function", ...}``)."""
     options: dict[str, Any] = field(default_factory=dict)

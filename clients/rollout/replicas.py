@@ -189,6 +189,9 @@ class LocalReplicas:
             self.host,
             "--port",
             str(port),
+            # env servers for a rollout: the scores live on a hub, not in each replica
+            "--database-url",
+            "none",
             *self.extra_args,
         ]
         for folder in self.tasks_dirs:

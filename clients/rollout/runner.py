@@ -150,17 +150,17 @@ class _Tally:
 ProgressFn = Callable[[Group, RolloutSummary], None]
 
 
-class _Driver:
+class EpisodeDriver:
+    """Places episodes on replicas and workers, within the in-flight limit, with retries."""
+
     def __init__(
         self,
         policy: Policy,
-        sampler: TaskSampler,
         replicas: ReplicaSet,
         config: RolloutConfig,
         workers: list[Any],
     ) -> None:
         self.policy = policy
-        self.sampler = sampler
         self.replicas = replicas
         self.config = config
         self.workers = workers
@@ -217,6 +217,7 @@ class _Driver:
         return group, len(extras)
 
     async def run_episode(self, request: EpisodeRequest) -> Rollout:
+        """Play ``request``, on another replica after each retryable failure."""
         import ray.exceptions
 
         tried: list[str] = []
@@ -376,7 +377,7 @@ async def rollout_async(
     elif pool.policy is not policy:
         raise RolloutError("Expects the pool made for this policy (WorkerPool(policy)).")
     workers = pool.actors
-    driver = _Driver(policy, sampler, placement, config, workers)
+    driver = EpisodeDriver(policy, placement, config, workers)
     per_group = config.group_size + config.over_provision
     group_slots = asyncio.Semaphore(max(1, math.ceil(config.max_in_flight / per_group)) + 1)
     played: list[Group] = []

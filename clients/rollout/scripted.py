@@ -40,6 +40,17 @@ class _ScriptedAgent:
 def _build(name: ScriptedName, context: EpisodeContext) -> Callable[[Observation], str]:
     from skillgym.envs.core.episode import make_policy
 
+    if context.seed is None:
+        if name == "oracle":
+            raise ValueError(
+                "The oracle recomputes the episode from its seed, and this episode's seed is "
+                "hidden (a hub run's slot). Evaluate the oracle in a reference run "
+                "(skillgym eval --reference, with an admin token)."
+            )
+        # random and the heuristic use the seed only to vary themselves; the twin the
+        # heuristic is built from plays the same task, and it reads only observations.
+        return make_policy(name, family=context.family, task=context.task_id, seed=0)
+
     return make_policy(name, family=context.family, task=context.task_id, seed=context.seed)
 
 

@@ -140,7 +140,7 @@ class Group(BaseModel):
     task: str = Field(description="family/name")
     version: str
     family: str
-    seed: int
+    seed: int | None = Field(description="None: the server kept it hidden (a hub run's slot).")
     options: dict[str, Any] = Field(default_factory=dict)
     rollouts: list[Rollout]
     started: int = Field(

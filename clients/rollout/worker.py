@@ -32,8 +32,8 @@ class EnvWorker:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._http: aiohttp.ClientSession | None = None
-        self._idle: dict[tuple[str, str, str], list[tuple[float, AsyncRemoteEnv]]] = {}
-        """Open sessions between episodes, by (replica, family, transport)."""
+        self._idle: dict[tuple[str, str, str, str], list[tuple[float, AsyncRemoteEnv]]] = {}
+        """Open sessions between episodes, by (replica, family, transport, token)."""
         self.in_flight = 0
         self.played = 0
 
@@ -41,7 +41,7 @@ class EnvWorker:
         """One attempt at ``request`` on ``base_url``, on a session the worker keeps open."""
         if self._http is None:  # made on the actor's own event loop
             self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        key = (base_url, request.family, request.transport)
+        key = (base_url, request.family, request.transport, request.token or "")
         idle = self._idle.setdefault(key, [])
         env = None
         while idle and env is None:

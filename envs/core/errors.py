@@ -96,6 +96,40 @@ class ForbiddenError(AuthError):
     code = "forbidden"
 
 
+class RateLimitedError(AuthError):
+    """A token that sent more writes than its rate allows; retry after ``retry_after_s``."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class RunError(SkillGymError):
+    """A hub run (a policy evaluated on a suite) cannot do what was asked."""
+
+    code = "run_error"
+
+
+class RunNotFoundError(RunError):
+    """No run with that id on this hub, or the hub keeps no scores."""
+
+    code = "run_not_found"
+
+
+class RunStateError(RunError):
+    """The call does not fit the run's state: it has finished, or the slot was played."""
+
+    code = "run_state"
+
+
+class ConfigurationError(SkillGymError):
+    """A setting that cannot work (a malformed database URL, an unreachable database)."""
+
+    code = "configuration_error"
+
+
 class RequestError(SkillGymError):
     """A request body the server cannot use."""
 

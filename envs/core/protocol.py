@@ -196,3 +196,192 @@ class ErrorBody(BaseModel):
     """Every error the server returns: ``{"error": {"code": ..., "message": ...}}``."""
 
     error: ErrorDetail
+
+
+# --- The hub's scores: runs, episodes, the leaderboard -------------------------------
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_integral_number)]
+UploadSeed = Annotated[int, Field(ge=0, le=2**53), BeforeValidator(_integral_number)] | None
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class PolicyRef(_Body):
+    """Which policy a run evaluates: a name and the version its author gives it."""
+
+    name: Name = Field(examples=["my-agent"])
+    version: Name = Field(default="unversioned", examples=["2026-12-01"])
+
+
+class EpisodeUpload(_Body):
+    """One episode played elsewhere, as its player reports it (kept unverified)."""
+
+    task: str = Field(
+        examples=["flight/family-trip@1.1.0"],
+        description="family/name@version, pinned.",
+        pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_.-]*@[0-9]+(\.[0-9]+)*$",
+        max_length=300,
+    )
+    seed: UploadSeed = None
+    reward: Score
+    success: bool
+    steps: Count = 0
+    seconds: Annotated[float, Field(ge=0.0)] = 0.0
+    verification: JSONDict = Field(default_factory=dict)
+
+
+class RunCreate(_Body):
+    """``POST /v1/runs``: start a run of a policy on a suite.
+
+    A verified run (the default) gets hidden seeds; its episodes are played in the
+    hub's own sessions (reset option ``run``), and the hub records each verdict itself.
+    An unverified run takes episodes played elsewhere (``episodes`` here, or
+    ``POST /v1/runs/{id}/episodes``) and is never ranked with verified ones.
+    """
+
+    suite: Name = Field(examples=["core-v1"])
+    policy: PolicyRef
+    verified: bool = True
+    reference: bool = Field(
+        default=False,
+        description="A reference run (admin tokens only): verified, but each reset shows its "
+        "seed, for baselines that need the episode's hidden truth (the oracle). Listed apart "
+        "from the ranking.",
+    )
+    episodes_per_task: (
+        Annotated[int, Field(ge=1, le=100), BeforeValidator(_integral_number)] | None
+    ) = Field(
+        default=None, description="Episodes (seeds) per task; default: the suite's seed count."
+    )
+    episodes: list[EpisodeUpload] = Field(default_factory=list, max_length=1_000)
+
+
+class EpisodesUpload(_Body):
+    """``POST /v1/runs/{id}/episodes``: a batch of an unverified run's episodes."""
+
+    episodes: list[EpisodeUpload] = Field(min_length=1, max_length=1_000)
+
+
+class EpisodesAdded(BaseModel):
+    """The answer to an upload: how many episodes the run holds now."""
+
+    run_id: str
+    episodes: int
+
+
+class RunSlotRef(_Body):
+    """Reset option ``run``: play slot ``slot`` of run ``id`` (its task and hidden seed)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    slot: Annotated[int, Field(ge=0)]
+
+
+class RunSlot(BaseModel):
+    """One episode a verified run plays: a task version (the seed stays hidden)."""
+
+    slot: int
+    task: str
+    env: str
+    played: bool = False
+
+
+class EpisodePublic(BaseModel):
+    """One recorded episode; ``seed`` is null until its run reveals the seeds."""
+
+    slot: int
+    task: str
+    version: str
+    family: str
+    seed: int | None
+    reward: float
+    success: bool
+    steps: int
+    seconds: float
+    verified: bool
+    attempt: int = 1
+    verification: JSONDict = Field(default_factory=dict)
+    artifacts: list[str] = Field(default_factory=list)
+
+
+class RunScore(BaseModel):
+    """A finished run's figures: the mean with its 95% bootstrap interval."""
+
+    episodes: int
+    mean: float
+    ci_low: float
+    ci_high: float
+    success_rate: float
+    family_scores: dict[str, float]
+
+
+class RunPublic(BaseModel):
+    """``GET /v1/runs/{id}``: a run, its slots, its episodes, and its seeds once revealed."""
+
+    id: str
+    suite: str
+    policy: PolicyRef
+    submitter: str
+    status: Literal["running", "finished", "withdrawn"]
+    verified: bool
+    reference: bool = False
+    created_at: str
+    finished_at: str | None = None
+    seed_commitment: str | None = Field(
+        default=None, description='sha256 of "<salt>:<seed>,<seed>,..." over the slots\' seeds.'
+    )
+    seed_salt: str | None = None
+    seeds: list[int] | None = Field(default=None, description="Revealed when the run ends.")
+    slots: list[RunSlot] = Field(default_factory=list)
+    score: RunScore | None = None
+    episodes: list[EpisodePublic] = Field(default_factory=list)
+
+
+class LeaderboardEntry(BaseModel):
+    """One row of a suite's leaderboard: a policy's newest finished run."""
+
+    rank: int | None
+    run_id: str
+    policy: PolicyRef
+    submitter: str
+    verified: bool
+    reference: bool = False
+    finished_at: str | None
+    score: RunScore
+
+
+class LeaderboardPublic(BaseModel):
+    """``GET /v1/leaderboard?suite=``: verified runs ranked; uploads listed apart, unranked."""
+
+    suite: str | None
+    suites: list[str]
+    entries: list[LeaderboardEntry]
+    unverified: list[LeaderboardEntry]
+    references: list[LeaderboardEntry] = Field(
+        default_factory=list,
+        description="Reference runs (the oracle): verified, but played knowing the seeds; unranked.",
+    )
+
+
+class TaskRunScore(BaseModel):
+    """How one run scored on one task version."""
+
+    run_id: str
+    policy: PolicyRef
+    verified: bool
+    episodes: int
+    mean: float
+    success_rate: float
+
+
+class TaskVersionScores(BaseModel):
+    """A task version and the runs that played it."""
+
+    version: str
+    runs: list[TaskRunScore]
+
+
+class TaskScoresPublic(BaseModel):
+    """``GET /v1/tasks/{id}/scores``: each version's scores, kept apart."""
+
+    id: str
+    versions: list[TaskVersionScores]

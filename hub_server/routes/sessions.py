@@ -15,7 +15,7 @@ from skillgym.envs.core.protocol import (
     StepRequest,
     StepResponse,
 )
-from skillgym.hub_server.deps import SessionsDep
+from skillgym.hub_server.deps import PrincipalDep, SessionsDep
 from skillgym.hub_server.errors import ArtifactNotFoundError
 from skillgym.hub_server.model_route import ModelRoute
 from skillgym.hub_server.openapi import error_responses
@@ -23,10 +23,6 @@ from skillgym.hub_server.openapi import error_responses
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
-async def create_session(body: SessionCreate, sessions: SessionsDep) -> SessionPublic:
-    """Make a session holding one environment of ``env`` (503 with Retry-After when full)."""
-    session = await sessions.create(body)
-    return session.public()
 
 
 async def reset_session(
@@ -45,7 +41,6 @@ async def step_session(session_id: str, body: StepRequest, sessions: SessionsDep
 for path, endpoint, status, errors in (
     ("/{session_id}/step", step_session, 200, (404, 409, 413, 422, 503)),
     ("/{session_id}/reset", reset_session, 200, (404, 409, 413, 422, 503)),
-    ("", create_session, 201, (404, 413, 422, 503)),
 ):
     router.add_api_route(
         path,
@@ -55,6 +50,19 @@ for path, endpoint, status, errors in (
         responses=error_responses(*errors),
         route_class_override=ModelRoute,
     )
+
+
+@router.post("", status_code=201, responses=error_responses(404, 413, 422, 503))
+async def create_session(
+    body: SessionCreate, sessions: SessionsDep, principal: PrincipalDep
+) -> SessionPublic:
+    """Make a session holding one environment of ``env`` (503 with Retry-After when full).
+
+    The session belongs to the token sent, if any: a run's slot is played only in a
+    session of the run's submitter.
+    """
+    session = await sessions.create(body, owner=principal)
+    return session.public()
 
 
 @router.get("")

@@ -21,6 +21,15 @@ STATUSES = {
     ("/v1/sessions/{session_id}/reset", "post"): CALL_STATUSES,
     ("/v1/sessions/{session_id}/step", "post"): CALL_STATUSES,
     ("/v1/sessions/{session_id}/artifacts/{name}", "get"): {"200", "404", "409", "422", "503"},
+    # runs: writes need a token (401/403) and are rate limited (429)
+    ("/v1/runs", "post"): {"201", "401", "403", "404", "409", "413", "422", "429"},
+    ("/v1/runs/{run_id}", "get"): {"200", "404", "422"},
+    ("/v1/runs/{run_id}", "delete"): {"204", "401", "403", "404", "422", "429"},
+    ("/v1/runs/{run_id}/episodes", "post"): {"200", "401", "403", "404", "409", "413", "422", "429"},
+    ("/v1/runs/{run_id}/finish", "post"): {"200", "401", "403", "404", "422", "429"},
+    ("/v1/runs/{run_id}/episodes/{slot}/artifacts/{name}", "get"): {"200", "404", "422"},
+    ("/v1/leaderboard", "get"): {"200", "404", "422"},
+    ("/v1/tasks/{task_id}/scores", "get"): {"200", "404"},
 }
 
 
