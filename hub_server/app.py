@@ -19,6 +19,7 @@ from skillgym.hub_server.routes import (
     envs,
     health,
     openenv_compat,
+    pages,
     runs,
     scores,
     session_ws,
@@ -29,7 +30,7 @@ from skillgym.hub_server.scores.hub import Hub
 from skillgym.hub_server.sessions import SessionManager
 from skillgym.hub_server.settings import ServerSettings
 
-ROUTERS = (sessions, session_ws, envs, scores, tasks, runs, health, openenv_compat)
+ROUTERS = (sessions, session_ws, envs, scores, tasks, runs, health, openenv_compat, pages)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

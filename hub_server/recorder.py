@@ -96,6 +96,11 @@ class RunRecorder:
         self._active.pop((play.claim.run_id, play.claim.slot), None)
 
     @staticmethod
+    def began(play: SlotPlay, observation: dict[str, str]) -> None:
+        """The transcript opens with the reset's observation (replayable from the seed)."""
+        play.transcript.append({"observation": observation})
+
+    @staticmethod
     def observe(play: SlotPlay, action: str, answer: dict[str, Any]) -> None:
         """Add one step to the hub's transcript of the episode."""
         play.transcript.append(
@@ -123,7 +128,7 @@ class RunRecorder:
         result = EpisodeResult(
             reward=float(reward),
             success=bool(verification.get("success", False)),
-            steps=len(play.transcript),
+            steps=sum("action" in step for step in play.transcript),
             seconds=time.monotonic() - play.started,
             verification=verification,
             attempt=play.attempt,

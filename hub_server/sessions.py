@@ -11,6 +11,7 @@ WebSockets included) never holds a slot forever.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import time
@@ -192,6 +193,7 @@ class SessionManager:
         session.reset_once = True
         if play is not None:
             session.play = play
+            self.recorder.began(play, observation)
             if not play.claim.reference:  # hidden until the run ends
                 info = {k: v for k, v in info.items() if k != "seed"}
         return _answer(ResetResponse, {"observation": observation, "info": info})
@@ -242,10 +244,10 @@ class SessionManager:
             return info
         session.play = None
         env = session.env
-        files = {}
+        files: dict[str, bytes] = {}
         for name in type(env).artifact_types:
             try:
-                files[name] = await self.run(session, lambda name=name: env.artifact(name))
+                files[name] = await self.run(session, functools.partial(env.artifact, name))
             except Exception:  # a file is a courtesy: the verdict is recorded without it
                 logger.exception("session %s: artifact %s not kept", session.id, name)
         info["run"] = await self.recorder.finish(play, files, reward, info)

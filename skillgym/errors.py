@@ -15,9 +15,14 @@ a stable ``code`` (the ``error.code`` of the wire protocol)::
     │   └── ServerFullError             max sessions reached             (503)
     ├── AuthError                       the call's credentials
     │   ├── UnauthorizedError           no token where one is required   (401)
-    │   └── ForbiddenError              a token that is not the server's (403)
+    │   ├── ForbiddenError              a token that is unknown, revoked or lacks the scope (403)
+    │   └── RateLimitedError            more writes than the token's rate (429)
     ├── RequestError                    a request body the server cannot use (422)
     │   └── BodyTooLargeError           the body is over the limit       (413)
+    ├── RunError                        a hub run cannot do what was asked
+    │   ├── RunNotFoundError            no such run, or no scores kept here (404)
+    │   └── RunStateError               the run has ended or the slot was played (409)
+    ├── ConfigurationError              a setting that cannot work (a database URL)
     ├── ArtifactNotFoundError           a file the session's family does not hand out (404)
     ├── SandboxError                    an episode's sandbox failed       (503)
     ├── EngineError                     a spreadsheet engine is missing or died (503)
@@ -51,11 +56,16 @@ from skillgym.envs.core.errors import (
     ArtifactNotFoundError,
     AuthError,
     BodyTooLargeError,
+    ConfigurationError,
     EngineError,
     EnvNotFoundError,
     EpisodeStateError,
     ForbiddenError,
+    RateLimitedError,
     RequestError,
+    RunError,
+    RunNotFoundError,
+    RunStateError,
     SandboxError,
     ServerFullError,
     SessionClosedError,
@@ -76,14 +86,19 @@ __all__ = [
     "BodyTooLargeError",
     "ClientClosedError",
     "ClientError",
+    "ConfigurationError",
     "EngineError",
     "EnvNotFoundError",
     "EpisodeStateError",
     "ForbiddenError",
+    "RateLimitedError",
     "RemoteConnectionError",
     "RemoteError",
     "RemoteTimeoutError",
     "RequestError",
+    "RunError",
+    "RunNotFoundError",
+    "RunStateError",
     "SandboxError",
     "ServerFullError",
     "SessionClosedError",

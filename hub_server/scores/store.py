@@ -258,8 +258,13 @@ class ScoreStore:
             return self._insert_uploads(session, run, episodes)
 
     def _insert_uploads(self, session: Session, run: Run, episodes: list[EpisodeUpload]) -> int:
-        first = session.scalar(
-            select(func.coalesce(func.max(Episode.slot) + 1, 0)).where(Episode.run_id == run.id)
+        first = int(
+            session.scalar(
+                select(func.coalesce(func.max(Episode.slot) + 1, 0)).where(
+                    Episode.run_id == run.id
+                )
+            )
+            or 0
         )
         now = utcnow()
         rows = []
@@ -291,7 +296,7 @@ class ScoreStore:
             )
         if rows:
             session.execute(insert(Episode), rows)
-        return int(first) + len(rows)
+        return first + len(rows)
 
     def finish(self, run_id: str, principal: Principal | None) -> RunPublic:
         """End a run: score it, reveal its seeds. Unplayed slots of a verified run score 0.

@@ -1,8 +1,10 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from skillgym.envs.core.protocol import ErrorBody
+from tests.conftest import RunningHub, start_hub
 
 
 @pytest.fixture
@@ -15,3 +17,10 @@ def assert_error_body() -> Callable[[str, str], None]:
         assert body.error.code == code
 
     return check
+
+
+@pytest.fixture
+def running_hub(database_url: str, tmp_path: Path) -> Iterator[RunningHub]:
+    """A hub with the suite ``mini`` (2 tasks x 2 seeds); tokens are checked on every call."""
+    with start_hub(database_url, tmp_path) as hub:
+        yield hub
