@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from skillgym.envs.core.errors import RequestError, RunNotFoundError, RunStateError, SkillGymError
+from skillgym.envs.core.errors import RequestError, RunNotFoundError, SkillGymError
 from skillgym.envs.core.protocol import RunSlotRef
 from skillgym.hub_server.scores.hub import Hub
 from skillgym.hub_server.scores.store import EpisodeResult, SlotClaim
@@ -35,6 +35,7 @@ class SlotPlay:
 
     claim: SlotClaim
     attempt: int
+    session_id: str
     started: float = field(default_factory=time.monotonic)
     transcript: list[dict[str, Any]] = field(default_factory=list)
 
@@ -81,19 +82,21 @@ class RunRecorder:
                 f"Slot {ref.slot} of run {ref.id} plays {claim.task}; actual task option: {task!r}"
             )
         key = (ref.id, ref.slot)
-        holder = self._active.get(key)
-        if holder is not None and holder != session_id:
-            raise RunStateError(
-                f"Slot {ref.slot} of run {ref.id} is being played in session {holder}; "
-                "close that session to play it again."
-            )
+        # A slot still held by another session of the same submitter (an evaluator that
+        # crashed mid-episode) passes to the new one: the old one's verdict will not
+        # count, and the episode records how many attempts its slot took.
         self._active[key] = session_id
         self._attempts[key] += 1
-        return SlotPlay(claim, self._attempts[key])
+        return SlotPlay(claim, self._attempts[key], session_id)
+
+    def holds(self, play: SlotPlay) -> bool:
+        """Whether ``play``'s session still holds its slot (no newer attempt took it)."""
+        return self._active.get((play.claim.run_id, play.claim.slot)) == play.session_id
 
     def release(self, play: SlotPlay) -> None:
         """The session stopped playing the slot without a verdict (closed, or reset)."""
-        self._active.pop((play.claim.run_id, play.claim.slot), None)
+        if self.holds(play):
+            del self._active[(play.claim.run_id, play.claim.slot)]
 
     @staticmethod
     def began(play: SlotPlay, observation: dict[str, str]) -> None:
@@ -119,6 +122,13 @@ class RunRecorder:
         """Record the ended episode's verdict; what ``info["run"]`` tells the client."""
         assert self.hub is not None
         claim, hub = play.claim, self.hub
+        if not self.holds(play):
+            return {
+                "id": claim.run_id,
+                "slot": claim.slot,
+                "recorded": False,
+                "reason": "a newer attempt at this slot, in another session, took it over",
+            }
         self.release(play)
         verification = info.get("verification")
         if isinstance(verification, BaseModel):

@@ -17,6 +17,15 @@ HubOption = Annotated[
     str, typer.Option("--hub", envvar="SKILLGYM_HUB_URL", help="The hub's base URL.")
 ]
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SKILLGYM_DATABASE_URL",
+        help="The hub's database (default: the hub's default SQLite file).",
+        show_default=False,
+    ),
+]
+
 
 def _token(token: str | None) -> str | None:
     return token or os.environ.get("SKILLGYM_HUB_TOKEN") or os.environ.get("SKILLGYM_API_TOKEN")
@@ -121,14 +130,6 @@ def add_hub_commands(app: typer.Typer) -> None:
 
     tokens = typer.Typer(help="API tokens of this machine's hub database.", no_args_is_help=True)
     app.add_typer(tokens, name="tokens")
-    DatabaseOption = Annotated[
-        str | None,
-        typer.Option(
-            envvar="SKILLGYM_DATABASE_URL",
-            help="The hub's database (default: the hub's default SQLite file).",
-            show_default=False,
-        ),
-    ]
 
     @tokens.command("create")
     def create_token(

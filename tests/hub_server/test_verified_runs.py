@@ -194,3 +194,21 @@ def test_a_reference_run_needs_an_admin_and_shows_its_seeds(running_hub):
     with RemoteEnv(hub.base_url, env="arithmetic", token=hub.admin, transport="http") as env:
         _, info = env.reset(options={"run": {"id": run["id"], "slot": 0}})
     assert info["seed"] == hidden_seed(hub, run["id"], 0)
+
+
+def test_a_newer_attempt_takes_a_slot_over_and_the_older_verdict_does_not_count(running_hub):
+    hub = running_hub
+    run = start_run(hub, hub.alice)
+    submit = json.dumps({"tool": "submit", "args": {"answer": "-1"}})
+    with (
+        RemoteEnv(hub.base_url, env="arithmetic", token=hub.alice, transport="http") as crashed,
+        RemoteEnv(hub.base_url, env="arithmetic", token=hub.alice, transport="http") as retry,
+    ):
+        crashed.reset(options={"run": {"id": run["id"], "slot": 0}})
+        retry.reset(options={"run": {"id": run["id"], "slot": 0}})
+        *_, late = crashed.step(submit)
+        *_, counted = retry.step(submit)
+    assert late["run"]["recorded"] is False and "newer attempt" in late["run"]["reason"]
+    assert counted["run"]["recorded"] is True
+    (episode,) = get_run(hub, run["id"])["episodes"]
+    assert episode["attempt"] == 2
