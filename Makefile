@@ -58,6 +58,7 @@ bench: setup images
 	$(PY) benchmarks/spreadsheet_neighbour.py
 	$(PY) benchmarks/terminal.py
 	$(PY) benchmarks/flight.py
+	$(PY) benchmarks/hub.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -50,6 +51,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         reaper = asyncio.create_task(manager.reap_forever(), name="skillgym-reaper")
+        # What start-up made (the catalogue, the families, the ORM) lives as long as the
+        # server: out of the collector's sight, a full collection stops taking ~50 ms.
+        gc.freeze()
         try:
             yield
         finally:

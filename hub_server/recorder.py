@@ -150,7 +150,12 @@ class RunRecorder:
             finished = await asyncio.to_thread(hub.scores.finish_if_complete, claim.run_id)
         except SkillGymError as exc:
             logger.warning("slot %d of run %s not recorded: %s", claim.slot, claim.run_id, exc)
-            return {"id": claim.run_id, "slot": claim.slot, "recorded": False, "reason": exc.message}
+            return {
+                "id": claim.run_id,
+                "slot": claim.slot,
+                "recorded": False,
+                "reason": exc.message,
+            }
         return {
             "id": claim.run_id,
             "slot": claim.slot,

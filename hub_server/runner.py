@@ -25,8 +25,11 @@ def uvicorn_config(settings: ServerSettings, *, log_level: str = "info") -> uvic
         access_log=False,
         # SkillGym reads no client address, and X-Forwarded-* handling costs every request.
         proxy_headers=False,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
+        # Pings keep idle connections alive through proxies, but an unanswered one does not
+        # close the socket: aiohttp's client answers pings only while it reads, and a policy
+        # may think for minutes between steps. A vanished client is the idle reaper's.
+        ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=None,
         ws_max_size=settings.max_body_bytes,
         timeout_graceful_shutdown=5,
         timeout_keep_alive=int(settings.keep_alive_s),

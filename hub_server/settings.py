@@ -50,6 +50,12 @@ class ServerSettings(CatalogSettings):
         gt=0,
         description="A non-blocking env's call longer than this is logged: it stalls the loop.",
     )
+    ws_ping_interval_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds between keep-alive pings on session WebSockets (never closing on a "
+        "missing pong: a client may think for minutes between steps).",
+    )
     retry_after_s: int = Field(default=2, gt=0, description="Retry-After sent with 503 when full.")
     closed_memory: int = Field(
         default=10_000, gt=0, description="Closed session ids remembered (409, not 404)."

@@ -282,13 +282,21 @@ def build_app() -> typer.Typer:
             bool,
             typer.Option(help="Then a rollout on Ray over local replicas, with the small model."),
         ] = True,
+        leaderboard: Annotated[
+            bool,
+            typer.Option(help="Then evaluate the baselines and the model on core-v1 via a hub."),
+        ] = True,
     ) -> None:
         """Serve locally, play the oracle and a random policy on every task, then roll out on Ray."""
         from dataclasses import replace
 
         from skillgym.demo import DemoConfig, RolloutDemo, run_demo
+        from skillgym.leaderboard_demo import LeaderboardDemo
 
-        config = DemoConfig(rollout=RolloutDemo() if rollout else None)
+        config = DemoConfig(
+            rollout=RolloutDemo() if rollout else None,
+            leaderboard=LeaderboardDemo() if leaderboard else None,
+        )
         if seeds is not None:
             families = tuple(replace(f, seeds=seeds) for f in config.families)
             config = replace(config, families=families)

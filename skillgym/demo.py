@@ -6,7 +6,8 @@ each episode's files (the spreadsheet's workbook, the flight site's last page) a
 downloaded through the API, and a score table is printed with where to look next.
 Then a rollout on Ray: oracle groups over local replicas of the flight, spreadsheet
 and terminal families, and the real small model for a few episodes, written as
-trajectories.
+trajectories. Last, the baselines and the small model are evaluated on ``core-v1``
+through a hub (:mod:`skillgym.leaderboard_demo`), which fills its leaderboard.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from skillgym.envs.core.episode import EpisodeResult, episode_result, make_polic
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.runner import BackgroundServer
 from skillgym.hub_server.settings import ServerSettings
+from skillgym.leaderboard_demo import LeaderboardDemo, run_leaderboard_demo
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class DemoConfig:
     out: Path = Path("runs/demo/episodes.jsonl")
     rollout: RolloutDemo | None = None
     """The rollout on Ray that follows (``make demo``: the default one)."""
+    leaderboard: LeaderboardDemo | None = None
+    """Then evaluations through a hub, for its leaderboard (``make demo``: the default one)."""
 
     @property
     def files(self) -> Path:
@@ -170,6 +174,8 @@ def run_demo(
     )
     if config.rollout is not None:
         run_rollout_demo(config.rollout, echo)
+    if config.leaderboard is not None:
+        run_leaderboard_demo(config.leaderboard, echo)
     return results
 
 

@@ -7,6 +7,10 @@ import pytest
 
 from skillgym.demo import DemoConfig, FamilyDemo, run_demo
 from skillgym.envs.core.tasks import TaskCatalog
+from skillgym.hub_server.scores.database import Database
+from skillgym.hub_server.scores.store import ScoreStore
+from skillgym.hub_server.scores.tokens import TokenStore
+from skillgym.leaderboard_demo import Contender, LeaderboardDemo, run_leaderboard_demo
 
 CATALOG = TaskCatalog.load()
 FAMILIES = (
@@ -80,3 +84,32 @@ def test_the_demo_rolls_out_groups_over_replicas_and_the_small_model(tmp_path):
     [model_group] = read_groups(out.with_name("model-trajectories.jsonl"))
     assert all(t.completion_token_ids for r in model_group.rollouts for t in r.turns[:-1])
     assert "skillgym rollout --family" in "\n".join(printed)
+
+
+def test_the_leaderboard_demo_fills_a_hubs_board_with_verified_and_reference_runs(
+    tmp_path, monkeypatch
+):
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    tasks = tmp_path / "tasks"
+    (tasks / "suites").mkdir(parents=True)
+    (tasks / "suites" / "mini.yaml").write_text(
+        "tasks: [arithmetic/sum-list@1.0.0, arithmetic/order-of-operations@1.0.0]\nseeds: [0]\n"
+    )
+    monkeypatch.setenv("SKILLGYM_TASKS_DIR", str(tasks))
+    database = f"sqlite:///{tmp_path / 'hub.db'}"
+    demo = LeaderboardDemo(
+        suite="mini",
+        contenders=(Contender("oracle", reference=True), Contender("noop")),
+        database_url=database,
+    )
+    printed: list[str] = []
+    runs = run_leaderboard_demo(demo, echo=printed.append)
+    board = ScoreStore(Database.open(database)).leaderboard("mini")
+    assert [e.policy.name for e in board.references] == ["oracle"]
+    assert board.references[0].score.mean == 1.0
+    assert [(e.rank, e.policy.name, e.score.mean) for e in board.entries] == [(1, "noop", 0.0)]
+    assert {e.run_id for e in board.entries + board.references} == set(runs)
+    assert "make serve" in printed[-1] and "?suite=mini" in printed[-1]
+    assert all(t.revoked_at for t in TokenStore(Database.open(database)).list())

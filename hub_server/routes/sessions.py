@@ -23,8 +23,6 @@ from skillgym.hub_server.openapi import error_responses
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
-
-
 async def reset_session(
     session_id: str, body: ResetRequest, sessions: SessionsDep
 ) -> ResetResponse:

@@ -85,7 +85,7 @@ def _split(ref: str) -> tuple[str, str, str]:
     return task_id, version, task_id.split("/", 1)[0]
 
 
-def _score(run: Run) -> RunScore | None:
+def _score(run: Any) -> RunScore | None:
     if run.mean_score is None:
         return None
     return RunScore(
@@ -114,6 +114,24 @@ def _episode_public(row: Episode, revealed: bool) -> EpisodePublic:
         verification=row.verification or {},
         artifacts=row.artifacts or [],
     )
+
+
+BOARD_COLUMNS = (
+    Run.id,
+    Run.policy_name,
+    Run.policy_version,
+    Run.submitter,
+    Run.verified,
+    Run.reference,
+    Run.finished_at,
+    Run.episodes,
+    Run.mean_score,
+    Run.ci_low,
+    Run.ci_high,
+    Run.success_rate,
+    Run.family_scores,
+)
+"""What a leaderboard row reads of a run (never its plan or seeds)."""
 
 
 class ScoreStore:
@@ -260,9 +278,7 @@ class ScoreStore:
     def _insert_uploads(self, session: Session, run: Run, episodes: list[EpisodeUpload]) -> int:
         first = int(
             session.scalar(
-                select(func.coalesce(func.max(Episode.slot) + 1, 0)).where(
-                    Episode.run_id == run.id
-                )
+                select(func.coalesce(func.max(Episode.slot) + 1, 0)).where(Episode.run_id == run.id)
             )
             or 0
         )
@@ -379,28 +395,38 @@ class ScoreStore:
                     .order_by(Run.finished_at.desc())
                     .limit(1)
                 )
+            # The newest finished run of each policy, picked by the database: the work
+            # grows with the rows shown, not with the suite's history.
+            newest = (
+                select(
+                    *BOARD_COLUMNS,
+                    func.row_number()
+                    .over(
+                        partition_by=(
+                            Run.verified,
+                            Run.reference,
+                            Run.policy_name,
+                            Run.policy_version,
+                        ),
+                        order_by=Run.finished_at.desc(),
+                    )
+                    .label("newest"),
+                )
+                .where(Run.suite == suite, Run.status == "finished")
+                .subquery()
+            )
             runs = (
-                session.scalars(
-                    select(Run)
-                    .where(Run.suite == suite, Run.status == "finished")
-                    .order_by(Run.finished_at.desc())
-                ).all()
+                session.execute(select(newest).where(newest.c.newest == 1)).all()
                 if suite is not None
                 else []
             )
-        newest: dict[tuple[bool, bool, str, str], Run] = {}
-        for run in runs:
-            key = (run.verified, run.reference, run.policy_name, run.policy_version)
-            newest.setdefault(key, run)
-        references = sorted(
-            (r for r in newest.values() if r.reference), key=lambda r: -(r.mean_score or 0.0)
-        )
+        references = sorted((r for r in runs if r.reference), key=lambda r: -(r.mean_score or 0.0))
         verified = sorted(
-            (r for r in newest.values() if r.verified and not r.reference),
+            (r for r in runs if r.verified and not r.reference),
             key=lambda r: (-(r.mean_score or 0.0), r.finished_at),
         )
         uploaded = sorted(
-            (r for r in newest.values() if not r.verified),
+            (r for r in runs if not r.verified),
             key=lambda r: -(r.mean_score or 0.0),
         )
         return LeaderboardPublic(
@@ -497,7 +523,8 @@ class ScoreStore:
             raise RunStateError(f"Run {run.id} has {run.status}; start a new run to play more.")
 
     @staticmethod
-    def _entry(run: Run, rank: int | None) -> LeaderboardEntry:
+    def _entry(run: Any, rank: int | None) -> LeaderboardEntry:
+        """A row of the board from a run, or from a row of :data:`BOARD_COLUMNS`."""
         score = _score(run)
         assert score is not None
         return LeaderboardEntry(

@@ -19,6 +19,8 @@ from skillgym.errors import (
     ServerFullError,
     TaskNotFoundError,
 )
+from skillgym.hub_server.runner import BackgroundServer
+from skillgym.hub_server.settings import ServerSettings
 from tests.clients.fake_servers import (
     FakeFlakyServer,
     FakeGatewayErrorServer,
@@ -227,3 +229,14 @@ def test_base_url_and_transport_are_checked():
         AsyncRemoteEnv("localhost:8000", env="arithmetic")
     with pytest.raises(ValueError, match='Expects transport "http" or "websocket"'):
         AsyncRemoteEnv("http://127.0.0.1:1", env="arithmetic", transport="grpc")
+
+
+async def test_a_websocket_session_survives_a_policy_that_thinks_past_many_pings():
+    # The client reads nothing while its policy thinks, so it answers no ping then.
+    settings = ServerSettings(port=0, ws_ping_interval_s=0.1, database_url="none")
+    with BackgroundServer(settings) as server:
+        async with AsyncRemoteEnv(server.base_url, env="arithmetic", transport="websocket") as env:
+            await env.reset(seed=0, options={"task": "arithmetic/sum-list"})
+            await asyncio.sleep(1.5)  # fifteen pings unanswered
+            observation, *_ = await env.step('{"tool": "submit", "args": {"answer": "0"}}')
+    assert "last_action_error" in observation
