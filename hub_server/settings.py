@@ -70,10 +70,10 @@ class ServerSettings(CatalogSettings):
         "the tokens of `skillgym tokens create`.",
     )
     database_url: str | None = Field(
-        default_factory=default_database_url,
+        default="default",
         description="The scores database (runs, episodes, tokens): sqlite:///path or "
-        "postgresql+psycopg://...; default a SQLite file in ~/.local/share/skillgym; "
-        "none: an env server that keeps no scores.",
+        "postgresql+psycopg://...; default: the SQLite file $XDG_DATA_HOME/skillgym/hub.db "
+        "(~/.local/share/skillgym/hub.db); none: an env server that keeps no scores.",
     )
     artifacts_dir: Path | None = Field(
         default=None,
@@ -102,6 +102,8 @@ class ServerSettings(CatalogSettings):
     def _none_means_no_scores(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in ("none", "off"):
             return None
+        if value == "default":  # resolved now: $XDG_DATA_HOME counts when the settings are read
+            return default_database_url()
         return value
 
     @property

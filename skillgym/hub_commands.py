@@ -13,9 +13,7 @@ if TYPE_CHECKING:
     from skillgym.hub_server.scores.tokens import TokenStore
 
 DEFAULT_HUB = "http://127.0.0.1:8000"
-HubOption = Annotated[
-    str, typer.Option("--hub", envvar="SKILLGYM_HUB_URL", help="The hub's base URL.")
-]
+HubOption = Annotated[str, typer.Option("--hub", help="The hub's base URL.")]
 
 DatabaseOption = Annotated[
     str | None,
@@ -28,7 +26,7 @@ DatabaseOption = Annotated[
 
 
 def _token(token: str | None) -> str | None:
-    return token or os.environ.get("SKILLGYM_HUB_TOKEN") or os.environ.get("SKILLGYM_API_TOKEN")
+    return token or os.environ.get("SKILLGYM_API_TOKEN")
 
 
 def _token_store(database_url: str | None) -> TokenStore:
@@ -55,7 +53,7 @@ def add_hub_commands(app: typer.Typer) -> None:
         token: Annotated[
             str | None,
             typer.Option(
-                help="A token with the submit scope (default: SKILLGYM_HUB_TOKEN).",
+                help="A token with the submit scope (default: SKILLGYM_API_TOKEN).",
                 show_default=False,
             ),
         ] = None,

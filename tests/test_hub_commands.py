@@ -98,7 +98,7 @@ def test_eval_plays_a_suite_through_the_hub_and_prints_the_run_page(database, tm
             "--quiet",
             "--out",
             str(tmp_path / "eval.jsonl"),
-            env={"SKILLGYM_HUB_TOKEN": hub.alice},
+            env={"SKILLGYM_API_TOKEN": hub.alice},
         )
         run_id = result.stdout.split("page: ")[1].strip().rsplit("/", 1)[1]
         run = ScoreStore(Database.open(database)).run(run_id)

@@ -10,7 +10,7 @@ Example::
     result = evaluate(
         ScriptedPolicy("heuristic"),
         hub="http://127.0.0.1:8000",
-        token=os.environ["SKILLGYM_HUB_TOKEN"],
+        token=os.environ["SKILLGYM_API_TOKEN"],
         config=EvalConfig(suite="core-v1", episodes_per_task=2),
     )
     print(result.run.score)
