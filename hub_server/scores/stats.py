@@ -1,4 +1,4 @@
-"""A run's summary: mean score with a 95% bootstrap interval, success rate, per-family means.
+"""A run's score: mean with a 95% bootstrap interval, success rate, per-family means.
 
 Example:
     >>> s = summarize([1.0, 0.0, 1.0, 1.0], [True, False, True, True], ["a", "a", "b", "b"], seed=0)
@@ -11,23 +11,12 @@ Example:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 
+from skillgym.envs.core.protocol import RunScore
+
 RESAMPLES = 2_000
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a finished run shows: its ranking figures."""
-
-    episodes: int
-    mean: float
-    ci_low: float
-    ci_high: float
-    success_rate: float
-    family_scores: dict[str, float]
 
 
 def bootstrap_interval(
@@ -48,14 +37,14 @@ def bootstrap_interval(
 
 def summarize(
     rewards: list[float], successes: list[bool], families: list[str], *, seed: int
-) -> Summary:
-    """The summary of a run's episodes (each list holds one entry per episode)."""
+) -> RunScore:
+    """The score of a run's episodes (each list holds one entry per episode)."""
     n = len(rewards)
     by_family: dict[str, list[float]] = defaultdict(list)
     for reward, family in zip(rewards, families, strict=True):
         by_family[family].append(reward)
     low, high = bootstrap_interval(rewards, seed=seed)
-    return Summary(
+    return RunScore(
         episodes=n,
         mean=float(np.mean(rewards)) if n else 0.0,
         ci_low=low,
