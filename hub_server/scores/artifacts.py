@@ -3,9 +3,9 @@
 Example:
     >>> import tempfile
     >>> store = ArtifactStore(Path(tempfile.mkdtemp()))
-    >>> store.save("r1", 0, "transcript.json", b"[]")
+    >>> store.save("a1", 0, "transcript.json", b"[]")
     'transcript.json'
-    >>> store.path("r1", 0, "transcript.json").read_bytes()
+    >>> store.path("a1", 0, "transcript.json").read_bytes()
     b'[]'
 """
 
