@@ -177,7 +177,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
             # FastAPI's answer to a body that is not JSON (bad bytes, broken UTF-8)
             return skillgym_error_response(
-                RequestError(f"Expects a JSON body, actual body does not parse: {message}")
+                RequestError(f"Invalid request: expects JSON, actual text is not JSON ({message})")
             )
         if exc.status_code == 405:
             allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))

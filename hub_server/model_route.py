@@ -23,6 +23,9 @@ from skillgym.hub_server.errors import validation_failure
 class ModelRoute(APIRoute):
     """A route whose endpoint is ``async (**path_params, body, sessions) -> BaseModel``.
 
+    An endpoint that also takes ``principal`` (declared ``PrincipalDep``, so the schema
+    shows no such field) gets the caller's token as the auth middleware noted it.
+
     Example:
         >>> from fastapi import APIRouter
         >>> from skillgym.envs.core.protocol import StepRequest
@@ -36,7 +39,9 @@ class ModelRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
-        body_model: type[BaseModel] = get_type_hints(endpoint)["body"]
+        hints = get_type_hints(endpoint, include_extras=True)
+        body_model: type[BaseModel] = hints["body"]
+        self._takes_principal = "principal" in hints
         # The model's core validator, called directly: model_validate_json's Python
         # wrapper costs half as much again on the hot path.
         self._validate_json = body_model.__pydantic_validator__.validate_json
@@ -58,8 +63,11 @@ class ModelRoute(APIRoute):
             body = self._validate_json(await _read_body(receive))
         except ValidationError as exc:
             raise validation_failure(exc) from None
+        extra = {}
+        if self._takes_principal:  # noted by TokenAuthMiddleware, or None
+            extra["principal"] = scope.get("state", {}).get("principal")
         answer: BaseModel = await self.endpoint(
-            **scope["path_params"], body=body, sessions=scope["app"].state.sessions
+            **scope["path_params"], body=body, sessions=scope["app"].state.sessions, **extra
         )
         content = answer.__pydantic_serializer__.to_json(answer)
         headers = [

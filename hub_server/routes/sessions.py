@@ -35,22 +35,6 @@ async def step_session(session_id: str, body: StepRequest, sessions: SessionsDep
     return await sessions.step(sessions.get(session_id), body.action)
 
 
-# Registered first, in the order of how often they are called: the router tries routes in turn.
-for path, endpoint, status, errors in (
-    ("/{session_id}/step", step_session, 200, (404, 409, 413, 422, 503)),
-    ("/{session_id}/reset", reset_session, 200, (404, 409, 413, 422, 503)),
-):
-    router.add_api_route(
-        path,
-        endpoint,
-        methods=["POST"],
-        status_code=status,
-        responses=error_responses(*errors),
-        route_class_override=ModelRoute,
-    )
-
-
-@router.post("", status_code=201, responses=error_responses(404, 413, 422, 503))
 async def create_session(
     body: SessionCreate, sessions: SessionsDep, principal: PrincipalDep
 ) -> SessionPublic:
@@ -61,6 +45,22 @@ async def create_session(
     """
     session = await sessions.create(body, owner=principal)
     return session.public()
+
+
+# Registered first, in the order of how often they are called: the router tries routes in turn.
+for path, endpoint, status, errors in (
+    ("/{session_id}/step", step_session, 200, (404, 409, 413, 422, 503)),
+    ("/{session_id}/reset", reset_session, 200, (404, 409, 413, 422, 503)),
+    ("", create_session, 201, (404, 413, 422, 503)),
+):
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        status_code=status,
+        responses=error_responses(*errors),
+        route_class_override=ModelRoute,
+    )
 
 
 @router.get("")

@@ -26,7 +26,8 @@ def failed(verification: Verification) -> list[tuple[Any, ...]]:
     ]
 
 
-NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# A number standing on its own: digits inside a word (a hex digest's "726e04") are no number.
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?!\w)")
 MAX_SIGNIFICANT = 10
 PYTHON_REPRS = ("None", "[", "{", "Decimal(", "datetime.")
 

@@ -117,7 +117,7 @@ def test_every_documented_path_answers_options_with_its_documented_methods(base_
         assert response.headers["allow"] == ", ".join(sorted(m.upper() for m in operations))
 
 
-def test_a_server_with_a_token_declares_it_on_the_session_routes_only():
+def test_a_server_with_a_token_declares_it_on_the_session_routes_and_the_writes_only():
     with BackgroundServer(ServerSettings(port=0, api_token="t0ken")) as server:
         schema = httpx.get(f"{server.base_url}/openapi.json").json()
     assert schema["components"]["securitySchemes"] == {
@@ -126,8 +126,13 @@ def test_a_server_with_a_token_declares_it_on_the_session_routes_only():
     for (path, method), statuses in STATUSES.items():
         operation = schema["paths"][path][method]
         if path.startswith("/v1/sessions"):
+            # creating a session is a write: rate limited per token
+            limited = {"429"} if (path, method) == ("/v1/sessions", "post") else set()
             assert operation["security"] == [{"bearer": []}]
-            assert set(operation["responses"]) == statuses | {"401", "403"}
+            assert set(operation["responses"]) == statuses | {"401", "403"} | limited
+        elif "401" in statuses:  # a write to runs: a token always
+            assert operation["security"] == [{"bearer": []}]
+            assert set(operation["responses"]) == statuses
         else:
             assert "security" not in operation
             assert set(operation["responses"]) == statuses
