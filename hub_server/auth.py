@@ -1,8 +1,8 @@
 """Tokens on the way in: who a call speaks for, what it may do, and how often.
 
 Reading is public. Writing needs a token:
-- ``POST``/``DELETE`` on ``/v1/runs...`` needs the ``submit`` scope (withdrawing a run,
-  ``DELETE /v1/runs/{id}``, needs ``admin``);
+- ``POST`` on ``/v1/runs...`` needs the ``submit`` scope (withdrawing a run,
+  ``POST /v1/runs/{id}/withdraw``, needs ``admin``);
 - ``/v1/sessions...`` (the routes that spend this machine's resources) needs a token of
   any scope when the server requires one (``SKILLGYM_API_TOKEN`` set, or
   ``require_token``); an open server still notes a token sent, so a run's sessions
@@ -43,7 +43,7 @@ _MAX_CACHED = 10_000
 def needs(method: str, path: str, sessions_need_token: bool) -> str | None:
     """The scope a call needs: ``submit``, ``admin``, ``any``, or None (public)."""
     if path.startswith(RUNS) and method in ("POST", "DELETE", "PUT", "PATCH"):
-        return "admin" if method == "DELETE" and path.count("/") == 3 else "submit"
+        return "admin" if path.endswith("/withdraw") else "submit"
     if path.startswith(SESSIONS) and sessions_need_token:
         return "any"
     return None
@@ -51,7 +51,7 @@ def needs(method: str, path: str, sessions_need_token: bool) -> str | None:
 
 def is_limited(method: str, path: str) -> bool:
     """Whether a call counts against its token's rate: writes other than playing a session."""
-    if method not in ("POST", "DELETE"):
+    if method != "POST":
         return False
     return path.startswith(RUNS) or (method == "POST" and path.rstrip("/") == SESSIONS)
 

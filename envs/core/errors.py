@@ -119,7 +119,10 @@ class RunNotFoundError(RunError):
 
 
 class RunStateError(RunError):
-    """The call does not fit the run's state: it has finished, or the slot was played."""
+    """The call does not fit the run: it has ended, or its slot was played, or it takes no such thing.
+
+    Uploads to a verified run, and episodes of tasks outside its suite, are such things.
+    """
 
     code = "run_state"
 

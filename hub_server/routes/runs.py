@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path as PathType
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse
 
 from skillgym.envs.core.errors import ForbiddenError, RunStateError, TaskNotFoundError
@@ -42,7 +42,7 @@ def suite_for(name: str, catalog: TaskCatalog, roots: list[PathType]) -> Suite:
 def _check_uploads(suite: Suite, body: RunCreate | EpisodesUpload) -> None:
     outside = sorted({e.task for e in body.episodes} - set(suite.tasks))
     if outside:
-        raise TaskNotFoundError(
+        raise RunStateError(
             f"Suite {suite.name} has no task {', '.join(outside[:5])}; its tasks: "
             f"{', '.join(suite.tasks)}"
         )
@@ -120,11 +120,11 @@ async def finish_run(run_id: RunId, hub: HubDep, principal: PrincipalDep) -> Run
     return await asyncio.to_thread(hub.scores.finish, run_id, principal)
 
 
-@router.delete("/{run_id}", status_code=204, responses=error_responses(404, 422))
-async def withdraw_run(run_id: RunId, hub: HubDep) -> Response:
-    """Take a run off the leaderboard (admin); its episodes are kept."""
+@router.post("/{run_id}/withdraw", responses=error_responses(404, 422))
+async def withdraw_run(run_id: RunId, hub: HubDep) -> RunPublic:
+    """Take a run off the leaderboard (admin); the run and its episodes stay readable."""
     await asyncio.to_thread(hub.scores.withdraw, run_id)
-    return Response(status_code=204)
+    return await asyncio.to_thread(hub.scores.run, run_id)
 
 
 @router.get(

@@ -38,11 +38,12 @@ def test_writing_without_a_live_token_is_refused(running_hub, who, status, code)
 def test_withdrawing_a_run_needs_the_admin_scope(running_hub):
     hub = running_hub
     run = httpx.post(f"{hub.base_url}/v1/runs", json=RUN, headers=hub.headers(hub.alice)).json()
-    refused = httpx.delete(f"{hub.base_url}/v1/runs/{run['id']}", headers=hub.headers(hub.alice))
+    withdraw = f"{hub.base_url}/v1/runs/{run['id']}/withdraw"
+    refused = httpx.post(withdraw, headers=hub.headers(hub.alice))
     assert refused.status_code == 403
     assert "'admin' scope" in refused.json()["error"]["message"]
-    done = httpx.delete(f"{hub.base_url}/v1/runs/{run['id']}", headers=hub.headers(hub.admin))
-    assert done.status_code == 204
+    done = httpx.post(withdraw, headers=hub.headers(hub.admin))
+    assert done.status_code == 200 and done.json()["status"] == "withdrawn"
     assert httpx.get(f"{hub.base_url}/v1/runs/{run['id']}").json()["status"] == "withdrawn"
 
 
@@ -82,7 +83,7 @@ def test_a_token_never_shows_in_logs_or_answers(running_hub, caplog):
         answers += [
             httpx.post(f"{hub.base_url}/v1/runs", json=RUN, headers=headers),
             httpx.post(f"{hub.base_url}/v1/runs", json={"suite": "none"}, headers=headers),
-            httpx.delete(f"{hub.base_url}/v1/runs/0", headers=headers),
+            httpx.post(f"{hub.base_url}/v1/runs/0/withdraw", headers=headers),
             httpx.post(f"{hub.base_url}/v1/sessions", json={"env": "nope"}, headers=headers),
         ]
     secret = hub.alice.split("_", 2)[2]

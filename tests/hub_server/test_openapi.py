@@ -24,7 +24,7 @@ STATUSES = {
     # runs: writes need a token (401/403) and are rate limited (429)
     ("/v1/runs", "post"): {"201", "401", "403", "404", "409", "413", "422", "429"},
     ("/v1/runs/{run_id}", "get"): {"200", "404", "422"},
-    ("/v1/runs/{run_id}", "delete"): {"204", "401", "403", "404", "422", "429"},
+    ("/v1/runs/{run_id}/withdraw", "post"): {"200", "401", "403", "404", "422", "429"},
     ("/v1/runs/{run_id}/episodes", "post"): {
         "200",
         "401",
