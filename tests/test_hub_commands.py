@@ -41,7 +41,7 @@ def test_tokens_create_prints_the_secret_once_and_list_never_shows_it(database):
     assert secret.startswith("sgk_") and "shown once" in created.stderr
     assert TokenStore(Database.open(database)).authenticate(secret).name == "ci"
     listed = skillgym("tokens", "list", "--database-url", database).stdout
-    assert "ci" in listed and "submit" in listed and secret.split("_")[2] not in listed
+    assert "ci" in listed and "submit" in listed and secret.split("_", 2)[2] not in listed
 
 
 def test_tokens_revoke_refuses_the_token_from_then_on(database):
