@@ -258,27 +258,14 @@ class RemoteEnvBase(Generic[HttpT], metaclass=abc.ABCMeta):
         retry_after_s: float | None = None,
         expected: str = "an error body",
     ) -> SkillGymError:
-        """The exception for an error answer: the class its code names, else RemoteError."""
-        try:
-            detail = ErrorBody.model_validate_json(content).error
-        except ValidationError:
-            found = f" (HTTP {status})" if status else ""
-            return RemoteError(
-                f"Expects {expected} from {self.base_url}, actual value{found}: {content[:300]!r}",
-                status=status or 0,
-                remote_code="",
-            )
-        cls = error_class_for_code(detail.code)
-        if cls is ServerFullError or cls is RateLimitedError:
-            return cls(detail.message, retry_after_s=math.ceil(retry_after_s or 1))
-        if cls is None or issubclass(cls, ClientError):
-            where = f"HTTP {status}, " if status else ""
-            return RemoteError(
-                f"{detail.message} ({where}{detail.code})",
-                status=status or 0,
-                remote_code=detail.code,
-            )
-        return cls(detail.message)
+        """The exception for an error answer of this env's server (:func:`error_from_answer`)."""
+        return error_from_answer(
+            content,
+            base_url=self.base_url,
+            status=status,
+            retry_after_s=retry_after_s,
+            expected=expected,
+        )
 
     def _answered(self, status: int, content: bytes, retry_after: str | None) -> Failure:
         """An error status, and what the caller gets if it is not tried again."""
@@ -340,6 +327,37 @@ class RemoteEnvBase(Generic[HttpT], metaclass=abc.ABCMeta):
                 self.session_id,
                 exc,
             )
+
+
+def error_from_answer(
+    content: bytes | str,
+    *,
+    base_url: str,
+    status: int | None = None,
+    retry_after_s: float | None = None,
+    expected: str = "an error body",
+) -> SkillGymError:
+    """The exception for a server's error answer: the class its code names, else RemoteError."""
+    try:
+        detail = ErrorBody.model_validate_json(content).error
+    except ValidationError:
+        found = f" (HTTP {status})" if status else ""
+        return RemoteError(
+            f"Expects {expected} from {base_url}, actual value{found}: {content[:300]!r}",
+            status=status or 0,
+            remote_code="",
+        )
+    cls = error_class_for_code(detail.code)
+    if cls is ServerFullError or cls is RateLimitedError:
+        return cls(detail.message, retry_after_s=math.ceil(retry_after_s or 1))
+    if cls is None or issubclass(cls, ClientError):
+        where = f"HTTP {status}, " if status else ""
+        return RemoteError(
+            f"{detail.message} ({where}{detail.code})",
+            status=status or 0,
+            remote_code=detail.code,
+        )
+    return cls(detail.message)
 
 
 def with_verification(info: dict[str, Any]) -> dict[str, Any]:

@@ -9,25 +9,19 @@ Example:
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from skillgym.clients.errors import RemoteConnectionError, RemoteError
-from skillgym.envs.core.errors import (
-    RateLimitedError,
-    ServerFullError,
-    SkillGymError,
-    error_class_for_code,
-)
+from skillgym.clients.base import error_from_answer
+from skillgym.clients.errors import RemoteConnectionError
+from skillgym.clients.retry import parse_retry_after
 from skillgym.envs.core.protocol import (
     EpisodesAdded,
     EpisodesUpload,
     EpisodeUpload,
-    ErrorBody,
     LeaderboardPublic,
     PolicyRef,
     RunCreate,
@@ -124,28 +118,9 @@ class HubClient:
             ) from None
         if response.is_success:
             return answer.model_validate_json(response.content)
-        raise _error(response, self.base_url)
-
-
-def _error(response: httpx.Response, base_url: str) -> SkillGymError:
-    try:
-        detail = ErrorBody.model_validate_json(response.content).error
-    except ValidationError:
-        return RemoteError(
-            f"Expects an error body from {base_url}, actual value (HTTP {response.status_code}): "
-            f"{response.content[:300]!r}",
+        raise error_from_answer(
+            response.content,
+            base_url=self.base_url,
             status=response.status_code,
-            remote_code="",
+            retry_after_s=parse_retry_after(response.headers.get("retry-after")),
         )
-    cls = error_class_for_code(detail.code)
-    retry_after = response.headers.get("retry-after")
-    if cls in (ServerFullError, RateLimitedError):
-        wait = math.ceil(float(retry_after)) if retry_after and retry_after.isdigit() else 1
-        return cls(detail.message, retry_after_s=wait)  # type: ignore[call-arg]
-    if cls is None:
-        return RemoteError(
-            f"{detail.message} (HTTP {response.status_code}, {detail.code})",
-            status=response.status_code,
-            remote_code=detail.code,
-        )
-    return cls(detail.message)

@@ -194,7 +194,8 @@ def load_task_file(path: Path) -> TaskSpec:
     return spec
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """A version's numbers, for ordering: ``1.10.0`` after ``1.9.0``."""
     return tuple(int(part) for part in version.split("."))
 
 
@@ -249,7 +250,7 @@ class TaskCatalog:
         if task_id not in self._versions:
             raise TaskNotFoundError(self._unknown_id_message(task_id))
         return [
-            self._versions[task_id][v] for v in sorted(self._versions[task_id], key=_version_key)
+            self._versions[task_id][v] for v in sorted(self._versions[task_id], key=version_key)
         ]
 
     def latest(self, family: str | None = None) -> list[TaskSpec]:

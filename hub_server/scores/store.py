@@ -6,6 +6,7 @@ the CLI and the benchmark directly.
 Example:
     >>> from skillgym.envs.core.protocol import PolicyRef
     >>> from skillgym.envs.core.suites import Suite
+from skillgym.envs.core.tasks import version_key
     >>> store = ScoreStore(Database.open("sqlite://"))
     >>> suite = Suite(name="mini", tasks=["arithmetic/sum-list@1.0.0"], seeds=[0, 1])
     >>> run = store.create_run(suite, PolicyRef(name="p"), Principal("alice", frozenset({"submit"})))
@@ -40,6 +41,7 @@ from skillgym.envs.core.protocol import (
     TaskVersionScores,
 )
 from skillgym.envs.core.suites import Suite
+from skillgym.envs.core.tasks import version_key
 from skillgym.hub_server.scores.database import Database
 from skillgym.hub_server.scores.models import Episode, Run, utcnow
 from skillgym.hub_server.scores.seeds import commitment, draw_seeds, new_salt
@@ -472,7 +474,7 @@ class ScoreStore:
                     success_rate=float(row.success),
                 )
             )
-        versions = sorted(by_version, key=_version_key, reverse=True)
+        versions = sorted(by_version, key=version_key, reverse=True)
         return TaskScoresPublic(
             id=task_id,
             versions=[
@@ -562,10 +564,3 @@ class ScoreStore:
             score=_score(run),
             episodes=[_episode_public(row, revealed) for row in rows],
         )
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
-        return (0,)

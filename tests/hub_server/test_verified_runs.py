@@ -14,6 +14,10 @@ from skillgym.envs.core.episode import make_policy
 from skillgym.envs.core.registry import make_local_env
 from skillgym.errors import ForbiddenError, RequestError, RunStateError
 from skillgym.hub_server.scores.seeds import verify_commitment
+from skillgym.hub_server.scores.store import ScoreStore
+from skillgym.hub_server.scores.tokens import Principal
+
+ADMIN = Principal("test", frozenset({"admin"}))
 
 
 def start_run(hub, token, **fields):
@@ -41,15 +45,7 @@ def play_slot(hub, token, run_id, slot, policy="oracle", seed_for_oracle=None):
 
 def hidden_seed(hub, run_id, slot):
     """What only the hub knows while the run plays (read from its database, as a test may)."""
-    from skillgym.hub_server.scores.store import ScoreStore
-
-    return ScoreStore(hub.tokens.database).claim_slot(run_id, slot, None_admin()).seed
-
-
-def None_admin():
-    from skillgym.hub_server.scores.tokens import Principal
-
-    return Principal("test", frozenset({"admin"}))
+    return ScoreStore(hub.tokens.database).claim_slot(run_id, slot, ADMIN).seed
 
 
 def test_the_hub_records_the_verdict_its_own_session_computed(running_hub):
