@@ -6,7 +6,6 @@ the CLI and the benchmark directly.
 Example:
     >>> from skillgym.envs.core.protocol import PolicyRef
     >>> from skillgym.envs.core.suites import Suite
-from skillgym.envs.core.tasks import version_key
     >>> store = ScoreStore(Database.open("sqlite://"))
     >>> suite = Suite(name="mini", tasks=["arithmetic/sum-list@1.0.0"], seeds=[0, 1])
     >>> run = store.create_run(suite, PolicyRef(name="p"), Principal("alice", frozenset({"submit"})))
