@@ -14,8 +14,11 @@ from skillgym.envs.core.tasks import TaskCatalog, default_task_roots
 from skillgym.hub_server.auth import TokenAuthMiddleware
 from skillgym.hub_server.body_limit import BodyLimitMiddleware
 from skillgym.hub_server.errors import InternalErrorMiddleware, install_error_handlers
+from skillgym.hub_server.families import served_families, served_family
 from skillgym.hub_server.openapi import refine_openapi
 from skillgym.hub_server.recorder import RunRecorder
+from skillgym.hub_server.replica_sessions import ReplicaSessions
+from skillgym.hub_server.replicas import ReplicaPool, make_provider
 from skillgym.hub_server.routes import (
     envs,
     health,
@@ -34,6 +37,22 @@ from skillgym.hub_server.settings import ServerSettings
 ROUTERS = (sessions, session_ws, envs, scores, tasks, runs, health, openenv_compat, pages)
 
 
+def replica_sessions(settings: ServerSettings) -> ReplicaSessions | None:
+    """The pool of replicas the settings ask for (started with the server), or None."""
+    if settings.replica_provider == "none":
+        return None
+    families = settings.replica_families or served_families(settings)
+    for family in families:
+        served_family(settings, family)
+    provider = make_provider(settings.replica_provider, tasks_dirs=settings.tasks_dir or [])
+    pool = ReplicaPool(
+        provider,
+        settings.replicas_per_family,
+        check_interval_s=settings.replica_check_interval_s,
+    )
+    return ReplicaSessions(pool, families, connections=settings.env_threads * 2)
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """Build the server for ``settings`` (defaults, or ``SKILLGYM_*`` variables).
 
@@ -43,24 +62,38 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         'SkillGym'
     """
     settings = settings or ServerSettings()
+    served_families(settings)  # a family nobody installed fails now, not at the first session
     roots = default_task_roots(settings.tasks_dir or [])
     catalog = TaskCatalog.load(*roots)
     hub = Hub.open(settings)
-    manager = SessionManager(settings, catalog, RunRecorder(hub))
+    replicas = replica_sessions(settings)
+    manager = SessionManager(settings, catalog, RunRecorder(hub), replicas)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(manager.reap_forever(), name="skillgym-reaper")
+        background = [asyncio.create_task(manager.reap_forever(), name="skillgym-reaper")]
+        if replicas is not None:
+            try:
+                await asyncio.to_thread(replicas.start)
+            except BaseException:
+                await asyncio.to_thread(replicas.stop)
+                raise
+            background.append(
+                asyncio.create_task(replicas.watch(manager), name="skillgym-replicas")
+            )
         # What start-up made (the catalogue, the families, the ORM) lives as long as the
         # server: out of the collector's sight, a full collection stops taking ~50 ms.
         gc.freeze()
         try:
             yield
         finally:
-            reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reaper
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await manager.close_all()
+            if replicas is not None:
+                await asyncio.to_thread(replicas.stop)
             if hub is not None:
                 hub.close()
 
@@ -77,6 +110,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         routes=[route for module in ROUTERS for route in module.router.routes],
     )
     app.state.sessions = manager
+    app.state.replicas = replicas
     app.state.hub = hub
     app.state.task_roots = roots
     install_error_handlers(app)

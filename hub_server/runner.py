@@ -21,6 +21,7 @@ def uvicorn_config(settings: ServerSettings, *, log_level: str = "info") -> uvic
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        uds=str(settings.uds) if settings.uds else None,
         log_level=log_level,
         access_log=False,
         # SkillGym reads no client address, and X-Forwarded-* handling costs every request.

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from skillgym.envs.core.env import SkillGymEnv
 from skillgym.envs.core.errors import (
+    ReplicaLostError,
     ServerFullError,
     SessionClosedError,
     SessionNotFoundError,
@@ -32,10 +33,12 @@ from skillgym.envs.core.errors import (
 )
 from skillgym.envs.core.options import read_options
 from skillgym.envs.core.protocol import ResetResponse, SessionCreate, SessionPublic, StepResponse
-from skillgym.envs.core.registry import env_class, get_family
+from skillgym.envs.core.registry import env_class
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.errors import TaskNotPlayableError
+from skillgym.hub_server.families import served_family
 from skillgym.hub_server.recorder import RunRecorder, SlotPlay, run_option
+from skillgym.hub_server.replica_sessions import ReplicaEnv, ReplicaSessions, replica_env_class
 from skillgym.hub_server.scores.tokens import Principal
 from skillgym.hub_server.settings import ServerSettings
 
@@ -63,7 +66,7 @@ class Session:
     task: str | None
     seed: int | None
     options: dict[str, Any]
-    env: SkillGymEnv
+    env: SkillGymEnv | ReplicaEnv
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -92,11 +95,16 @@ class SessionManager:
     """Creates, finds, steps, closes and reaps sessions within the server's limits."""
 
     def __init__(
-        self, settings: ServerSettings, catalog: TaskCatalog, recorder: RunRecorder | None = None
+        self,
+        settings: ServerSettings,
+        catalog: TaskCatalog,
+        recorder: RunRecorder | None = None,
+        replicas: ReplicaSessions | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.recorder = recorder or RunRecorder(None)
+        self.replicas = replicas
         self._sessions: dict[str, Session] = {}
         self._closed: OrderedDict[str, str] = OrderedDict()
         self._reserved = 0
@@ -120,7 +128,7 @@ class SessionManager:
                 f"retry after {self.settings.retry_after_s} s or close sessions you no longer use.",
                 retry_after_s=self.settings.retry_after_s,
             )
-        get_family(body.env)
+        served_family(self.settings, body.env)
         task = self.catalog.resolve(body.task, family=body.env).ref if body.task else None
         cls = env_class(body.env)
         options = read_options(cls.options_model, body.env, body.options)  # now, not at reset
@@ -128,14 +136,30 @@ class SessionManager:
             self.catalog.resolve(options.task, family=body.env)
         self._reserved += 1
         try:
-            env = await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
+            env = await self._make_env(body.env, cls, task)
         finally:
             self._reserved -= 1
         session = Session(secrets.token_hex(8), body.env, task, body.seed, dict(body.options), env)
         session.owner = owner
+        if isinstance(env, ReplicaEnv):
+            session.on_close.append(self._released(env))
         self._sessions[session.id] = session
         logger.debug("session %s created (%s, %s)", session.id, body.env, task)
         return session
+
+    async def _make_env(self, family: str, cls: type[SkillGymEnv], task: str | None) -> Any:
+        """The session's environment: made here, or a session on one of the family's replicas."""
+        replicas = self.replicas
+        if replicas is not None and replicas.serves(family):
+            return await self._call(replica_env_class(family), lambda: replicas.open(family))
+        return await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
+
+    def _released(self, env: ReplicaEnv) -> Callable[[], Awaitable[None]]:
+        async def release() -> None:
+            if self.replicas is not None:
+                self.replicas.release(env)
+
+        return release
 
     def get(self, session_id: str) -> Session:
         """The open session with that id.
@@ -261,13 +285,17 @@ class SessionManager:
             self._ensure_open(session)
             session.last_used = time.monotonic()
             return self._inline(cls, call)
-        async with session.lock:
-            self._ensure_open(session)  # closed while this call waited
-            session.last_used = time.monotonic()
-            try:
-                return await asyncio.get_running_loop().run_in_executor(self._executor, call)
-            finally:
+        try:
+            async with session.lock:
+                self._ensure_open(session)  # closed while this call waited
                 session.last_used = time.monotonic()
+                try:
+                    return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+                finally:
+                    session.last_used = time.monotonic()
+        except ReplicaLostError as exc:  # the episode is gone with its replica: so is the session
+            await self.close(session.id, exc.message)
+            raise
 
     def _ensure_open(self, session: Session) -> None:
         if self._sessions.get(session.id) is not session:

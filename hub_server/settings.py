@@ -7,8 +7,10 @@ added here is a command-line option too.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from skillgym.envs.core.settings import CatalogSettings
 from skillgym.hub_server.scores.database import default_database_url
@@ -26,6 +28,35 @@ class ServerSettings(CatalogSettings):
 
     host: str = Field(default="127.0.0.1", description="Interface to listen on.")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port.")
+    uds: Path | None = Field(
+        default=None,
+        description="Listen on this Unix socket instead of host and port (how a replica "
+        "container with no network is reached).",
+    )
+    families: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="The environment families this server runs, separated by ','; "
+        "default: every installed family (a family image serves its own).",
+    )
+    replica_provider: Literal["none", "local", "docker"] = Field(
+        default="none",
+        description="Where sessions run: none (in this process), or on replicas this server "
+        "starts and watches: local (processes) or docker (a container of the family's image each).",
+    )
+    replicas_per_family: int = Field(
+        default=2, gt=0, description="Replicas started per family (with a replica provider)."
+    )
+    replica_families: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Families served from replicas, separated by ','; default: every family "
+        "the server runs (the others run in this process).",
+    )
+    replica_check_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between health checks of each replica; one that fails twice in a "
+        "row is replaced and its sessions end.",
+    )
     max_sessions: int = Field(
         default=1024, gt=0, description="Sessions held at once; more get 503."
     )
@@ -96,6 +127,19 @@ class ServerSettings(CatalogSettings):
         default=False,
         description="Serve off loopback without a token (anyone reachable can run envs).",
     )
+
+    @field_validator("families", "replica_families", mode="before")
+    @classmethod
+    def _names_in_a_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):  # each item may be a list too ("a,b")
+            return [p.strip() for item in value for p in str(item).split(",") if p.strip()] or None
+        return value
+
+    def serves(self, family: str) -> bool:
+        """Whether this server runs ``family`` (``families`` unset: every family)."""
+        return self.families is None or family in self.families
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -12,7 +12,8 @@ a stable ``code`` (the ``error.code`` of the wire protocol)::
     │   ├── SessionNotFoundError        no such session                  (404)
     │   ├── SessionClosedError          the session was closed or reaped (409)
     │   ├── EpisodeStateError           step before reset / after the end (409)
-    │   └── ServerFullError             max sessions reached             (503)
+    │   ├── ServerFullError             max sessions reached             (503)
+    │   └── ReplicaLostError            the replica running it stopped answering (502)
     ├── AuthError                       the call's credentials
     │   ├── UnauthorizedError           no token where one is required   (401)
     │   ├── ForbiddenError              a token that is unknown, revoked or lacks the scope (403)
@@ -62,6 +63,7 @@ from skillgym.envs.core.errors import (
     EpisodeStateError,
     ForbiddenError,
     RateLimitedError,
+    ReplicaLostError,
     RequestError,
     RunError,
     RunNotFoundError,
@@ -95,6 +97,7 @@ __all__ = [
     "RemoteConnectionError",
     "RemoteError",
     "RemoteTimeoutError",
+    "ReplicaLostError",
     "RequestError",
     "RunError",
     "RunNotFoundError",

@@ -68,6 +68,12 @@ class EpisodeStateError(SessionError):
     code = "episode_not_running"
 
 
+class ReplicaLostError(SessionError):
+    """The replica that ran a session stopped answering: its episode is lost."""
+
+    code = "replica_lost"
+
+
 class ServerFullError(SessionError):
     """The server holds as many sessions as it is allowed to."""
 

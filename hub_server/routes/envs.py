@@ -3,8 +3,10 @@
 from fastapi import APIRouter
 
 from skillgym.envs.core.protocol import EnvPublic, EnvsPublic
-from skillgym.envs.core.registry import FAMILIES, env_class, family_description, get_family
+from skillgym.envs.core.registry import env_class, family_description, get_family
 from skillgym.envs.core.spaces import space_to_json
+from skillgym.hub_server.deps import SessionsDep
+from skillgym.hub_server.families import served_families, served_family
 from skillgym.hub_server.openapi import error_responses
 
 router = APIRouter(prefix="/v1/envs", tags=["envs"])
@@ -30,12 +32,13 @@ def describe_family(name: str) -> EnvPublic:
 
 
 @router.get("")
-async def list_envs() -> EnvsPublic:
-    """Every family, with its Gymnasium id, tools (JSON Schema), spaces and reset options."""
-    return EnvsPublic(envs=[describe_family(name) for name in sorted(FAMILIES)])
+async def list_envs(sessions: SessionsDep) -> EnvsPublic:
+    """Every family this server runs, with its Gymnasium id, tools (JSON Schema), spaces and reset options."""
+    return EnvsPublic(envs=[describe_family(name) for name in served_families(sessions.settings)])
 
 
 @router.get("/{name}", responses=error_responses(404))
-async def get_env(name: str) -> EnvPublic:
+async def get_env(name: str, sessions: SessionsDep) -> EnvPublic:
     """One family: what a client needs to open a session of it (404 for an unknown name)."""
+    served_family(sessions.settings, name)
     return describe_family(name)

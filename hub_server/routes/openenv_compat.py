@@ -78,9 +78,10 @@ from skillgym.envs.core.protocol import (
     SessionPublic,
     StatusPublic,
 )
-from skillgym.envs.core.registry import env_class, family_description, get_family
+from skillgym.envs.core.registry import env_class, family_description
 from skillgym.hub_server.deps import SessionsDep
 from skillgym.hub_server.errors import internal_error_message, validation_failure
+from skillgym.hub_server.families import served_family
 from skillgym.hub_server.routes.session_ws import CLOSE_NORMAL
 from skillgym.hub_server.sessions import Session, SessionManager
 
@@ -387,7 +388,7 @@ def refusal(websocket: WebSocket, family: str, sessions: SessionManager) -> Skil
     if refused is not None:
         return refused
     try:
-        get_family(family)
+        served_family(sessions.settings, family)
     except SkillGymError as exc:
         return exc
     return None
@@ -452,9 +453,9 @@ async def _answer(
 
 
 @router.get(PREFIX + "/health", include_in_schema=False)
-async def openenv_health(family: str) -> StatusPublic:
+async def openenv_health(family: str, sessions: SessionsDep) -> StatusPublic:
     """OpenEnv's health check: 200 ``healthy`` for a family this server runs, else 404."""
-    get_family(family)
+    served_family(sessions.settings, family)
     return StatusPublic(status="healthy")
 
 
