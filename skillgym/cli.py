@@ -72,6 +72,9 @@ def build_app() -> typer.Typer:
     from skillgym.hub_commands import add_hub_commands
 
     add_hub_commands(app)
+    from skillgym.replicas_command import add_replicas_commands
+
+    add_replicas_commands(app)
 
     @app.command("list")
     def list_tasks(

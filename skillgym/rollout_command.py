@@ -41,8 +41,16 @@ def add_rollout_command(app: typer.Typer) -> None:
             ),
         ] = None,
         replicas: Annotated[
-            int, typer.Option(help="Local replicas to start per family (without --replica).")
+            int, typer.Option(help="Replicas to start per family (without --replica).")
         ] = 2,
+        provider: Annotated[
+            str,
+            typer.Option(
+                help="Where started replicas run: local (processes), docker (a container of "
+                "the family's image each), ray or ray-docker (either, owned by Ray actors on "
+                "the cluster's nodes)."
+            ),
+        ] = "local",
         group_size: Annotated[int, typer.Option(help="G: rollouts per (task, seed).")] = 1,
         episodes: Annotated[int, typer.Option(help="Rollouts in all (episodes / G groups).")] = 8,
         over_provision: Annotated[
@@ -69,9 +77,10 @@ def add_rollout_command(app: typer.Typer) -> None:
     ) -> None:
         """Play a policy on many episodes over replicas (Ray); write GRPO-ready trajectories."""
         from skillgym.clients.rollout.progress import RolloutProgress, print_summary
-        from skillgym.clients.rollout.replicas import LocalReplicas, StaticReplicas
+        from skillgym.clients.rollout.replicas import StaticReplicas
         from skillgym.clients.rollout.runner import RolloutConfig, rollout
         from skillgym.clients.rollout.specs import load_policy, select_tasks
+        from skillgym.hub_server.replicas import ReplicaError, ReplicaPool, make_provider
 
         chosen_policy = load_policy(policy)
         from skillgym.envs.core.suites import load_suite
@@ -93,7 +102,6 @@ def add_rollout_command(app: typer.Typer) -> None:
             deadline_s=deadline,
             max_turns=max_turns,
         )
-        provider = StaticReplicas(replica) if replica else LocalReplicas(replicas)
         families = sorted({t.family for t in tasks})
         typer.echo(
             f"rollout: {chosen_policy.name} on {len(tasks)} task(s), {config.groups} group(s) "
@@ -101,16 +109,28 @@ def add_rollout_command(app: typer.Typer) -> None:
             + (
                 ", ".join(replica)
                 if replica
-                else f"{replicas} local per family ({', '.join(families)})"
+                else f"{replicas} {provider} per family ({', '.join(families)})"
             ),
             err=True,
         )
-        urls = provider.start(families)
+        try:
+            source = (
+                StaticReplicas(replica)
+                if replica
+                else ReplicaPool(make_provider(provider), replicas)
+            )
+            urls = source.start(families)
+        except ReplicaError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        placement = urls
+        if isinstance(source, ReplicaPool):  # a dead replica is replaced while the run goes on
+            placement = source.watch().placement
         try:
             with RolloutProgress(config, enabled=not quiet) as progress:
                 _, summary = rollout(
-                    chosen_policy, tasks, urls, config, out=out, on_group=progress.update
+                    chosen_policy, tasks, placement, config, out=out, on_group=progress.update
                 )
         finally:
-            provider.stop()
+            source.stop()
         print_summary(summary, out)

@@ -43,6 +43,7 @@ from skillgym.hub_server.replicas.provider import (
 LABEL = "org.skillgym.replica"
 FAMILY_LABEL = "org.skillgym.family"
 OWNER_LABEL = "org.skillgym.owner"
+URL_LABEL = "org.skillgym.url"
 DETACHED_OWNER = "detached"
 """The owner of ``skillgym replicas up``'s containers: nobody's process, kept until ``down``."""
 SOCKET_DIR = "/run/skillgym"
@@ -140,6 +141,32 @@ def remove_containers(client: Any, *, owner: str | None = None, family: str | No
             container.remove(force=True)
             removed += 1
     return removed
+
+
+@dataclass(frozen=True)
+class ListedReplica:
+    """A replica container as ``skillgym replicas list`` shows it."""
+
+    name: str
+    family: str
+    url: str
+    state: str
+    owner: str
+
+
+def listed_replicas(client: Any | None = None) -> list[ListedReplica]:
+    """Every replica container on the engine, running or not."""
+    client = client or docker_client()
+    return [
+        ListedReplica(
+            c.name,
+            c.labels.get(FAMILY_LABEL, "?"),
+            c.labels.get(URL_LABEL, ""),
+            c.status,
+            c.labels.get(OWNER_LABEL, "?"),
+        )
+        for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+    ]
 
 
 def remove_orphans(client: Any) -> int:
@@ -252,7 +279,13 @@ class DockerProvider(ReplicaProvider):
                 image,
                 detach=True,
                 name=name,
-                labels={LABEL: "1", FAMILY_LABEL: family, OWNER_LABEL: self.owner},
+                labels={
+                    LABEL: "1",
+                    FAMILY_LABEL: family,
+                    OWNER_LABEL: self.owner,
+                    # a forwarded one's port is known only after the start; its owner knows it
+                    URL_LABEL: f"http://{self.host}:{port}" if port else "",
+                },
                 environment=environment,
                 volumes=volumes,
                 network_mode=self.network,
