@@ -51,6 +51,16 @@ def docker_engine() -> None:
 
 
 @pytest.fixture(scope="session")
+def ray_local() -> Iterator[None]:
+    """Ray on this machine, as the suite runs it: two CPUs, no dashboard."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of this test run (Debian's postgresql, installed by make setup)."""
     if find_pg_bin() is None:

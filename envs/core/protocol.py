@@ -65,6 +65,15 @@ class EnvPublic(BaseModel):
     options_schema: JSONDict = Field(
         default_factory=dict, description="JSON Schema of the family's reset options."
     )
+    image: str | None = Field(
+        default=None,
+        description="The container image that serves this family (`skillgym images build`); "
+        "null for a family with none.",
+    )
+    replicas: int = Field(
+        default=0,
+        description="Replicas of this server that run the family's sessions; 0: its own process.",
+    )
 
 
 class EnvsPublic(BaseModel):

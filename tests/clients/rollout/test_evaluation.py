@@ -62,13 +62,15 @@ def test_an_interrupted_evaluation_continues_its_run(hub, tmp_path):
         )
     assert state.exists()
     started = HubClient(hub.base_url).run(_run_id(state))
-    assert started.status == "running" and len(started.episodes) == 1
+    # the episode after the first may end before the interruption reaches the loop
+    recorded = len(started.episodes)
+    assert started.status == "running" and 1 <= recorded < 4
 
     result = evaluate(
         ScriptedPolicy("noop"), hub=hub.base_url, token=hub.alice, config=config, state_path=state
     )
     assert result.run.id == started.id
-    assert (result.resumed, result.played) == (1, 3)
+    assert (result.resumed, result.played) == (recorded, 4 - recorded)
     assert sorted(e.slot for e in result.run.episodes) == [0, 1, 2, 3]
     assert result.run.status == "finished"
 

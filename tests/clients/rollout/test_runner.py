@@ -125,7 +125,7 @@ def test_a_killed_replica_costs_retries_never_an_episode(tmp_path: Path) -> None
     provider = LocalReplicas(2, log_dir=tmp_path / "logs")
     urls = provider.start(["arithmetic"])
     victim_url = urls["arithmetic"][0]
-    victim = provider.processes[victim_url]
+    victim = provider.find(victim_url).handle
 
     async def slow_step(  # slow enough for the kill to land mid-episode
         observation: dict[str, str],
