@@ -38,10 +38,11 @@ class ServerSettings(CatalogSettings):
         description="The environment families this server runs, separated by ','; "
         "default: every installed family (a family image serves its own).",
     )
-    replica_provider: Literal["none", "local", "docker"] = Field(
+    replica_provider: Literal["none", "local", "docker", "ray", "ray-docker"] = Field(
         default="none",
         description="Where sessions run: none (in this process), or on replicas this server "
-        "starts and watches: local (processes) or docker (a container of the family's image each).",
+        "starts and watches: local (processes), docker (a container of the family's image each), "
+        "or ray / ray-docker (either, owned by Ray actors on a Ray cluster's nodes).",
     )
     replicas_per_family: int = Field(
         default=2, gt=0, description="Replicas started per family (with a replica provider)."

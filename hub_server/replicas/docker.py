@@ -48,8 +48,9 @@ DETACHED_OWNER = "detached"
 """The owner of ``skillgym replicas up``'s containers: nobody's process, kept until ``down``."""
 SOCKET_DIR = "/run/skillgym"
 SOCKET_NAME = "server.sock"
-USER_NAMESPACES = ("seccomp=unconfined", "systempaths=unconfined")
-"""What a container needs for bubblewrap inside it (Docker's defaults refuse new namespaces)."""
+USER_NAMESPACES = ("seccomp=unconfined",)
+"""What a container needs for bubblewrap inside it: Docker's seccomp profile refuses new
+namespaces, and its masked /proc paths refuse a new /proc (:data:`UNMASKED_PROC`)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class ContainerLimits:
 
 FAMILY_LIMITS: dict[str, ContainerLimits] = {"arithmetic": ContainerLimits(memory="512m", pids=256)}
 FAMILY_SECURITY: dict[str, tuple[str, ...]] = {"terminal": USER_NAMESPACES}
+UNMASKED_PROC = frozenset({"terminal"})
 
 
 @dataclass
@@ -275,19 +277,9 @@ class DockerProvider(ReplicaProvider):
             if self.host not in ("127.0.0.1", "localhost", "::1"):
                 environment.setdefault("SKILLGYM_ALLOW_UNAUTHENTICATED", "1")
         try:
-            container = self.client.containers.run(
-                image,
-                detach=True,
-                name=name,
-                labels={
-                    LABEL: "1",
-                    FAMILY_LABEL: family,
-                    OWNER_LABEL: self.owner,
-                    # a forwarded one's port is known only after the start; its owner knows it
-                    URL_LABEL: f"http://{self.host}:{port}" if port else "",
-                },
-                environment=environment,
-                volumes=volumes,
+            api = self.client.api
+            host_config = api.create_host_config(
+                binds=volumes,
                 network_mode=self.network,
                 nano_cpus=int(limits.cpus * 1e9),
                 mem_limit=limits.memory,
@@ -297,6 +289,23 @@ class DockerProvider(ReplicaProvider):
                 security_opt=["no-new-privileges", *FAMILY_SECURITY.get(family, ())],
                 init=True,
             )
+            if family in UNMASKED_PROC:  # the CLI's systempaths=unconfined; the API has no flag
+                host_config.update({"MaskedPaths": [], "ReadonlyPaths": []})
+            created = api.create_container(
+                image,
+                name=name,
+                labels={
+                    LABEL: "1",
+                    FAMILY_LABEL: family,
+                    OWNER_LABEL: self.owner,
+                    # a forwarded one's port is known only after the start; its owner knows it
+                    URL_LABEL: f"http://{self.host}:{port}" if port else "",
+                },
+                environment=environment,
+                host_config=host_config,
+            )
+            api.start(created["Id"])
+            container = self.client.containers.get(created["Id"])
         except docker.errors.ImageNotFound:
             _discard(socket_dir)
             raise ReplicaError(
@@ -305,6 +314,8 @@ class DockerProvider(ReplicaProvider):
             ) from None
         except docker.errors.APIError as exc:
             _discard(socket_dir)
+            with contextlib.suppress(docker.errors.APIError):  # created, then refused to start
+                self.client.api.remove_container(name, force=True)
             raise ReplicaError(f"Docker refused to start {name} ({image}): {exc}") from None
         if socket_dir is not None:
             port = shared_forwarder().forward(self.host, socket_dir / SOCKET_NAME)
