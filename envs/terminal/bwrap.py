@@ -159,6 +159,8 @@ class BwrapSandbox(Sandbox):
             self.limits_in_force += f" as uid {self._host_uid}"
             for sub in ("workspace", "tmp", "home"):
                 os.chown(self.root / sub, self._host_uid, self._host_uid)
+        elif self._cgroup is None:
+            self.limits_in_force += " (processes: bounded by the container's or the user's limits)"
         try:
             self._start_server()
         except SandboxError as exc:
@@ -277,8 +279,12 @@ class BwrapSandbox(Sandbox):
         else:
             memory = self.spec.memory_mb << 20
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-            # counted per real uid: enforced since every sandbox has a uid of its own
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.spec.pids, self.spec.pids))
+            if self._host_uid is not None:
+                # counted per real uid, host-wide: a bound only when the sandbox has a uid of
+                # its own. Without root (a replica container's user) every sandbox shares the
+                # server's uid with every process of that uid on the host (other replicas'
+                # browsers), so the container's pids limit is the bound instead.
+                resource.setrlimit(resource.RLIMIT_NPROC, (self.spec.pids, self.spec.pids))
         if self._host_uid is not None:
             os.setgroups([])
             os.setgid(self._host_uid)
