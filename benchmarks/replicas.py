@@ -1,0 +1,240 @@
+"""Replicas in containers, per family, beside the same work in-process, measured in one run.
+
+For each family's image (``skillgym images build``):
+
+1. start: a container launched to its first answer to ``/healthz`` (p50 of ``--starts``),
+   beside a ``local`` replica process started the same way;
+2. memory: a replica's memory (its cgroup's usage less the page cache it may drop) after
+   it played one oracle episode;
+3. capacity: how many sessions one replica holds, all stepping at once, before the p50
+   latency of a step is twice what it is with one session (the concurrency doubles from 1
+   up to ``--max-sessions``; a typical read-only step of the family each time);
+4. overhead: one oracle episode through the container over HTTP against the same episode
+   of an environment in this process (p50 of ``--episodes``): the ratio is what running in
+   a container, behind HTTP, costs.
+
+    python benchmarks/replicas.py                         # every family
+    python benchmarks/replicas.py --families terminal --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from skillgym.clients import RemoteEnv
+from skillgym.envs.core.episode import make_policy, run_episode
+from skillgym.envs.core.registry import env_class
+from skillgym.hub_server.replicas.docker import DockerProvider
+from skillgym.hub_server.replicas.local import LocalProvider
+
+FAMILIES = ("arithmetic", "flight", "spreadsheet", "terminal")
+TASKS = {
+    "arithmetic": "arithmetic/sum-list",
+    "flight": "flight/cheapest-nonstop",
+    "spreadsheet": "spreadsheet/loan-amortization",
+    "terminal": "terminal/latency-report",
+}
+STEPS = {
+    "arithmetic": {"tool": "calculate", "args": {"expression": "round(3 * 2.45 * 1.08, 2)"}},
+    "flight": {"tool": "scroll", "args": {"direction": "down"}},
+    "spreadsheet": {"tool": "read_range", "args": {"range": "Schedule!A1:G20"}},
+    "terminal": {"tool": "run", "args": {"command": "ls -l /workspace"}},
+}
+"""The step each capacity round repeats: the family's typical look at its world."""
+
+
+@dataclass
+class FamilyFigures:
+    """What the benchmark measured of one family."""
+
+    family: str
+    start_p50_s: float = 0.0
+    process_start_p50_s: float = 0.0
+    memory_mb: float = 0.0
+    step_p50_ms_by_sessions: dict[int, float] = field(default_factory=dict)
+    sessions_before_2x: int = 0
+    episode_in_process_s: float = 0.0
+    episode_in_container_s: float = 0.0
+
+    @property
+    def overhead(self) -> float:
+        """The container's episode time over the in-process one."""
+        return self.episode_in_container_s / self.episode_in_process_s
+
+
+def measure_starts(provider, family: str, count: int) -> float:
+    """p50 seconds from launch to healthy."""
+    times = []
+    for _ in range(count):
+        replica = provider.launch(family)
+        times.append(replica.ready_s)
+        provider.remove(replica)
+    return statistics.median(times)
+
+
+def play_in_process(family: str, seed: int) -> float:
+    task = TASKS[family]
+    env = env_class(family)()
+    try:
+        started = time.perf_counter()
+        result = run_episode(
+            env, make_policy("oracle", family=family, task=task, seed=seed), task=task, seed=seed
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        env.close()
+    assert result.reward == 1.0, f"{family}: the oracle scored {result.reward} in-process"
+    return elapsed
+
+
+def play_remote(url: str, family: str, seed: int) -> float:
+    task = TASKS[family]
+    with RemoteEnv(url, env=family) as env:
+        started = time.perf_counter()
+        result = run_episode(
+            env, make_policy("oracle", family=family, task=task, seed=seed), task=task, seed=seed
+        )
+        elapsed = time.perf_counter() - started
+    assert result.reward == 1.0, f"{family}: the oracle scored {result.reward} in a container"
+    return elapsed
+
+
+def memory_mb(container) -> float:
+    """The container's memory less what the kernel may drop (cgroup v2 and v1 names)."""
+    stats = container.stats(stream=False)["memory_stats"]
+    detail = stats.get("stats", {})
+    cache = detail.get("inactive_file", detail.get("total_inactive_file", 0))
+    return (stats.get("usage", 0) - cache) / 2**20
+
+
+def step_p50_ms(url: str, family: str, sessions: int, steps: int) -> float:
+    """p50 step latency with ``sessions`` sessions stepping at once on one replica."""
+    action = json.dumps(STEPS[family])
+    envs = [RemoteEnv(url, env=family) for _ in range(sessions)]
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+    try:
+        for i, env in enumerate(envs):
+            env.reset(seed=i, options={"task": TASKS[family]})
+        barrier = threading.Barrier(sessions)
+
+        def stepper(env: RemoteEnv) -> None:
+            try:
+                barrier.wait()
+                mine = []
+                for _ in range(steps):
+                    started = time.perf_counter()
+                    env.step(action)
+                    mine.append(time.perf_counter() - started)
+                with lock:
+                    latencies.extend(mine)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=stepper, args=(env,)) for env in envs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for env in envs:
+            env.close()
+    if errors:
+        raise RuntimeError(f"{family} with {sessions} sessions: {errors[0]!r}")
+    return statistics.median(latencies) * 1000
+
+
+def measure_family(family: str, args: argparse.Namespace, docker: DockerProvider) -> FamilyFigures:
+    figures = FamilyFigures(family)
+    local = LocalProvider()
+    figures.process_start_p50_s = measure_starts(local, family, args.starts)
+    figures.start_p50_s = measure_starts(docker, family, args.starts)
+    print(
+        f"{family}: start p50 {figures.start_p50_s:.2f} s (process {figures.process_start_p50_s:.2f} s)",
+        file=sys.stderr,
+    )
+
+    in_process = [play_in_process(family, seed) for seed in range(args.episodes)]
+    figures.episode_in_process_s = statistics.median(in_process)
+    replica = docker.launch(family)
+    try:
+        figures.episode_in_container_s = statistics.median(
+            play_remote(replica.url, family, seed) for seed in range(args.episodes)
+        )
+        figures.memory_mb = memory_mb(replica.handle)
+        sessions = 1
+        while sessions <= args.max_sessions:
+            p50 = step_p50_ms(replica.url, family, sessions, args.steps)
+            figures.step_p50_ms_by_sessions[sessions] = p50
+            print(f"{family}: {sessions} sessions, step p50 {p50:.1f} ms", file=sys.stderr)
+            base = figures.step_p50_ms_by_sessions[1]
+            if p50 > 2 * base:
+                break
+            figures.sessions_before_2x = sessions
+            sessions *= 2
+    finally:
+        docker.remove(replica)
+    return figures
+
+
+def print_report(rows: list[FamilyFigures], args: argparse.Namespace) -> None:
+    print(
+        f"\n{'family':<12} {'start p50':>10} {'process':>8} {'memory':>9} {'sessions':>9} "
+        f"{'episode in-proc':>16} {'in container':>13} {'x':>6}"
+    )
+    for r in rows:
+        capped = "+" if r.sessions_before_2x == max(r.step_p50_ms_by_sessions) else ""
+        print(
+            f"{r.family:<12} {r.start_p50_s:>9.2f}s {r.process_start_p50_s:>7.2f}s "
+            f"{r.memory_mb:>7.0f}MB {str(r.sessions_before_2x) + capped:>9} "
+            f"{r.episode_in_process_s:>15.3f}s {r.episode_in_container_s:>12.3f}s {r.overhead:>6.2f}"
+        )
+    print(
+        f"\nsessions: the most sessions stepping at once (doubling up to {args.max_sessions}; "
+        "+ = never doubled) before a step's p50 latency doubles; x: the oracle episode in a "
+        "container over HTTP / in this process."
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated")
+    parser.add_argument("--starts", type=int, default=5, help="launches per family for the p50")
+    parser.add_argument("--episodes", type=int, default=3, help="oracle episodes per path")
+    parser.add_argument("--max-sessions", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=10, help="steps per session per round")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 starts, 1 episode, up to 4 sessions"
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.starts, args.episodes, args.max_sessions, args.steps = 2, 1, 4, 5
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    docker = DockerProvider()
+    try:
+        rows = [measure_family(family, args, docker) for family in families]
+    finally:
+        docker.close()
+    print_report(rows, args)
+    if args.json:
+        report = {r.family: {**asdict(r), "overhead": r.overhead} for r in rows}
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
