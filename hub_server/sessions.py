@@ -108,7 +108,7 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}
         self._closed: OrderedDict[str, str] = OrderedDict()
         self._reserved = 0
-        self._warned_slow_inline: set[type[SkillGymEnv]] = set()
+        self._warned_slow_inline: set[type[SkillGymEnv] | type[ReplicaEnv]] = set()
         self._executor = ThreadPoolExecutor(settings.env_threads, thread_name_prefix="skillgym-env")
 
     @property
@@ -352,12 +352,12 @@ class SessionManager:
             await self.close(session_id, "the server shut down")
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _call(self, cls: type[SkillGymEnv], call: Callable[[], T]) -> T:
+    async def _call(self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T]) -> T:
         if cls.blocking:
             return await asyncio.get_running_loop().run_in_executor(self._executor, call)
         return self._inline(cls, call)
 
-    def _inline(self, cls: type[SkillGymEnv], call: Callable[[], T]) -> T:
+    def _inline(self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T]) -> T:
         started = time.perf_counter()
         try:
             return call()

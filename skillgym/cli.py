@@ -72,8 +72,10 @@ def build_app() -> typer.Typer:
     from skillgym.hub_commands import add_hub_commands
 
     add_hub_commands(app)
+    from skillgym.images_command import add_images_command
     from skillgym.replicas_command import add_replicas_commands
 
+    add_images_command(app)
     add_replicas_commands(app)
 
     @app.command("list")

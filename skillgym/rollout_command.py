@@ -80,7 +80,12 @@ def add_rollout_command(app: typer.Typer) -> None:
         from skillgym.clients.rollout.replicas import StaticReplicas
         from skillgym.clients.rollout.runner import RolloutConfig, rollout
         from skillgym.clients.rollout.specs import load_policy, select_tasks
-        from skillgym.hub_server.replicas import ReplicaError, ReplicaPool, make_provider
+        from skillgym.hub_server.replicas import (
+            ReplicaError,
+            ReplicaPool,
+            ReplicaSet,
+            make_provider,
+        )
 
         chosen_policy = load_policy(policy)
         from skillgym.envs.core.suites import load_suite
@@ -123,7 +128,7 @@ def add_rollout_command(app: typer.Typer) -> None:
         except ReplicaError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
-        placement = urls
+        placement: ReplicaSet | dict[str, list[str]] = urls
         if isinstance(source, ReplicaPool):  # a dead replica is replaced while the run goes on
             placement = source.watch().placement
         try:

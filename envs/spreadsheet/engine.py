@@ -31,6 +31,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -161,6 +162,26 @@ class FairLock:
         self._turns.notify_all()
 
 
+def worker_environment() -> dict[str, str]:
+    """The engine worker's environment: this process's, less its virtualenv.
+
+    LibreOffice's embedded Python finds ``python3`` on ``PATH``; finding a virtualenv's,
+    it takes the virtualenv for its home and the engine's macro fails to load
+    (``std::bad_alloc``). So does an activated venv on a laptop, and the family image's.
+    """
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")
+    }
+    if sys.prefix != sys.base_prefix:
+        venv_bin = os.path.realpath(os.path.join(sys.prefix, "bin"))
+        environment["PATH"] = os.pathsep.join(
+            part
+            for part in environment.get("PATH", "").split(os.pathsep)
+            if part and os.path.realpath(part) != venv_bin
+        )
+    return environment
+
+
 def uno_python() -> str:
     """The interpreter that can ``import uno``: ``$SKILLGYM_UNO_PYTHON`` or the system's."""
     chosen = EngineSettings.from_environment().uno_python
@@ -263,6 +284,7 @@ class CalcEngine:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C in a terminal is the server's to handle
+            env=worker_environment(),
         )
         try:
             ready = json.loads(self._read_line(self.start_timeout))

@@ -94,7 +94,7 @@ class RayProvider(ReplicaProvider):
         """Make an actor and have it start a replica on its node."""
         import ray
 
-        actor = self.actor_class.remote(self.inner, self.options)
+        actor: Any = self.actor_class.remote(self.inner, self.options)
         try:
             name, url, ready_s = ray.get(actor.launch.remote(family))
         except ray.exceptions.RayError as exc:
