@@ -29,7 +29,7 @@ class SocketForwarder:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._servers: dict[int, asyncio.Server] = {}
+        self._servers: dict[int, tuple[asyncio.Server, set[asyncio.Task[None]]]] = {}
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="skillgym-forwarder", daemon=True
         )
@@ -47,29 +47,41 @@ class SocketForwarder:
             future.result(timeout=10)
 
     async def _listen(self, host: str, port: int, socket_path: Path) -> int:
+        # asyncio keeps only weak references to the connections' tasks: these are the strong
+        # ones, by port, so that stopping a port can end its connections too.
+        connections: set[asyncio.Task[None]] = set()
+
         async def pipe_connection(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         ) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            connections.add(task)
+            inner_writer: asyncio.StreamWriter | None = None
             try:
                 inner_reader, inner_writer = await asyncio.open_unix_connection(str(socket_path))
+                await asyncio.gather(
+                    _copy(reader, inner_writer), _copy(inner_reader, writer), return_exceptions=True
+                )
             except OSError:
-                writer.close()  # the client sees a refused/dropped connection, as for a dead server
-                return
-            await asyncio.gather(
-                _copy(reader, inner_writer), _copy(inner_reader, writer), return_exceptions=True
-            )
-            for each in (writer, inner_writer):
-                each.close()
+                pass  # the client sees a dropped connection, as from a dead server
+            finally:
+                for each in (writer, inner_writer):
+                    if each is not None:
+                        each.close()
+                connections.discard(task)
 
         server = await asyncio.start_server(pipe_connection, host, port)
         bound = server.sockets[0].getsockname()[1]
-        self._servers[bound] = server
+        self._servers[bound] = (server, connections)
         return bound
 
     async def _close(self, port: int) -> None:
-        server = self._servers.pop(port, None)
+        server, connections = self._servers.pop(port, (None, set()))
         if server is not None:
             server.close()
+        for task in list(connections):
+            task.cancel()
 
 
 async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
