@@ -6,12 +6,16 @@ For each family's image (``skillgym images build``):
    beside a ``local`` replica process started the same way;
 2. memory: a replica's memory (its cgroup's usage less the page cache it may drop) after
    it played one oracle episode;
-3. capacity: how many sessions one replica holds, all stepping at once, before the p50
-   latency of a step is twice what it is with one session (the concurrency doubles from 1
-   up to ``--max-sessions``; a typical read-only step of the family each time);
+3. capacity: how many sessions one replica (1 CPU, the provider's default) holds before
+   the p50 latency of a step is twice what it is with one session. Each session steps as
+   a policy does, with ``--think-ms`` between steps (a model's turn), and the sessions
+   double from 1 up to ``--max-sessions``; the step is a typical look at the family's world;
 4. overhead: one oracle episode through the container over HTTP against the same episode
    of an environment in this process (p50 of ``--episodes``): the ratio is what running in
-   a container, behind HTTP, costs.
+   a container, behind HTTP, costs;
+5. relay: steps/s of ``--relay-sessions`` arithmetic sessions stepping as fast as they can
+   through a hub that serves them from a docker replica, against the same sessions on
+   that replica directly: what one hub process can relay.
 
     python benchmarks/replicas.py                         # every family
     python benchmarks/replicas.py --families terminal --json out.json
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import threading
@@ -114,8 +119,8 @@ def memory_mb(container) -> float:
     return (stats.get("usage", 0) - cache) / 2**20
 
 
-def step_p50_ms(url: str, family: str, sessions: int, steps: int) -> float:
-    """p50 step latency with ``sessions`` sessions stepping at once on one replica."""
+def step_p50_ms(url: str, family: str, sessions: int, steps: int, think_s: float) -> float:
+    """p50 step latency with ``sessions`` sessions stepping on one replica, ``think_s`` apart."""
     action = json.dumps(STEPS[family])
     envs = [RemoteEnv(url, env=family) for _ in range(sessions)]
     latencies: list[float] = []
@@ -129,11 +134,15 @@ def step_p50_ms(url: str, family: str, sessions: int, steps: int) -> float:
         def stepper(env: RemoteEnv) -> None:
             try:
                 barrier.wait()
+                time.sleep(random.uniform(0, think_s))  # policies do not act in lockstep
                 mine = []
-                for _ in range(steps):
+                for step in range(steps):
                     started = time.perf_counter()
-                    env.step(action)
+                    *_, terminated, truncated, _ = env.step(action)
                     mine.append(time.perf_counter() - started)
+                    if terminated or truncated:  # the task's turn limit: the next episode
+                        env.reset(seed=step, options={"task": TASKS[family]})
+                    time.sleep(think_s)
                 with lock:
                     latencies.extend(mine)
             except BaseException as exc:
@@ -150,6 +159,54 @@ def step_p50_ms(url: str, family: str, sessions: int, steps: int) -> float:
     if errors:
         raise RuntimeError(f"{family} with {sessions} sessions: {errors[0]!r}")
     return statistics.median(latencies) * 1000
+
+
+def steps_per_s(url: str, sessions: int, seconds: float) -> float:
+    """Steps per second of ``sessions`` arithmetic sessions stepping flat out on ``url``."""
+    action = json.dumps(STEPS["arithmetic"])
+    envs = [RemoteEnv(url, env="arithmetic") for _ in range(sessions)]
+    counts = [0] * sessions
+    try:
+        for i, env in enumerate(envs):
+            env.reset(seed=i, options={"task": TASKS["arithmetic"]})
+        stop = time.perf_counter() + seconds
+
+        def stepper(i: int) -> None:
+            while time.perf_counter() < stop:
+                *_, terminated, truncated, _ = envs[i].step(action)
+                counts[i] += 1
+                if terminated or truncated:  # the task's turn limit: the next episode
+                    envs[i].reset(seed=counts[i], options={"task": TASKS["arithmetic"]})
+
+        threads = [threading.Thread(target=stepper, args=(i,)) for i in range(sessions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for env in envs:
+            env.close()
+    return sum(counts) / seconds
+
+
+def measure_relay(sessions: int, seconds: float) -> dict[str, float]:
+    """Steps/s on a docker replica directly, and through a hub relaying to it."""
+    from skillgym.hub_server.runner import BackgroundServer
+    from skillgym.hub_server.settings import ServerSettings
+
+    settings = ServerSettings(
+        port=0,
+        database_url="none",
+        families=["arithmetic"],
+        replica_provider="docker",
+        replicas_per_family=1,
+    )
+    with BackgroundServer(settings) as hub:
+        (replica,) = hub.app.state.replicas.pool.all()
+        direct = steps_per_s(replica.url, sessions, seconds)
+        relayed = steps_per_s(hub.base_url, sessions, seconds)
+    print(f"relay: {relayed:.0f} steps/s through a hub, {direct:.0f} direct", file=sys.stderr)
+    return {"sessions": sessions, "direct_steps_per_s": direct, "hub_steps_per_s": relayed}
 
 
 def measure_family(family: str, args: argparse.Namespace, docker: DockerProvider) -> FamilyFigures:
@@ -172,7 +229,7 @@ def measure_family(family: str, args: argparse.Namespace, docker: DockerProvider
         figures.memory_mb = memory_mb(replica.handle)
         sessions = 1
         while sessions <= args.max_sessions:
-            p50 = step_p50_ms(replica.url, family, sessions, args.steps)
+            p50 = step_p50_ms(replica.url, family, sessions, args.steps, args.think_ms / 1000)
             figures.step_p50_ms_by_sessions[sessions] = p50
             print(f"{family}: {sessions} sessions, step p50 {p50:.1f} ms", file=sys.stderr)
             base = figures.step_p50_ms_by_sessions[1]
@@ -197,10 +254,19 @@ def print_report(rows: list[FamilyFigures], args: argparse.Namespace) -> None:
             f"{r.memory_mb:>7.0f}MB {str(r.sessions_before_2x) + capped:>9} "
             f"{r.episode_in_process_s:>15.3f}s {r.episode_in_container_s:>12.3f}s {r.overhead:>6.2f}"
         )
+    relay = args.relay
+    if relay:
+        print(
+            f"\nrelay ({relay['sessions']} arithmetic sessions flat out, HTTP): "
+            f"{relay['hub_steps_per_s']:.0f} steps/s through a hub, "
+            f"{relay['direct_steps_per_s']:.0f} on its replica directly "
+            f"(x {relay['hub_steps_per_s'] / relay['direct_steps_per_s']:.2f})"
+        )
     print(
-        f"\nsessions: the most sessions stepping at once (doubling up to {args.max_sessions}; "
-        "+ = never doubled) before a step's p50 latency doubles; x: the oracle episode in a "
-        "container over HTTP / in this process."
+        f"\nsessions: the most sessions one replica (1 CPU) holds, each stepping "
+        f"{args.think_ms:g} ms apart, before a step's p50 latency doubles (doubling up to "
+        f"{args.max_sessions}; + = it never doubled); x: the oracle episode in a container "
+        "over HTTP / in this process."
     )
 
 
@@ -209,15 +275,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated")
     parser.add_argument("--starts", type=int, default=5, help="launches per family for the p50")
     parser.add_argument("--episodes", type=int, default=3, help="oracle episodes per path")
-    parser.add_argument("--max-sessions", type=int, default=32)
+    parser.add_argument("--max-sessions", type=int, default=64)
+    parser.add_argument("--think-ms", type=float, default=100.0, help="a policy's time per turn")
     parser.add_argument("--steps", type=int, default=10, help="steps per session per round")
     parser.add_argument(
         "--quick", action="store_true", help="2 starts, 1 episode, up to 4 sessions"
     )
+    parser.add_argument("--relay-sessions", type=int, default=8, help="0: no relay figure")
+    parser.add_argument("--relay-seconds", type=float, default=5.0)
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     if args.quick:
-        args.starts, args.episodes, args.max_sessions, args.steps = 2, 1, 4, 5
+        args.starts, args.episodes, args.max_sessions, args.steps, args.think_ms = 2, 1, 4, 5, 20
+        args.relay_sessions, args.relay_seconds = min(args.relay_sessions, 2), 1.0
     return args
 
 
@@ -229,9 +299,13 @@ def main(argv: list[str] | None = None) -> None:
         rows = [measure_family(family, args, docker) for family in families]
     finally:
         docker.close()
+    args.relay = (
+        measure_relay(args.relay_sessions, args.relay_seconds) if args.relay_sessions else None
+    )
     print_report(rows, args)
     if args.json:
-        report = {r.family: {**asdict(r), "overhead": r.overhead} for r in rows}
+        report: dict[str, object] = {r.family: {**asdict(r), "overhead": r.overhead} for r in rows}
+        report["relay"] = args.relay
         Path(args.json).write_text(json.dumps(report, indent=2))
         print(f"wrote {args.json}")
 

@@ -29,7 +29,9 @@ class SocketForwarder:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._servers: dict[int, tuple[asyncio.Server, set[asyncio.Task[None]]]] = {}
+        self._servers: dict[
+            int, tuple[asyncio.Server, dict[asyncio.Task[None], list[asyncio.StreamWriter]]]
+        ] = {}
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="skillgym-forwarder", daemon=True
         )
@@ -48,28 +50,27 @@ class SocketForwarder:
 
     async def _listen(self, host: str, port: int, socket_path: Path) -> int:
         # asyncio keeps only weak references to the connections' tasks: these are the strong
-        # ones, by port, so that stopping a port can end its connections too.
-        connections: set[asyncio.Task[None]] = set()
+        # ones, by port, with their streams, so that stopping a port ends its connections.
+        connections: dict[asyncio.Task[None], list[asyncio.StreamWriter]] = {}
 
         async def pipe_connection(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         ) -> None:
             task = asyncio.current_task()
             assert task is not None
-            connections.add(task)
-            inner_writer: asyncio.StreamWriter | None = None
+            streams = connections[task] = [writer]
             try:
                 inner_reader, inner_writer = await asyncio.open_unix_connection(str(socket_path))
+                streams.append(inner_writer)
                 await asyncio.gather(
                     _copy(reader, inner_writer), _copy(inner_reader, writer), return_exceptions=True
                 )
             except OSError:
                 pass  # the client sees a dropped connection, as from a dead server
             finally:
-                for each in (writer, inner_writer):
-                    if each is not None:
-                        each.close()
-                connections.discard(task)
+                for stream in streams:
+                    stream.close()
+                connections.pop(task, None)
 
         server = await asyncio.start_server(pipe_connection, host, port)
         bound = server.sockets[0].getsockname()[1]
@@ -77,11 +78,12 @@ class SocketForwarder:
         return bound
 
     async def _close(self, port: int) -> None:
-        server, connections = self._servers.pop(port, (None, set()))
+        server, connections = self._servers.pop(port, (None, {}))
         if server is not None:
             server.close()
-        for task in list(connections):
-            task.cancel()
+        for streams in list(connections.values()):
+            for stream in streams:  # their reads end, and so do their tasks
+                stream.close()
 
 
 async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
