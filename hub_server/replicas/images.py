@@ -1,6 +1,7 @@
 """Family images: one Docker image per environment family, built here with no registry.
 
-Every family with a ``containers/<family>/Dockerfile`` gets an image, tagged
+Every family with a ``containers/<family>/install.sh`` gets an image, built from the one
+``containers/family.Dockerfile`` with ``--build-arg FAMILY=<family>``, tagged
 ``skillgym/<family>:<version>`` and ``:latest``, labelled with its family and version. It
 runs ``skillgym serve`` as the user ``skillgym`` (uid 1000) on the Unix socket
 ``/run/skillgym/server.sock``, with a health check. :func:`build_images` builds them
@@ -12,8 +13,8 @@ context it assembles in a temporary folder:
   pyproject.toml>/``, and their pinned closure, resolved offline against it;
 - ``app/``: the skillgym wheel of the source tree (kept by a hash of the files it is built
   from, so an unchanged tree gives the same bytes and Docker's cache hits);
-- ``pip.whl``: pip, which the build runs from its wheel; ``family/``: the family folder's
-  other files.
+- ``pip.whl``: pip, which the build runs from its wheel; ``family/``: the family's folder,
+  whose ``install.sh`` the build runs as root (its system packages).
 
 The layers are base -> user -> venv (the same in every family image) -> the family's
 system packages -> skillgym, so a code change rebuilds only the last layer, and a build
@@ -57,6 +58,12 @@ REPOSITORY = "skillgym"
 FAMILY_LABEL = "org.skillgym.family"
 VERSION_LABEL = "org.skillgym.version"
 BASE_SCRIPT = Path("containers") / "base" / "build-base.sh"
+FAMILY_DOCKERFILE = Path("containers") / "family.Dockerfile"
+"""The one Dockerfile of every family image; ``--build-arg FAMILY`` picks the family."""
+INSTALL_SCRIPT = "install.sh"
+"""A family's own part of its image: run as root in the build, beside the files it needs."""
+NOT_SENT = ("build-base.sh",)
+"""Files of a family's folder that are not its image's (the terminal sandbox's own base)."""
 """Bootstraps the default base offline; ``--tag`` prints the tag it builds."""
 START_ENGINE = "start it with `make docker` or `sh containers/docker-engine.sh` (as root)"
 LOG_TAIL_LINES = 40
@@ -137,9 +144,9 @@ def source_root() -> Path:
 
 
 def image_families(source: Path | None = None) -> list[str]:
-    """The families that have an image: those with a ``containers/<family>/Dockerfile``."""
+    """The families that have an image: those with a ``containers/<family>/install.sh``."""
     containers = (source or source_root()) / "containers"
-    return sorted(p.parent.name for p in containers.glob("*/Dockerfile"))
+    return sorted(p.parent.name for p in containers.glob(f"*/{INSTALL_SCRIPT}"))
 
 
 def cache_dir() -> Path:
@@ -164,12 +171,12 @@ def build_images(
     source: Path | None = None,
     repository: str = REPOSITORY,
 ) -> list[BuiltImage]:
-    """Build the images of ``families`` (default: every family with a Dockerfile).
+    """Build the images of ``families`` (default: every family with an ``install.sh``).
 
     Idempotent: with nothing changed every step is a cache hit and it takes seconds.
 
     Args:
-        families: Family names; each needs ``containers/<family>/Dockerfile``.
+        families: Family names; each needs ``containers/<family>/install.sh``.
         base: The image to build on: default the offline base of
             ``containers/base/build-base.sh``; any Python 3.11 image (``python:3.11-slim``),
             pulled if it is not here.
@@ -401,7 +408,7 @@ def _build_family(
                 path=str(context),
                 dockerfile="Dockerfile",
                 tag=tag,
-                buildargs={"BASE": base, "VERSION": skillgym.__version__},
+                buildargs={"BASE": base, "FAMILY": family, "VERSION": skillgym.__version__},
                 network_mode="host",
                 rm=True,
                 forcerm=True,
@@ -450,8 +457,9 @@ def _context(family: str, source: Path, wheelhouse: Wheelhouse, app_wheel: Path)
     context = Path(tempfile.mkdtemp(prefix=f"{family}-", dir=root))
     try:
         context.chmod(0o755)
-        shutil.copy2(folder / "Dockerfile", context / "Dockerfile")
-        shutil.copytree(folder, context / "family", ignore=shutil.ignore_patterns("Dockerfile"))
+        shutil.copy2(source / FAMILY_DOCKERFILE, context / "Dockerfile")
+        # install.sh may be a link (the spreadsheet's is its engine's installer): its content
+        shutil.copytree(folder, context / "family", ignore=shutil.ignore_patterns(*NOT_SENT))
         _link(wheelhouse.pip_wheel, context / "pip.whl")
         _link(wheelhouse.requirements, context / "requirements.txt")
         (context / "wheels").mkdir()
@@ -544,7 +552,7 @@ def _require_base(client: Any, base: str | None, source: Path) -> str:
 
 def _chosen_families(asked: Sequence[str] | None, known: list[str]) -> list[str]:
     if not known:
-        raise ImageError("No family has a Dockerfile (containers/<family>/Dockerfile).")
+        raise ImageError("No family has an image (containers/<family>/install.sh).")
     for family in asked or ():
         if family not in known:
             close = difflib.get_close_matches(family, known, n=1)

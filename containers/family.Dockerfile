@@ -1,11 +1,11 @@
-# SkillGym's spreadsheet image: the server of the spreadsheet family, whose formula engine is LibreOffice.
+# SkillGym's family images: the env server of one family (`--build-arg FAMILY=flight`), the
+# same Dockerfile for every family, whose own part is containers/<family>/install.sh.
 # Built by `skillgym images build`, which assembles the build context: wheels/ (the wheelhouse
 # of skillgym[hub]'s dependencies, built on the host), requirements.txt (their pinned closure),
-# pip.whl, app/ (the skillgym wheel of the source tree) and family/ (this folder's other files).
+# pip.whl, app/ (the skillgym wheel of the source tree) and family/ (containers/<family>/).
 # The classic builder (no BuildKit) builds it; apt needs `--network host`. Layers: base ->
-# user -> venv (the same in every family image) -> the family's packages -> skillgym.
-# Everything above "the family" below is identical in every family's Dockerfile, so those
-# layers are built once and shared.
+# user -> venv (the same in every family image, built once and shared) -> the family's
+# packages -> skillgym.
 ARG BASE=skillgym/python-base:latest
 
 # Every dependency of skillgym[hub], installed from the wheelhouse with pip run from its
@@ -36,29 +36,14 @@ RUN groupadd --gid 1000 skillgym \
 WORKDIR /home/skillgym
 COPY --from=venv /opt/skillgym /opt/skillgym
 
-# ---- the family: LibreOffice Calc >= 24.8 (XLOOKUP), headless, with its Python bridge, as
-# envs/spreadsheet/install-engine.sh installs it: from bookworm-backports on Debian 12 (whose
-# release has 7.4), from the release on newer ones. The engine runs under the system python3.
-RUN . /etc/os-release \
- && target="" \
- && if [ "$VERSION_CODENAME" = bookworm ]; then \
-      mirror=$(sed -n "s/^URIs: *//p" /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1); \
-      printf "Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n" \
-        "${mirror:-http://deb.debian.org/debian}" >/etc/apt/sources.list.d/bookworm-backports.sources; \
-      target="-t bookworm-backports"; \
-    fi \
- && apt-get update \
- && apt-get install -y --no-install-recommends $target \
-      libreoffice-calc-nogui python3-uno libreoffice-script-provider-python \
- && version=$(dpkg-query -W -f='${Version}' libreoffice-calc-nogui | sed 's/^[0-9]*://; s/[-+~].*//') \
- && if ! dpkg --compare-versions "$version" ge 24.8; then \
-      echo "LibreOffice 24.8 or newer is needed; found $version" >&2; exit 1; \
-    fi \
- && rm -rf /var/lib/apt/lists/*
+# ---- the family: its install.sh (run as root, e.g. apt-get install), and the files beside it
+# (kept in /etc/skillgym/family: the terminal family's packages.txt lists what its sandboxes have)
+COPY family/ /etc/skillgym/family/
+RUN sh /etc/skillgym/family/install.sh && rm -rf /var/lib/apt/lists/*
+ARG FAMILY
 ARG VERSION=unknown
-LABEL org.skillgym.family=spreadsheet org.skillgym.version=${VERSION}
-ENV SKILLGYM_FAMILIES=spreadsheet SKILLGYM_UNO_PYTHON=/usr/bin/python3
-ENV SKILLGYM_DATABASE_URL=none SKILLGYM_UDS=/run/skillgym/server.sock
+LABEL org.skillgym.family=${FAMILY} org.skillgym.version=${VERSION}
+ENV SKILLGYM_FAMILIES=${FAMILY} SKILLGYM_DATABASE_URL=none SKILLGYM_UDS=/run/skillgym/server.sock
 USER skillgym
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
   CMD ["python", "-m", "skillgym.hub_server.replicas.healthcheck"]

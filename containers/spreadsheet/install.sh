@@ -1,0 +1,1 @@
+../../envs/spreadsheet/install-engine.sh
