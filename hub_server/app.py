@@ -50,7 +50,7 @@ def replica_sessions(settings: ServerSettings) -> ReplicaSessions | None:
         settings.replicas_per_family,
         check_interval_s=settings.replica_check_interval_s,
     )
-    return ReplicaSessions(pool, families, connections=settings.env_threads * 2)
+    return ReplicaSessions(pool, families)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -76,7 +76,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             try:
                 await asyncio.to_thread(replicas.start)
             except BaseException:
-                await asyncio.to_thread(replicas.stop)
+                await replicas.stop()
                 raise
             background.append(
                 asyncio.create_task(replicas.watch(manager), name="skillgym-replicas")
@@ -93,7 +93,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     await task
             await manager.close_all()
             if replicas is not None:
-                await asyncio.to_thread(replicas.stop)
+                await replicas.stop()
             if hub is not None:
                 hub.close()
 

@@ -7,7 +7,8 @@ sessions when it was opened. Everything above it (run slots, hidden seeds, the v
 the hub records, WebSockets) is the same as for an environment in the server's process:
 the replica is the hub's own, started and watched by it.
 
-A replica that stops answering ends its sessions: the call that finds it gone fails with
+Relayed calls are coroutines on the server's event loop, each session over a WebSocket of
+its own to its replica. A replica that stops answering ends its sessions: the call that finds it gone fails with
 ``502 replica_lost``, the session is closed with that reason, and the pool replaces the
 replica for the sessions that come next.
 """
@@ -22,11 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
+import aiohttp
 
+from skillgym.clients.async_remote_env import AsyncRemoteEnv
 from skillgym.clients.config import Timeout
 from skillgym.clients.errors import RemoteConnectionError, RemoteTimeoutError
-from skillgym.clients.remote_env import RemoteEnv
 from skillgym.clients.retry import RetryPolicy
 from skillgym.envs.core.errors import ReplicaLostError
 from skillgym.envs.core.registry import env_class
@@ -57,52 +58,62 @@ class RemoteEpisode:
 
 
 class ReplicaEnv:
-    """One session on a replica, stepped by the hub as it steps an environment."""
+    """One session on a replica, stepped by the hub as it steps an environment.
 
-    blocking: ClassVar[bool] = True
+    Its calls are coroutines on the hub's event loop, over one WebSocket per session (no
+    thread per call): the session manager awaits them, one at a time per session.
+    """
+
+    blocking: ClassVar[bool] = False
+    asynchronous: ClassVar[bool] = True
     artifact_types: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, replica: Replica, http: httpx.Client) -> None:
+    def __init__(self, replica: Replica, http: aiohttp.ClientSession) -> None:
         self.replica = replica
         self.episode: RemoteEpisode | None = None
-        with self._relay():
-            self.remote = RemoteEnv(
-                replica.url,
-                env=replica.family,
-                timeout=Timeout(read=RELAY_READ_TIMEOUT_S),
-                retry=NO_RETRY,
-                http_session=http,
-                token="",  # the hub's replicas take no token (a Ray one's network is the cluster's)
-            )
-            self.remote.open()
+        self.remote = AsyncRemoteEnv(
+            replica.url,
+            env=replica.family,
+            timeout=Timeout(read=RELAY_READ_TIMEOUT_S),
+            retry=NO_RETRY,
+            transport="websocket",
+            http_session=http,
+            token="",  # the hub's replicas take no token (a Ray one's network is the cluster's)
+        )
 
-    def reset(
+    async def open(self) -> ReplicaEnv:
+        """Open the session on the replica now (a full or gone replica fails the creation)."""
+        with self._relay():
+            await self.remote.open()
+        return self
+
+    async def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, str], dict[str, Any]]:
         """Start an episode on the replica."""
         with self._relay():
-            observation, info = self.remote.reset(seed=seed, options=options)
+            observation, info = await self.remote.reset(seed=seed, options=options)
         self.episode = RemoteEpisode(_TaskRef(str(info.get("task", ""))))
         return observation, info
 
-    def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
+    async def step(self, action: str) -> tuple[dict[str, str], float, bool, bool, dict[str, Any]]:
         """One action, on the replica."""
         with self._relay():
-            observation, reward, terminated, truncated, info = self.remote.step(action)
+            observation, reward, terminated, truncated, info = await self.remote.step(action)
         if self.episode is not None:
             self.episode.steps += 1
             self.episode.done = terminated or truncated
         return observation, reward, terminated, truncated, info
 
-    def artifact(self, name: str) -> bytes:
+    async def artifact(self, name: str) -> bytes:
         """A file of the episode, from the replica."""
         with self._relay():
-            return self.remote.artifact(name)
+            return await self.remote.artifact(name)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Close the replica's session (a gone replica has closed it already)."""
         with contextlib.suppress(Exception):
-            self.remote.close()
+            await self.remote.close()
 
     @contextlib.contextmanager
     def _relay(self) -> Iterator[None]:
@@ -126,29 +137,29 @@ def replica_env_class(family: str) -> type[ReplicaEnv]:
 class ReplicaSessions:
     """The families a server plays on its pool of replicas, and their sessions' placement."""
 
-    def __init__(self, pool: ReplicaPool, families: list[str], *, connections: int = 64) -> None:
+    def __init__(self, pool: ReplicaPool, families: list[str]) -> None:
         self.pool = pool
         self.families = list(families)
-        self.http = httpx.Client(
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        )
+        self._http: aiohttp.ClientSession | None = None
 
     def serves(self, family: str) -> bool:
         """Whether sessions of ``family`` go to replicas."""
         return family in self.families
 
-    def open(self, family: str) -> ReplicaEnv:
-        """A session on the replica of ``family`` with the fewest (blocking: in a thread).
+    async def open(self, family: str) -> ReplicaEnv:
+        """A session on the replica of ``family`` with the fewest.
 
         Raises:
             ReplicaLostError: The chosen replica did not answer.
         """
+        if self._http is None:  # made on the server's loop, shared by every relayed session
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         url = self.pool.placement.acquire(family)
         replica = self.pool.find(url)
         try:
             if replica is None:
                 raise ReplicaLostError(f"The {family} replica at {url} was just replaced; retry.")
-            return replica_env_class(family)(replica, self.http)
+            return await replica_env_class(family)(replica, self._http).open()
         except BaseException:
             self.pool.placement.release(url)
             raise
@@ -161,10 +172,11 @@ class ReplicaSessions:
         """Launch the pool's replicas (blocking: minutes for many containers)."""
         self.pool.start(self.families)
 
-    def stop(self) -> None:
-        """Remove every replica and close the connections."""
-        self.pool.stop()
-        self.http.close()
+    async def stop(self) -> None:
+        """Close the connections, then remove every replica."""
+        if self._http is not None:
+            await self._http.close()
+        await asyncio.to_thread(self.pool.stop)
 
     async def watch(self, manager: SessionManager) -> None:
         """Check the replicas for the server's lifetime; end the sessions of replaced ones."""

@@ -38,7 +38,7 @@ from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.hub_server.errors import TaskNotPlayableError
 from skillgym.hub_server.families import served_family
 from skillgym.hub_server.recorder import RunRecorder, SlotPlay, run_option
-from skillgym.hub_server.replica_sessions import ReplicaEnv, ReplicaSessions, replica_env_class
+from skillgym.hub_server.replica_sessions import ReplicaEnv, ReplicaSessions
 from skillgym.hub_server.scores.tokens import Principal
 from skillgym.hub_server.settings import ServerSettings
 
@@ -151,7 +151,7 @@ class SessionManager:
         """The session's environment: made here, or a session on one of the family's replicas."""
         replicas = self.replicas
         if replicas is not None and replicas.serves(family):
-            return await self._call(replica_env_class(family), lambda: replicas.open(family))
+            return await replicas.open(family)
         return await self._call(cls, lambda: cls(task=task, catalog=self.catalog))
 
     def _released(self, env: ReplicaEnv) -> Callable[[], Awaitable[None]]:
@@ -280,7 +280,7 @@ class SessionManager:
     async def run(self, session: Session, call: Callable[[], T]) -> T:
         """Run ``call`` on the session's environment, one call at a time per session."""
         cls = type(session.env)
-        if not cls.blocking:
+        if not cls.blocking and not getattr(cls, "asynchronous", False):
             # An inline call never suspends, so two calls on one session cannot interleave.
             self._ensure_open(session)
             session.last_used = time.monotonic()
@@ -290,7 +290,7 @@ class SessionManager:
                 self._ensure_open(session)  # closed while this call waited
                 session.last_used = time.monotonic()
                 try:
-                    return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+                    return await self._call(cls, call)
                 finally:
                     session.last_used = time.monotonic()
         except ReplicaLostError as exc:  # the episode is gone with its replica: so is the session
@@ -353,6 +353,8 @@ class SessionManager:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _call(self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T]) -> T:
+        if getattr(cls, "asynchronous", False):  # a relay to a replica: its calls are coroutines
+            return await cast(Awaitable[T], call())
         if cls.blocking:
             return await asyncio.get_running_loop().run_in_executor(self._executor, call)
         return self._inline(cls, call)
