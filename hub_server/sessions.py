@@ -277,14 +277,14 @@ class SessionManager:
         info["run"] = await self.recorder.finish(play, files, reward, info)
         return info
 
-    async def run(self, session: Session, call: Callable[[], T]) -> T:
+    async def run(self, session: Session, call: Callable[[], T | Awaitable[T]]) -> T:
         """Run ``call`` on the session's environment, one call at a time per session."""
         cls = type(session.env)
         if not cls.blocking and not getattr(cls, "asynchronous", False):
             # An inline call never suspends, so two calls on one session cannot interleave.
             self._ensure_open(session)
             session.last_used = time.monotonic()
-            return self._inline(cls, call)
+            return self._inline(cls, cast(Callable[[], T], call))
         try:
             async with session.lock:
                 self._ensure_open(session)  # closed while this call waited
@@ -352,12 +352,15 @@ class SessionManager:
             await self.close(session_id, "the server shut down")
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _call(self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T]) -> T:
+    async def _call(
+        self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T | Awaitable[T]]
+    ) -> T:
         if getattr(cls, "asynchronous", False):  # a relay to a replica: its calls are coroutines
             return await cast(Awaitable[T], call())
+        sync_call = cast(Callable[[], T], call)
         if cls.blocking:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
-        return self._inline(cls, call)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, sync_call)
+        return self._inline(cls, sync_call)
 
     def _inline(self, cls: type[SkillGymEnv] | type[ReplicaEnv], call: Callable[[], T]) -> T:
         started = time.perf_counter()
