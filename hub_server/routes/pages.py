@@ -161,6 +161,22 @@ def _catalog(request: Request) -> TaskCatalog:
     return catalog
 
 
+def _serving(request: Request, families: dict[str, list[TaskSpec]]) -> dict[str, str]:
+    """For each family: the image that serves it, and where this hub runs its sessions."""
+    from skillgym.hub_server.routes.envs import family_image
+
+    replicas = request.app.state.replicas
+    said = {}
+    for family in families:
+        image = family_image(family)
+        where = "sessions run in the hub's process"
+        if replicas is not None and replicas.serves(family):
+            count = len(replicas.pool.urls().get(family, []))
+            where = f"sessions run on {count} {replicas.pool.provider.kind} replica(s)"
+        said[family] = f"Image {image}; {where}." if image else f"No image; {where}."
+    return said
+
+
 def _tasks_by_family(catalog: TaskCatalog) -> dict[str, list[TaskSpec]]:
     families: dict[str, list[TaskSpec]] = defaultdict(list)
     for spec in catalog.latest():
@@ -176,7 +192,13 @@ def leaderboard_page(
     hub = _hub(request)
     families = _tasks_by_family(_catalog(request))
     if hub is None:
-        return _render("leaderboard.html", board=None, families=families, message=NO_SCORES)
+        return _render(
+            "leaderboard.html",
+            board=None,
+            families=families,
+            serving=_serving(request, families),
+            message=NO_SCORES,
+        )
     board = hub.scores.leaderboard(suite)
     if suite is not None and suite not in board.suites:
         return not_found(
@@ -187,6 +209,7 @@ def leaderboard_page(
         "leaderboard.html",
         board=board,
         families=families,
+        serving=_serving(request, families),
         message=None,
         columns=family_table(board.entries + board.unverified),
         # family_chart escapes every text it draws.

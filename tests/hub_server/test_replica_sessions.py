@@ -65,6 +65,15 @@ def test_the_catalogue_says_how_many_replicas_serve_a_family(hub: BackgroundServ
     assert envs["flight"]["replicas"] == 0  # in the hub's own process
 
 
+def test_the_page_says_which_image_serves_each_family_and_where_sessions_run(
+    hub: BackgroundServer,
+) -> None:
+    page = httpx.get(hub.base_url + "/").text
+    assert "Image skillgym/arithmetic:" in page
+    assert "sessions run on 2 local replica(s)" in page
+    assert "sessions run in the hub&#39;s process" in page  # flight, here
+
+
 def test_a_killed_replica_ends_its_session_with_a_clear_error_and_is_replaced(
     hub: BackgroundServer,
 ) -> None:
