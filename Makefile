@@ -63,6 +63,7 @@ bench: setup images
 	$(PY) benchmarks/terminal.py
 	$(PY) benchmarks/flight.py
 	$(PY) benchmarks/hub.py
+	$(PY) benchmarks/replicas.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -30,6 +30,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -119,36 +120,23 @@ def memory_mb(container) -> float:
     return (stats.get("usage", 0) - cache) / 2**20
 
 
-def step_p50_ms(url: str, family: str, sessions: int, steps: int, think_s: float) -> float:
-    """p50 step latency with ``sessions`` sessions stepping on one replica, ``think_s`` apart."""
-    action = json.dumps(STEPS[family])
+def on_sessions(
+    url: str, family: str, sessions: int, work: Callable[[int, RemoteEnv], None]
+) -> None:
+    """Open and reset ``sessions`` sessions on ``url``; run ``work(i, env)`` on a thread each."""
     envs = [RemoteEnv(url, env=family) for _ in range(sessions)]
-    latencies: list[float] = []
-    lock = threading.Lock()
     errors: list[BaseException] = []
     try:
         for i, env in enumerate(envs):
             env.reset(seed=i, options={"task": TASKS[family]})
-        barrier = threading.Barrier(sessions)
 
-        def stepper(env: RemoteEnv) -> None:
+        def run(i: int) -> None:
             try:
-                barrier.wait()
-                time.sleep(random.uniform(0, think_s))  # policies do not act in lockstep
-                mine = []
-                for step in range(steps):
-                    started = time.perf_counter()
-                    *_, terminated, truncated, _ = env.step(action)
-                    mine.append(time.perf_counter() - started)
-                    if terminated or truncated:  # the task's turn limit: the next episode
-                        env.reset(seed=step, options={"task": TASKS[family]})
-                    time.sleep(think_s)
-                with lock:
-                    latencies.extend(mine)
+                work(i, envs[i])
             except BaseException as exc:
                 errors.append(exc)
 
-        threads = [threading.Thread(target=stepper, args=(env,)) for env in envs]
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(sessions)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -158,34 +146,49 @@ def step_p50_ms(url: str, family: str, sessions: int, steps: int, think_s: float
             env.close()
     if errors:
         raise RuntimeError(f"{family} with {sessions} sessions: {errors[0]!r}")
+
+
+def step(env: RemoteEnv, family: str, seed: int) -> None:
+    """The family's typical step; at the task's turn limit, the next episode."""
+    *_, terminated, truncated, _ = env.step(json.dumps(STEPS[family]))
+    if terminated or truncated:
+        env.reset(seed=seed, options={"task": TASKS[family]})
+
+
+def step_p50_ms(url: str, family: str, sessions: int, steps: int, think_s: float) -> float:
+    """p50 step latency with ``sessions`` sessions stepping on one replica, ``think_s`` apart."""
+    latencies: list[float] = []
+    barrier = threading.Barrier(sessions)
+
+    def paced(i: int, env: RemoteEnv) -> None:
+        barrier.wait()
+        time.sleep(random.uniform(0, think_s))  # policies do not act in lockstep
+        for n in range(steps):
+            started = time.perf_counter()
+            step(env, family, seed=n)
+            latencies.append(time.perf_counter() - started)
+            time.sleep(think_s)
+
+    on_sessions(url, family, sessions, paced)
     return statistics.median(latencies) * 1000
 
 
 def steps_per_s(url: str, sessions: int, seconds: float) -> float:
     """Steps per second of ``sessions`` arithmetic sessions stepping flat out on ``url``."""
-    action = json.dumps(STEPS["arithmetic"])
-    envs = [RemoteEnv(url, env="arithmetic") for _ in range(sessions)]
     counts = [0] * sessions
-    try:
-        for i, env in enumerate(envs):
-            env.reset(seed=i, options={"task": TASKS["arithmetic"]})
-        stop = time.perf_counter() + seconds
+    window: dict[str, float] = {}
+    # the clock starts when every session is open and reset
+    barrier = threading.Barrier(
+        sessions, action=lambda: window.setdefault("stop", time.perf_counter() + seconds)
+    )
 
-        def stepper(i: int) -> None:
-            while time.perf_counter() < stop:
-                *_, terminated, truncated, _ = envs[i].step(action)
-                counts[i] += 1
-                if terminated or truncated:  # the task's turn limit: the next episode
-                    envs[i].reset(seed=counts[i], options={"task": TASKS["arithmetic"]})
+    def flat_out(i: int, env: RemoteEnv) -> None:
+        barrier.wait()
+        while time.perf_counter() < window["stop"]:
+            step(env, "arithmetic", seed=counts[i])
+            counts[i] += 1
 
-        threads = [threading.Thread(target=stepper, args=(i,)) for i in range(sessions)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        for env in envs:
-            env.close()
+    on_sessions(url, "arithmetic", sessions, flat_out)
     return sum(counts) / seconds
 
 
