@@ -1,4 +1,4 @@
-"""The server's settings: typed, from arguments or ``SKILLGYM_*`` environment variables.
+"""The server's settings, and its images': typed, from arguments or ``SKILLGYM_*`` variables.
 
 ``skillgym serve`` takes one option per field (``skillgym.serve_options``), so a setting
 added here is a command-line option too.
@@ -12,10 +12,26 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from skillgym.envs.core.settings import CatalogSettings
+from skillgym.envs.core.settings import CatalogSettings, SkillGymSettings
 from skillgym.hub_server.scores.database import default_database_url
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class ImageSettings(SkillGymSettings):
+    """Where ``skillgym images build`` keeps what it reuses between builds.
+
+    Example:
+        >>> ImageSettings(cache="/srv/cache").cache
+        PosixPath('/srv/cache')
+    """
+
+    cache: Path | None = Field(
+        default=None,
+        description="Where image builds keep what they reuse: the wheelhouse of the "
+        "dependencies, the skillgym wheels, the build contexts, and the base images' root "
+        "file systems; default: $XDG_CACHE_HOME/skillgym, else ~/.cache/skillgym.",
+    )
 
 
 class ServerSettings(CatalogSettings):

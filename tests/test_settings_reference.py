@@ -119,6 +119,7 @@ def set_by_skillgym() -> set[str]:
 def test_there_is_one_settings_class_per_component():
     assert {cls.__name__ for cls in settings_classes()} == {
         "ServerSettings",
+        "ImageSettings",
         "CatalogSettings",
         "EngineSettings",
         "SandboxSettings",

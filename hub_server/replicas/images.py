@@ -150,9 +150,11 @@ def image_families(source: Path | None = None) -> list[str]:
 
 
 def cache_dir() -> Path:
-    """``$SKILLGYM_CACHE``, else ``$XDG_CACHE_HOME/skillgym``, else ``~/.cache/skillgym``."""
-    if chosen := os.environ.get("SKILLGYM_CACHE"):
-        return Path(chosen)
+    """``ImageSettings.cache`` (``$SKILLGYM_CACHE``), else ``$XDG_CACHE_HOME/skillgym``, else ``~/.cache/skillgym``."""
+    from skillgym.hub_server.settings import ImageSettings
+
+    if chosen := ImageSettings.from_environment().cache:
+        return chosen
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "skillgym"
 
 
