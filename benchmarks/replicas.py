@@ -13,7 +13,11 @@ For each family's image (``skillgym images build``):
 4. overhead: one oracle episode through the container over HTTP against the same episode
    of an environment in this process (p50 of ``--episodes``): the ratio is what running in
    a container, behind HTTP, costs;
-5. relay: steps/s of ``--relay-sessions`` arithmetic sessions stepping as fast as they can
+5. terminal sandboxes (with the terminal family): an episode's start (a reset and a first
+   ``run`` step) in bubblewrap inside a replica container, over HTTP, beside the two other
+   ways a replica could sandbox an episode: a sibling container per episode (the ``docker``
+   sandbox, here from the host) and bubblewrap on the host (the baseline);
+6. relay: steps/s of ``--relay-sessions`` arithmetic sessions stepping as fast as they can
    through a hub that serves them from a docker replica, against the same sessions on
    that replica directly: what one hub process can relay.
 
@@ -33,6 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from skillgym.clients import RemoteEnv
 from skillgym.envs.core.episode import make_policy, run_episode
@@ -192,6 +197,38 @@ def steps_per_s(url: str, sessions: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
+def episode_start_s(make_env: Callable[[], object], count: int) -> float:
+    """p50 seconds of a terminal episode's reset and first ``run`` step."""
+    times = []
+    for seed in range(count):
+        env: Any = make_env()
+        try:
+            started = time.perf_counter()
+            env.reset(seed=seed, options={"task": TASKS["terminal"]})
+            env.step(json.dumps({"tool": "run", "args": {"command": "true"}}))
+            times.append(time.perf_counter() - started)
+        finally:
+            env.close()
+    return statistics.median(times)
+
+
+def measure_sandboxes(count: int, docker: DockerProvider) -> dict[str, float]:
+    """A terminal episode's start: bwrap in a replica, a container per episode, bwrap on the host."""
+    terminal = env_class("terminal")
+    replica = docker.launch("terminal")
+    try:
+        in_replica = episode_start_s(lambda: RemoteEnv(replica.url, env="terminal"), count)
+    finally:
+        docker.remove(replica)
+    figures = {
+        "bwrap_in_replica_s": in_replica,
+        "container_per_episode_s": episode_start_s(lambda: terminal(sandbox="docker"), count),
+        "bwrap_on_host_s": episode_start_s(lambda: terminal(sandbox="bwrap"), count),
+    }
+    print(f"terminal sandboxes: {figures}", file=sys.stderr)
+    return figures
+
+
 def measure_relay(sessions: int, seconds: float) -> dict[str, float]:
     """Steps/s on a docker replica directly, and through a hub relaying to it."""
     from skillgym.hub_server.runner import BackgroundServer
@@ -257,6 +294,14 @@ def print_report(rows: list[FamilyFigures], args: argparse.Namespace) -> None:
             f"{r.memory_mb:>7.0f}MB {str(r.sessions_before_2x) + capped:>9} "
             f"{r.episode_in_process_s:>15.3f}s {r.episode_in_container_s:>12.3f}s {r.overhead:>6.2f}"
         )
+    sandboxes = args.sandboxes
+    if sandboxes:
+        print(
+            "\nterminal episode start (reset + first run, p50): "
+            f"bwrap in a replica {sandboxes['bwrap_in_replica_s'] * 1000:.0f} ms (over HTTP), "
+            f"a container per episode {sandboxes['container_per_episode_s'] * 1000:.0f} ms, "
+            f"bwrap on the host {sandboxes['bwrap_on_host_s'] * 1000:.0f} ms"
+        )
     relay = args.relay
     if relay:
         print(
@@ -300,6 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     docker = DockerProvider()
     try:
         rows = [measure_family(family, args, docker) for family in families]
+        args.sandboxes = measure_sandboxes(args.starts, docker) if "terminal" in families else None
     finally:
         docker.close()
     args.relay = (
@@ -309,6 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         report: dict[str, object] = {r.family: {**asdict(r), "overhead": r.overhead} for r in rows}
         report["relay"] = args.relay
+        report["terminal_sandboxes"] = args.sandboxes
         Path(args.json).write_text(json.dumps(report, indent=2))
         print(f"wrote {args.json}")
 
