@@ -37,7 +37,6 @@ from skillgym.hub_server.replicas.provider import (
     Replica,
     ReplicaError,
     ReplicaProvider,
-    wait_healthy,
 )
 
 LABEL = "org.skillgym.replica"
@@ -333,12 +332,7 @@ class DockerProvider(ReplicaProvider):
             logs = container.logs(tail=30).decode(errors="replace")
             return f"its container {name} is {container.status}; its last lines:\n{logs}"
 
-        try:
-            replica.ready_s = wait_healthy(url, gone=gone, what=f"{name} ({image})")
-        except BaseException:
-            self.remove(replica)
-            raise
-        return replica
+        return self.healthy_or_removed(replica, gone=gone, what=f"{name} ({image})")
 
     def remove(self, replica: Replica) -> None:
         """Remove the container (killing it if it runs), its forwarder and its socket folder."""

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
-from skillgym.hub_server.replicas.provider import Replica, ReplicaProvider, wait_healthy
+from skillgym.hub_server.replicas.provider import Replica, ReplicaProvider
 
 _numbers = itertools.count()
 _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillgym-spawner")
@@ -106,12 +106,7 @@ class LocalProvider(ReplicaProvider):
                 f"it exited with code {process.returncode}; its log: {log_path}\n{_tail(log_path)}"
             )
 
-        try:
-            replica.ready_s = wait_healthy(url, gone=gone, what=f"{name} ({url})")
-        except BaseException:
-            self.remove(replica)
-            raise
-        return replica
+        return self.healthy_or_removed(replica, gone=gone, what=f"{name} ({url})")
 
     def remove(self, replica: Replica) -> None:
         """SIGTERM, then SIGKILL after 10 s."""

@@ -69,6 +69,21 @@ class ReplicaProvider(ABC):
     def is_running(self, replica: Replica) -> bool:
         """Whether the replica's process or container still runs (no HTTP call)."""
 
+    def healthy_or_removed(
+        self, replica: Replica, *, gone: Callable[[], str | None], what: str
+    ) -> Replica:
+        """``replica`` once it answers ``/healthz`` (its ``ready_s`` set), else removed.
+
+        Raises:
+            ReplicaError: It stopped, or did not answer in time (see :func:`wait_healthy`).
+        """
+        try:
+            replica.ready_s = wait_healthy(replica.url, gone=gone, what=what)
+        except BaseException:
+            self.remove(replica)
+            raise
+        return replica
+
     def close(self) -> None:  # noqa: B027 (a provider with nothing of its own to release)
         """Release what the provider itself holds (after its replicas were removed)."""
 
