@@ -146,6 +146,10 @@ class ReplicaSessions:
         """Whether sessions of ``family`` go to replicas."""
         return family in self.families
 
+    def count(self, family: str) -> int:
+        """How many replicas run ``family``'s sessions (0: none, the server's process does)."""
+        return len(self.pool.urls().get(family, [])) if self.serves(family) else 0
+
     async def open(self, family: str) -> ReplicaEnv:
         """A session on the replica of ``family`` with the fewest.
 

@@ -73,7 +73,8 @@ UNMASKED_PROC = frozenset({"terminal"})
 class _Running:
     container: Any
     socket_dir: Path | None
-    port: int | None
+    forwarded_port: int | None
+    """The port forwarded to the socket in ``socket_dir`` (none for a host-network one)."""
 
 
 _numbers = itertools.count()
@@ -123,8 +124,8 @@ def _start_time(pid: int) -> str:
 def owner_alive(owner: str) -> bool:
     """Whether the process ``owner`` names still runs (owners of other hosts: assumed so)."""
     host, _, rest = owner.partition("/")
-    if host != socket.gethostname() or not rest:
-        return owner == DETACHED_OWNER or host != socket.gethostname()
+    if owner == DETACHED_OWNER or host != socket.gethostname():
+        return True
     pid, _, started = rest.partition("/")
     return pid.isdigit() and _start_time(int(pid)) == started
 
@@ -336,11 +337,14 @@ class DockerProvider(ReplicaProvider):
 
     def remove(self, replica: Replica) -> None:
         """Remove the container (killing it if it runs), its forwarder and its socket folder."""
-        running = self._running.pop(replica.name, None)
+        self._discard_running(replica.name)
+
+    def _discard_running(self, name: str) -> None:
+        running = self._running.pop(name, None)
         if running is None:
             return
-        if running.port is not None and running.socket_dir is not None:
-            shared_forwarder().stop(running.port)
+        if running.forwarded_port is not None:
+            shared_forwarder().stop(running.forwarded_port)
         with contextlib.suppress(Exception):
             running.container.remove(force=True)
         _discard(running.socket_dir)
@@ -356,8 +360,7 @@ class DockerProvider(ReplicaProvider):
     def close(self) -> None:
         """Remove every container still running, then stop the reaper."""
         for name in list(self._running):
-            running = self._running[name]
-            self.remove(Replica("", name, "", self.kind, handle=running.container))
+            self._discard_running(name)
         if self._reaper is not None:
             with contextlib.suppress(Exception):
                 assert self._reaper.stdin is not None

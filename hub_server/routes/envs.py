@@ -66,7 +66,4 @@ async def get_env(name: str, sessions: SessionsDep) -> EnvPublic:
 
 
 def _replicas(sessions: SessionManager, family: str) -> int:
-    pool = sessions.replicas
-    if pool is None or not pool.serves(family):
-        return 0
-    return len(pool.pool.urls().get(family, []))
+    return sessions.replicas.count(family) if sessions.replicas is not None else 0

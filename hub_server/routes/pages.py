@@ -171,8 +171,8 @@ def _serving(request: Request, families: dict[str, list[TaskSpec]]) -> dict[str,
         image = family_image(family)
         where = "sessions run in the hub's process"
         if replicas is not None and replicas.serves(family):
-            count = len(replicas.pool.urls().get(family, []))
-            where = f"sessions run on {count} {replicas.pool.provider.kind} replica(s)"
+            kind = replicas.pool.provider.kind
+            where = f"sessions run on {replicas.count(family)} {kind} replica(s)"
         said[family] = f"Image {image}; {where}." if image else f"No image; {where}."
     return said
 
@@ -191,13 +191,10 @@ def leaderboard_page(
     """The leaderboard of ``suite`` (default: the suite of the latest finished run)."""
     hub = _hub(request)
     families = _tasks_by_family(_catalog(request))
+    serving = _serving(request, families)
     if hub is None:
         return _render(
-            "leaderboard.html",
-            board=None,
-            families=families,
-            serving=_serving(request, families),
-            message=NO_SCORES,
+            "leaderboard.html", board=None, families=families, serving=serving, message=NO_SCORES
         )
     board = hub.scores.leaderboard(suite)
     if suite is not None and suite not in board.suites:
@@ -209,7 +206,7 @@ def leaderboard_page(
         "leaderboard.html",
         board=board,
         families=families,
-        serving=_serving(request, families),
+        serving=serving,
         message=None,
         columns=family_table(board.entries + board.unverified),
         # family_chart escapes every text it draws.
