@@ -35,6 +35,9 @@ LABEL = "skillgym.sandbox"
 OWNER_LABEL = "skillgym.owner"
 CONTAINERS_DIR = Path(__file__).resolve().parents[2] / "containers" / "terminal"
 DOCKER_TIMEOUT = 60.0
+HARBOR_LOGS = ("/logs/verifier", "/logs/agent")
+HARBOR_SHELL_ENV = {"TERM": "dumb", "DEBIAN_FRONTEND": "noninteractive"}
+"""Added to the image's environment in a Harbor task's shell (no prompts: stdin is empty)."""
 _reaped = threading.Event()
 
 
@@ -116,13 +119,14 @@ class DockerSandbox(Sandbox):
         super().__init__(spec)
         self.image = spec.image or base_image_tag()
         self.container: str | None = None
-        self.user = "0" if spec.user == "root" else str(AGENT_UID)
+        self.user = "0" if spec.user == "root" or spec.harbor else str(AGENT_UID)
 
     def start(self) -> None:
         """Start the container and the shell server in it."""
         if not _reaped.is_set():
             reap_orphan_containers()
             _reaped.set()
+        harbor = self.spec.harbor is not None
         self.container = docker(
             "run",
             "-d",
@@ -136,7 +140,7 @@ class DockerSandbox(Sandbox):
             "--label",
             f"{OWNER_LABEL}={owner_id()}",
             "--network",
-            "host" if self.spec.network else "none",
+            "host" if self.spec.network or harbor else "none",
             "--memory",
             f"{self.spec.memory_mb}m",
             "--memory-swap",
@@ -151,9 +155,7 @@ class DockerSandbox(Sandbox):
             f"fsize={1 << 30}",
             "--security-opt",
             "no-new-privileges",
-            "--cap-drop",
-            "ALL",
-            *(f"--cap-add={cap}" for cap in self._capabilities()),
+            *self._capability_options(),
             "-v",
             f"{INSIDE_DIR}:/skillgym:ro",
             "-w",
@@ -165,7 +167,9 @@ class DockerSandbox(Sandbox):
             "infinity",
         )
         try:
-            if self.spec.workdir != WORKSPACE:  # docker made it, owned by root
+            if harbor:  # what Harbor's compose file mounts
+                docker("exec", "-u", "0", self.container, "mkdir", "-p", *HARBOR_LOGS)
+            elif self.spec.workdir != WORKSPACE:  # docker made it, owned by root
                 docker("exec", "-u", "0", self.container, "chown", self.user, self.spec.workdir)
             self._start_server()
         except SandboxError:
@@ -210,6 +214,16 @@ class DockerSandbox(Sandbox):
         ]
         return self._run_runner(args, stdin, timeout)
 
+    def exec_root(self, script: str, stdin: bytes, timeout: float) -> VerifierRun:
+        """Run ``bash -c script`` as root in the workdir with the image's environment.
+
+        Its stdout and stderr come back together; at the timeout it is killed.
+        """
+        assert self.container is not None
+        args = ["docker", "exec", "-i", "-u", "0", "-w", self.spec.workdir, self.container,
+                "bash", "-c", f"exec 2>&1; {script}"]  # fmt: skip
+        return self._run_runner(args, stdin, timeout)
+
     def close(self) -> None:
         """Remove the container (and with it every process and file)."""
         if self.closed:
@@ -221,11 +235,24 @@ class DockerSandbox(Sandbox):
                 docker("rm", "-f", self.container)
 
     def _exec(self, workdir: str, variables: dict[str, str]) -> list[str]:
-        """``docker exec -i`` as the agent's user in ``workdir`` with exactly ``variables``."""
+        """``docker exec -i`` as the agent's user in ``workdir`` with exactly ``variables``.
+
+        A Harbor task's shell keeps the image's environment (its ``ENV`` lines), as
+        Harbor's ``docker exec`` does; ``variables`` are added to it.
+        """
         assert self.container is not None
+        if self.spec.harbor is not None:
+            extra = [f"--env={name}={value}" for name, value in variables.items()]
+            return ["docker", "exec", "-i", "-u", "0", "-w", workdir, *extra, self.container]
         assignments = [f"{name}={value}" for name, value in variables.items()]
         return ["docker", "exec", "-i", "-u", self.user, "-w", workdir, self.container,
                 "env", "-i", *assignments]  # fmt: skip
+
+    def _capability_options(self) -> list[str]:
+        """A Harbor task keeps Docker's default capabilities, as Harbor runs it; others drop all."""
+        if self.spec.harbor is not None:
+            return []
+        return ["--cap-drop", "ALL", *(f"--cap-add={cap}" for cap in self._capabilities())]
 
     def _capabilities(self) -> list[str]:
         """A root agent gets the everyday root powers; else only our own root chown."""
@@ -235,9 +262,12 @@ class DockerSandbox(Sandbox):
 
     def _start_server(self) -> None:
         assert self.container is not None
+        variables = self.spec.shell_env() if self.spec.harbor is None else HARBOR_SHELL_ENV
         self._server = subprocess.Popen(
             [
-                *self._exec(self.spec.workdir, self.spec.shell_env()),
+                *self._exec(
+                    self.spec.workdir, {**variables, "SKILLGYM_WORKDIR": self.spec.workdir}
+                ),
                 "/usr/bin/python3",
                 "-I",
                 "-S",

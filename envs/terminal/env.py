@@ -20,6 +20,7 @@ from skillgym.envs.core.options import ResetOptions
 from skillgym.envs.core.tasks import TaskCatalog, TaskSpec
 from skillgym.envs.core.tools import ActionError, ToolArgs, tool
 from skillgym.envs.core.verification import Verification
+from skillgym.envs.terminal.docker_sandbox import DockerSandbox
 from skillgym.envs.terminal.generation import Generated
 from skillgym.envs.terminal.heuristic import GenericCommandsPolicy
 from skillgym.envs.terminal.sandbox import SANDBOX_KINDS, Sandbox, sandbox_class
@@ -31,7 +32,7 @@ from skillgym.envs.terminal.verifier import verify_episode
 OUTPUT_CAP = 16_384
 """Bytes of stdout (and of stderr) a command shows: the first and last halves, and what was cut."""
 READ_CAP = 32_768
-MAX_TIMEOUT = 600.0
+MAX_TIMEOUT = 3600.0
 
 
 class RunArgs(ToolArgs):
@@ -107,6 +108,7 @@ class TerminalEnv(SkillGymEnv):
         verifier: str | None = None,
     ) -> None:
         super().__init__(task=task, catalog=catalog, render_mode=render_mode)
+        self._chosen = sandbox is not None
         self.sandbox_kind = _choose(
             sandbox or SandboxSettings.from_environment().sandbox, SANDBOX_KINDS, "sandbox"
         )
@@ -117,29 +119,41 @@ class TerminalEnv(SkillGymEnv):
         self._task: TerminalTask | None = None
         self._generated = Generated()
         self._kind = self.sandbox_kind
+        self._harbor = False
         self._view: dict[str, str] = {}
 
     # ---- the family's hooks -------------------------------------------------------
     def start_episode(self, spec: TaskSpec, rng: Random, options: ResetOptions) -> dict[str, Any]:
         """A fresh sandbox with the workspace laid out and setup.sh run."""
         assert isinstance(options, TerminalOptions)
-        kind = options.sandbox or self.sandbox_kind
         task = load_terminal_task(spec)
+        kind = options.sandbox or self.sandbox_kind
+        if options.sandbox is None and not self._chosen and kind not in task.sandbox.sandboxes:
+            kind = task.sandbox.sandboxes[0]  # a docker-only task where bwrap is the default
         if kind not in task.sandbox.sandboxes:
             raise RequestError(
                 f"Task {spec.ref} runs in {task.sandbox.sandboxes}, not in the {kind} sandbox."
             )
         generated = task.generate(rng)
-        sandbox = sandbox_class(kind)(task.sandbox)
+        harbor = task.sandbox.harbor is not None and kind == "docker"
+        if harbor:  # the task's own image, built on first use (see harbor/episode.py)
+            from skillgym.envs.terminal.harbor.episode import harbor_image
+
+            spec = task.sandbox.model_copy(update={"image": harbor_image(task)})
+            sandbox = sandbox_class(kind)(spec)
+        else:
+            sandbox = sandbox_class(kind)(task.sandbox)
         sandbox.start()
         try:
-            sandbox.shell.unpack(task.workspace_tar(generated), task.sandbox.workdir)
-            if task.setup_script is not None:
+            if not harbor:
+                sandbox.shell.unpack(task.workspace_tar(generated), task.sandbox.workdir)
+            if task.setup_script is not None and not harbor:
                 self._setup(task, sandbox, generated)
         except BaseException:
             sandbox.close()
             raise
         self._sandbox, self._task, self._generated, self._kind = sandbox, task, generated, kind
+        self._harbor = harbor
         self._view = {
             "command": "",
             "stdout": "",
@@ -168,13 +182,20 @@ class TerminalEnv(SkillGymEnv):
         }
         episode.extra_info.update({"sandbox": self._kind, "verifier": mode})
         try:
-            verification = verify_episode(
-                task,
-                sandbox,
-                params,
-                mode=mode,
-                fresh_sandbox=lambda: sandbox_class(self._kind)(task.sandbox),
-            )
+            if self._harbor:
+                from skillgym.envs.terminal.harbor.episode import verify_harbor
+
+                assert isinstance(sandbox, DockerSandbox)
+                episode.extra_info["verifier"] = "harbor"
+                verification = verify_harbor(task, sandbox)
+            else:
+                verification = verify_episode(
+                    task,
+                    sandbox,
+                    params,
+                    mode=mode,
+                    fresh_sandbox=lambda: sandbox_class(self._kind)(task.sandbox),
+                )
         finally:
             self.end_episode()
         if episode.submitted:  # the last command's output would read as submit's
@@ -190,8 +211,16 @@ class TerminalEnv(SkillGymEnv):
         return verification
 
     def oracle(self) -> Policy:
-        """Write the task's solution.sh into the sandbox, run it, submit."""
+        """Write the task's solution.sh into the sandbox, run it, submit.
+
+        A task run as Harbor runs it: its ``solution/`` is unpacked at ``/solution`` and
+        ``bash /solution/solve.sh`` runs in the workdir, as Harbor's oracle agent does.
+        """
         _, task = self._require()
+        if self._harbor:
+            from skillgym.envs.terminal.harbor.episode import HarborSolutionPolicy
+
+            return HarborSolutionPolicy(task)
         return SolutionScriptPolicy(task, self._generated.variables)
 
     def heuristic(self) -> Policy:
@@ -404,7 +433,9 @@ class ScriptPolicy:
                 {"tool": "write_file", "args": {"path": self.path, "content": self.script}}
             )
         if self.step == 2:
-            command = f"cd {self.workdir} && bash {self.path}; rm -f {self.path}"
+            command = (  # the script's own exit code is the command's
+                f"cd {self.workdir} && bash {self.path}; status=$?; rm -f {self.path}; (exit $status)"
+            )
             return json.dumps(
                 {"tool": "run", "args": {"command": command, "timeout": self.timeout}}
             )

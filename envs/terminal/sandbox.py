@@ -44,6 +44,35 @@ VERIFIER_ENV = {
 """The verifier's whole environment (plus the task's ``env``)."""
 
 
+class HarborSpec(BaseModel):
+    """How a task imported from Harbor runs as Harbor runs it (``sandbox.harbor``).
+
+    The task's folder keeps Harbor's ``harbor/environment`` (built into the task's image on
+    the local stand-ins), ``harbor/solution`` (copied to ``/solution`` for the oracle only)
+    and ``harbor/tests`` (copied to ``/tests`` after submit; ``bash /tests/test.sh`` runs
+    as written, as root, in the workdir, and the reward is read from
+    ``/logs/verifier/reward.json`` or ``reward.txt``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uv: str = Field(
+        default="0.9.5",
+        pattern=r"^\d+\.\d+\.\d+$",
+        description="The uv the image carries where astral's installer puts it.",
+    )
+    pythons: list[str] = Field(
+        default_factory=list,
+        description="CPython versions (3.13) the image carries where uv keeps the ones it downloads.",
+    )
+    agent_timeout: float = Field(
+        default=900.0, gt=0, le=86400, description="task.toml's [agent] timeout_sec: the oracle's."
+    )
+    build_timeout: float = Field(
+        default=1800.0, gt=0, le=86400, description="Seconds the image build may take."
+    )
+
+
 class SandboxSpec(BaseModel):
     """What a task needs of its sandbox (``task.yaml``'s ``sandbox:`` section).
 
@@ -103,6 +132,10 @@ class SandboxSpec(BaseModel):
     outputs: list[str] = Field(
         default_factory=list,
         description="Workspace paths the task's result lives in (what a separate verifier receives).",
+    )
+    harbor: HarborSpec | None = Field(
+        default=None,
+        description="Run in docker as Harbor runs the task (imported Harbor tasks; see HarborSpec).",
     )
 
     @field_validator("workdir")

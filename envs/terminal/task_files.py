@@ -140,6 +140,17 @@ def sandbox_packages() -> frozenset[str] | None:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+HARBOR_FILES = ("harbor/environment/Dockerfile", "harbor/solution/solve.sh", "harbor/tests/test.sh")
+
+
+def _harbor_problems(folder: Path, sandbox: SandboxSpec) -> list[str]:
+    """What a task run as Harbor runs it lacks (``sandbox.harbor``)."""
+    problems = [f"{name} is missing" for name in HARBOR_FILES if not (folder / name).is_file()]
+    if "docker" not in sandbox.sandboxes:
+        problems.append("sandbox.harbor runs in docker; expects docker in sandbox.sandboxes")
+    return problems
+
+
 def load_terminal_task(spec: TaskSpec) -> TerminalTask:
     """Read and check a terminal task's folder.
 
@@ -160,10 +171,13 @@ def load_terminal_task(spec: TaskSpec) -> TerminalTask:
         problems.append(f"generator: expects one of {GENERATORS}, actual value: {spec.generator!r}")
     if spec.generator == "generate.py" and not (spec.folder / "generate.py").is_file():
         problems.append("generator is generate.py but the file is missing")
-    if not (spec.folder / "solution.sh").is_file():
-        problems.append("solution.sh is missing")
-    if not list((spec.folder / "tests").glob("test_*.py")):
-        problems.append("tests/ has no test_*.py")
+    if sandbox.harbor is not None:
+        problems += _harbor_problems(spec.folder, sandbox)
+    if sandbox.harbor is None or "bwrap" in sandbox.sandboxes:
+        if not (spec.folder / "solution.sh").is_file():
+            problems.append("solution.sh is missing")
+        if not list((spec.folder / "tests").glob("test_*.py")):
+            problems.append("tests/ has no test_*.py")
     provided = sandbox_packages()
     missing = sorted(set(sandbox.packages) - provided) if provided is not None else []
     if missing and sandbox.image is None:

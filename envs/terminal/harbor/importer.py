@@ -7,17 +7,28 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.core.tasks import SEMVER, load_task_file
-from skillgym.envs.terminal.harbor.config import read_config, within_limits
+from skillgym.envs.terminal.harbor.config import HarborConfig, read_config, within_limits
+from skillgym.envs.terminal.harbor.dockerfile import EnvironmentPlan
 from skillgym.envs.terminal.harbor.environment import convert_environment
+from skillgym.envs.terminal.harbor.episode import HARBOR_DIR
+from skillgym.envs.terminal.harbor.harbor_form import harbor_fields
 from skillgym.envs.terminal.harbor.solution import convert_solution
 from skillgym.envs.terminal.harbor.task_yaml import task_fields, write_task_yaml
 from skillgym.envs.terminal.harbor.tests_conversion import convert_tests
 from skillgym.envs.terminal.task_files import load_terminal_task
 
 REQUIRED_FILES = ("instruction.md", "task.toml", "solution/solve.sh", "tests/")
+HARBOR_REQUIRED = ("environment/Dockerfile", "tests/test.sh")
+
+
+Semantics = Literal["harbor", "converted"]
+SEMANTICS: tuple[Semantics, ...] = ("harbor", "converted")
+HARBOR_PIDS = 4096
+"""A Harbor task's process limit (Harbor sets none; compilers and test runners fork a lot)."""
 
 
 @dataclass(frozen=True)
@@ -27,12 +38,16 @@ class HarborImport:
     Attributes:
         folder: The task's new folder, ``<tasks_root>/terminal/<name>``.
         task_id: Its id, ``terminal/<name>``.
-        warnings: What could not be carried over, one sentence each, for a person to review.
+        warnings: What differs from Harbor, one sentence each, for a person to review.
+        sandboxes: The sandboxes the task runs in.
+        docker_only: Why the bwrap sandbox cannot host it (empty when it can).
     """
 
     folder: Path
     task_id: str
     warnings: list[str] = field(default_factory=list)
+    sandboxes: list[str] = field(default_factory=lambda: ["bwrap", "docker"])
+    docker_only: list[str] = field(default_factory=list)
 
 
 def import_harbor_task(
@@ -43,8 +58,17 @@ def import_harbor_task(
     version: str = "1.0.0",
     base_image: str | None = None,
     force: bool = False,
+    semantics: Semantics = "harbor",
 ) -> HarborImport:
     """Convert one Harbor task folder into ``<tasks_root>/terminal/<name>/``.
+
+    With ``semantics="harbor"`` (the default) the task keeps Harbor's files under
+    ``harbor/`` and runs as Harbor runs it in the docker sandbox (``sandbox.harbor``:
+    its own image built from its Dockerfile, root, ``/solution`` for the oracle,
+    ``test.sh`` as written, the reward file). The conversion below is tried as well: when
+    it loses nothing, it is kept for the bwrap sandbox; otherwise the task is docker-only
+    and ``docker_only`` says why. With ``semantics="converted"`` only the conversion is
+    written: the Dockerfile read (never built), the tests run by SkillGym's runner.
 
     The folder is written in a scratch directory, loaded and checked as a terminal task,
     and only then moved into place, so a failed import leaves nothing behind.
@@ -59,6 +83,7 @@ def import_harbor_task(
         base_image: A Docker image for ``sandbox.image`` (one that has what the Dockerfile
             installs); default: the SkillGym terminal base image.
         force: Replace an existing task folder of the same name.
+        semantics: ``harbor`` or ``converted`` (see above).
 
     Returns:
         The written folder, the task id and the warnings.
@@ -69,7 +94,11 @@ def import_harbor_task(
             result does not load as a terminal task.
     """
     source, tasks_root = Path(source), Path(tasks_root)
-    _check_layout(source)
+    if semantics not in SEMANTICS:
+        raise TaskFormatError(
+            f"Expects semantics in {list(SEMANTICS)}, actual value: {semantics!r}"
+        )
+    _check_layout(source, semantics)
     slug = _task_name(source, name)
     if not SEMVER.match(version):
         raise TaskFormatError(f"Expects a semantic version like '1.0.0', actual value: {version!r}")
@@ -78,38 +107,110 @@ def import_harbor_task(
         raise TaskFormatError(
             f"{destination} already exists; expects a new task name, or force=True to replace it"
         )
-    notes: list[str] = []
-    config = within_limits(read_config(source / "task.toml"), notes)
+    config = read_config(source / "task.toml")
     instruction = (source / "instruction.md").read_text(encoding="utf-8")
+    harbor_notes: list[str] = []
+    harbor, workdir = (
+        harbor_fields(source, config, harbor_notes) if semantics == "harbor" else (None, "")
+    )
     tasks_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tasks_root, prefix=".harbor-import-") as scratch:
         folder = Path(scratch) / "terminal" / slug
         folder.mkdir(parents=True)
-        plan = convert_environment(source / "environment", folder, base_image, notes)
-        test_packages = convert_tests(
-            source / "tests", folder / "tests", plan, config.verifier_seconds, notes
-        )
-        convert_solution(source / "solution", folder / "solution.sh", notes)
-        task = task_fields(
-            instruction, slug, version, config, plan, test_packages, base_image, notes
-        )
+        notes: list[str] = []
+        try:
+            task = _convert(source, folder, instruction, slug, version, config, base_image, notes)
+            lost = list(notes)
+        except TaskFormatError as exc:
+            if harbor is None:
+                raise
+            task, lost = None, [str(exc)]
+        if harbor is not None:
+            if lost:  # the conversion loses something: Harbor's semantics only, in docker
+                task = _harbor_only(
+                    folder, instruction, slug, version, config, workdir, harbor_notes
+                )
+            else:
+                task["sandbox"] = {**task["sandbox"], "sandboxes": ["bwrap", "docker"],
+                                   "harbor": harbor}  # fmt: skip
+            assert task is not None
+            task["sandbox"]["harbor"] = harbor
+            for part in ("environment", "solution", "tests"):
+                if (source / part).is_dir():
+                    shutil.copytree(source / part, folder / HARBOR_DIR / part, symlinks=True)
+            shutil.copy2(source / "task.toml", folder / HARBOR_DIR / "task.toml")
+            notes = harbor_notes
+        assert task is not None
         write_task_yaml(folder / "task.yaml", task)
-        load_terminal_task(load_task_file(folder / "task.yaml"))
+        loaded = load_terminal_task(load_task_file(folder / "task.yaml"))
         if destination.exists():
             shutil.rmtree(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
         folder.rename(destination)
-    return HarborImport(destination, f"terminal/{slug}", list(dict.fromkeys(notes)))
+    docker_only = lost if harbor is not None else []
+    return HarborImport(
+        destination,
+        f"terminal/{slug}",
+        list(dict.fromkeys(notes)),
+        list(loaded.sandbox.sandboxes),
+        list(dict.fromkeys(docker_only)),
+    )
 
 
-def _check_layout(source: Path) -> None:
+def _convert(
+    source: Path,
+    folder: Path,
+    instruction: str,
+    slug: str,
+    version: str,
+    config: HarborConfig,
+    base_image: str | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Write the converted form into ``folder``; its task.yaml fields (checked)."""
+    config = within_limits(config, notes)
+    plan = convert_environment(source / "environment", folder, base_image, notes)
+    test_packages = convert_tests(
+        source / "tests", folder / "tests", plan, config.verifier_seconds, notes
+    )
+    convert_solution(source / "solution", folder / "solution.sh", notes)
+    task = task_fields(instruction, slug, version, config, plan, test_packages, base_image, notes)
+    write_task_yaml(folder / "task.yaml", task)
+    load_terminal_task(load_task_file(folder / "task.yaml"))
+    return task
+
+
+def _harbor_only(
+    folder: Path,
+    instruction: str,
+    slug: str,
+    version: str,
+    config: HarborConfig,
+    workdir: str,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Empty ``folder`` of the conversion; the task.yaml fields of a docker-only Harbor task."""
+    for child in folder.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    bounded = within_limits(config, notes)
+    plan = EnvironmentPlan(workdir=workdir)
+    task = task_fields(instruction, slug, version, bounded, plan, [], None, notes)
+    task["sandbox"].update(
+        {"user": "root", "network": True, "sandboxes": ["docker"], "pids": HARBOR_PIDS}
+    )
+    task["sandbox"].pop("packages", None)
+    return task
+
+
+def _check_layout(source: Path, semantics: Semantics) -> None:
     if not source.is_dir():
         raise TaskFormatError(
             f"Expects a Harbor task folder, actual path is not a folder: {source}"
         )
+    required_files = REQUIRED_FILES + (HARBOR_REQUIRED if semantics == "harbor" else ())
     missing = [
         required
-        for required in REQUIRED_FILES
+        for required in required_files
         if not (
             (source / required).is_dir()
             if required.endswith("/")
@@ -119,7 +220,7 @@ def _check_layout(source: Path) -> None:
     if missing:
         raise TaskFormatError(
             f"{source}: not a Harbor task folder; missing {', '.join(missing)} "
-            f"(expects {', '.join(REQUIRED_FILES)}, and environment/Dockerfile)"
+            f"(expects {', '.join(required_files)})"
         )
 
 

@@ -1,0 +1,132 @@
+"""Importing a whole Harbor dataset: every task folder under the given folders, one row each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from skillgym.envs.core.errors import TaskFormatError
+from skillgym.envs.terminal.harbor.importer import HarborImport, Semantics, import_harbor_task
+
+
+@dataclass
+class ImportRow:
+    """One task of an import: what became of it.
+
+    Attributes:
+        source: The Harbor task folder.
+        status: ``imported`` (bwrap and docker), ``docker-only``, or ``refused``.
+        reason: Why it is docker-only or refused (empty when imported).
+        result: The import, unless refused.
+        validated: The oracle's and the no-op's scores once played, e.g.
+            ``oracle 1.00, no-op 0.00``; empty when not played.
+        valid: Whether the oracle scored 1 and the no-op below 0.5 (None when not played).
+    """
+
+    source: Path
+    status: str
+    reason: str = ""
+    result: HarborImport | None = None
+    validated: str = ""
+    valid: bool | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def harbor_task_folders(paths: Iterable[Path]) -> list[Path]:
+    """The Harbor task folders among ``paths``.
+
+    Each path is a task itself if it has a ``task.toml``, else a dataset: its sub-folders
+    that have one, sorted by name.
+
+    Raises:
+        TaskFormatError: For a path that is neither a task nor a dataset folder.
+    """
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if (path / "task.toml").is_file():
+            found.append(path)
+            continue
+        tasks = (
+            sorted(p for p in path.iterdir() if (p / "task.toml").is_file())
+            if path.is_dir()
+            else []
+        )
+        if not tasks:
+            raise TaskFormatError(
+                f"{path}: expects a Harbor task folder (with task.toml) or a dataset folder "
+                "whose sub-folders are tasks; found neither"
+            )
+        found.extend(tasks)
+    return found
+
+
+def import_dataset(
+    sources: Iterable[Path],
+    tasks_root: Path,
+    *,
+    version: str = "1.0.0",
+    force: bool = False,
+    semantics: Semantics = "harbor",
+    base_image: str | None = None,
+) -> Iterator[ImportRow]:
+    """Import every task folder under ``sources``; one row per task, as it is done.
+
+    A task that cannot be imported is a ``refused`` row with the reason; the others go on.
+    """
+    for source in harbor_task_folders(sources):
+        try:
+            result = import_harbor_task(
+                source, tasks_root, version=version, force=force, semantics=semantics,
+                base_image=base_image,
+            )  # fmt: skip
+        except TaskFormatError as exc:
+            yield ImportRow(source, "refused", exc.message)
+            continue
+        if result.docker_only:
+            yield ImportRow(
+                source, "docker-only", result.docker_only[0], result, warnings=result.warnings
+            )
+        else:
+            yield ImportRow(source, "imported", "", result, warnings=result.warnings)
+
+
+Player = Callable[[str], tuple[float | None, float | None, str]]
+"""Plays a task id: the oracle's score, the no-op's, and what went wrong (empty if nothing)."""
+
+
+def validate_row(row: ImportRow, play: Player) -> None:
+    """Play the row's task with ``play`` and record the verdict in it."""
+    if row.result is None:
+        return
+    oracle, noop, problem = play(row.result.task_id)
+    shown = lambda score: "-" if score is None else f"{score:.2f}"  # noqa: E731
+    row.validated = f"oracle {shown(oracle)}, no-op {shown(noop)}" + (
+        f" ({problem})" if problem else ""
+    )
+    row.valid = oracle == 1.0 and noop is not None and noop < 0.5 and not problem
+
+
+def table(rows: list[ImportRow]) -> str:
+    """The rows as a fixed-width table: task, status, validated, reason."""
+    header = ("task", "status", "validated", "reason")
+    lines = [(r.source.name, r.status, r.validated or "-", r.reason or "-") for r in rows]
+    widths = [
+        max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
+        for i, h in enumerate(header[:3])
+    ]
+    out = [
+        "  ".join(h.ljust(w) for h, w in zip(header[:3], widths, strict=True)) + "  " + header[3]
+    ]
+    for line in lines:
+        reason = line[3] if len(line[3]) <= 160 else line[3][:157] + "..."
+        out.append(
+            "  ".join(c.ljust(w) for c, w in zip(line[:3], widths, strict=True)) + "  " + reason
+        )
+    counts = {s: sum(r.status == s for r in rows) for s in ("imported", "docker-only", "refused")}
+    played = [r for r in rows if r.valid is not None]
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if played:
+        summary += f"; validated {sum(bool(r.valid) for r in played)} of {len(played)} played"
+    return "\n".join([*out, summary])
