@@ -116,15 +116,38 @@ def build_app() -> typer.Typer:
             TransportName, typer.Option(help="Remote transport.")
         ] = TransportName.http,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+        tasks_dir: Annotated[
+            Path | None,
+            typer.Option(help="Tasks folder holding TASK (default: the bundled tasks)."),
+        ] = None,
+        sandbox: Annotated[
+            SandboxName | None,
+            typer.Option(
+                help="Terminal tasks' sandbox (default: $SKILLGYM_SANDBOX, else bwrap; a "
+                "docker-only task runs in docker)."
+            ),
+        ] = None,
     ) -> None:
         """Play one episode of TASK and print it with its verification."""
         from skillgym.envs.core.episode import make_policy, run_episode
         from skillgym.envs.core.tasks import TaskCatalog
         from skillgym.factory import make_env
 
-        spec = TaskCatalog.load().resolve(task)
-        kwargs = {"transport": transport.value, "token": token} if base_url else {}
-        chosen = make_policy(policy.value, family=spec.family, task=spec.ref, seed=seed)
+        if base_url is not None and (tasks_dir is not None or sandbox is not None):
+            raise typer.BadParameter(
+                "--tasks-dir and --sandbox choose what runs in this process; with --base-url "
+                "the server's tasks and sandboxes are used."
+            )
+        catalog = TaskCatalog.load(tasks_dir) if tasks_dir is not None else TaskCatalog.load()
+        spec = catalog.resolve(task)
+        kwargs: dict[str, Any] = (
+            {"transport": transport.value, "token": token} if base_url else {"catalog": catalog}
+        )
+        if sandbox is not None and spec.family == "terminal":
+            kwargs["sandbox"] = sandbox.value
+        chosen = make_policy(
+            policy.value, family=spec.family, task=spec.ref, seed=seed, catalog=catalog
+        )
         with make_env(spec.family, task=spec.ref, base_url=base_url, **kwargs) as env:
             played = env if as_json else EchoSteps(env)
             result = run_episode(played, chosen, task=spec.ref, seed=seed)
@@ -340,43 +363,9 @@ def build_app() -> typer.Typer:
                 server.server_close()
                 store.close()
 
-    importer = typer.Typer(help="Convert tasks from other formats into SkillGym tasks.")
-    app.add_typer(importer, name="import")
+    from skillgym.import_command import add_import_commands
 
-    @importer.command("harbor")
-    def import_harbor(
-        sources: Annotated[
-            list[Path], typer.Argument(help="Task folders in the Harbor / Terminal-Bench 2 layout.")
-        ],
-        tasks_dir: Annotated[
-            Path, typer.Option(help="Tasks folder to write into (tasks/terminal/<name>).")
-        ] = Path("tasks"),
-        name: Annotated[
-            str | None, typer.Option(help="Task name (one source only; default: its folder's).")
-        ] = None,
-        version: Annotated[str, typer.Option(help="Version of the imported task.")] = "1.0.0",
-        base_image: Annotated[
-            str | None,
-            typer.Option(
-                help="Docker image to use instead of the Dockerfile's base, which cannot be "
-                "pulled offline (default: SkillGym's terminal base image)."
-            ),
-        ] = None,
-        force: Annotated[bool, typer.Option(help="Overwrite an existing task folder.")] = False,
-    ) -> None:
-        """Import Harbor tasks (instruction.md, task.toml, environment/, solution/, tests/)."""
-        from skillgym.envs.terminal.harbor import import_harbor_task
-
-        if name is not None and len(sources) > 1:
-            raise typer.BadParameter("--name needs exactly one source folder.")
-        for source in sources:
-            result = import_harbor_task(
-                source, tasks_dir, name=name, version=version, base_image=base_image, force=force
-            )
-            typer.echo(f"{result.task_id}@{version}: written to {result.folder}")
-            for warning in result.warnings:
-                typer.echo(f"  warning: {warning}")
-        typer.echo("Check them with: skillgym validate --tasks-dir " + str(tasks_dir))
+    add_import_commands(app)
 
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.terminal.harbor.importer import HarborImport, Semantics, import_harbor_task
@@ -76,20 +77,20 @@ def import_dataset(
     A task that cannot be imported is a ``refused`` row with the reason; the others go on.
     """
     for source in harbor_task_folders(sources):
-        try:
-            result = import_harbor_task(
-                source, tasks_root, version=version, force=force, semantics=semantics,
-                base_image=base_image,
-            )  # fmt: skip
-        except TaskFormatError as exc:
-            yield ImportRow(source, "refused", exc.message)
-            continue
-        if result.docker_only:
-            yield ImportRow(
-                source, "docker-only", result.docker_only[0], result, warnings=result.warnings
-            )
-        else:
-            yield ImportRow(source, "imported", "", result, warnings=result.warnings)
+        yield import_one(source, tasks_root, version=version, force=force,
+                         semantics=semantics, base_image=base_image)  # fmt: skip
+
+
+def import_one(source: Path, tasks_root: Path, **options: Any) -> ImportRow:
+    """Import one task folder (``options`` as :func:`import_harbor_task` takes them) as a row."""
+    try:
+        result = import_harbor_task(source, tasks_root, **options)
+    except TaskFormatError as exc:
+        return ImportRow(source, "refused", exc.message)
+    status, reason = (
+        ("docker-only", result.docker_only[0]) if result.docker_only else ("imported", "")
+    )
+    return ImportRow(source, status, reason, result, warnings=result.warnings)
 
 
 Player = Callable[[str], tuple[float | None, float | None, str]]

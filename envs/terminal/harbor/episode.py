@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 HARBOR_DIR = "harbor"
 REWARD_FILES = ("/logs/verifier/reward.json", "/logs/verifier/reward.txt")
 OUTPUT_SHOWN = 1500
+TESTS_ENV = "PYTHONNOUSERSITE=1"
+"""Added to the tests' environment: root's ``~/.local`` site-packages are the agent's to plant
+a ``usercustomize`` in, which the tests' ``python3`` would run (Harbor adds nothing)."""
 MAX_COMMAND_SECONDS = 3600.0
 """The longest one command may run (the ``run`` tool's limit)."""
 
@@ -87,8 +90,10 @@ def copy_folder(sandbox: DockerSandbox, folder: Path, target: str) -> None:
 
 
 class HarborSolutionPolicy:
-    """Harbor's oracle, through the agent's tools: ``solution/`` unpacked at ``/solution``
-    (a base64 tar in one ``run``), then ``bash /solution/solve.sh`` in the workdir, then submit.
+    """Harbor's oracle, played through the agent's tools.
+
+    ``solution/`` is unpacked at ``/solution`` (a base64 tar in one ``run``), then
+    ``bash /solution/solve.sh`` runs in the workdir, then submit.
 
     The second command's exit code is solve.sh's own, so a failed oracle shows as one.
     """
@@ -126,7 +131,9 @@ def verify_harbor(task: TerminalTask, sandbox: DockerSandbox) -> Verification:
     sandbox.exec_root("rm -rf /logs/verifier && mkdir -p /logs/verifier /logs/agent", b"", 60)
     timeout = task.sandbox.verifier_timeout
     run = sandbox.exec_root(
-        "bash /tests/test.sh > /logs/verifier/test-stdout.txt 2>&1; echo $?", b"", timeout
+        f"{TESTS_ENV} bash /tests/test.sh > /logs/verifier/test-stdout.txt 2>&1; echo $?",
+        b"",
+        timeout,
     )
     if run.timed_out:
         return Verification.gated(0.0, [Check(
@@ -148,11 +155,8 @@ def verify_harbor(task: TerminalTask, sandbox: DockerSandbox) -> Verification:
         detail = f"{actual}. {_ending(output)}"
     else:
         actual = f"{reward:g} (from {source})"
-        detail = (
-            ""
-            if reward >= 1
-            else f"tests/test.sh exited with code {code[0]}; its output begins: {output[:OUTPUT_SHOWN]}"
-        )
+        ended = f"tests/test.sh exited with code {code[0]}. {_ending(output)}"
+        detail = "" if reward >= 1 else ended
     checks.insert(0, Check(
         name="reward",
         passed=problem is None and reward >= 1,
@@ -164,7 +168,7 @@ def verify_harbor(task: TerminalTask, sandbox: DockerSandbox) -> Verification:
 
 
 def _ending(output: str) -> str:
-    """The last whole lines of the tests' output (where pytest's summary is), at most ~1,500 characters."""
+    """The last whole lines of the tests' output (pytest's summary), at most ~1,500 characters."""
     lines = output.rstrip().splitlines()
     shown: list[str] = []
     for line in reversed(lines[-40:]):

@@ -39,6 +39,7 @@ from skillgym.envs.terminal.harbor.stand_ins import PYTHON_SOURCES, StandIn, sta
 CONTAINERS_DIR = Path(__file__).resolve().parents[3] / "containers" / "harbor"
 UV_IMAGE = re.compile(r"^(?:ghcr\.io/)?astral-sh/uv:(\d+\.\d+\.\d+)$")
 DEFAULT_UV = "0.9.5"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BUILD_TIMEOUT = 3600.0
 Progress = Callable[[str], None]
 
@@ -128,6 +129,7 @@ def build_failure(stdout: str, stderr: str) -> str:
         >>> build_failure(out, err)
         'step 2/3 `RUN apt-get install -y nope` exited with code 100: E: Unable to locate package nope'
     """
+    stdout, stderr = ANSI.sub("", stdout), ANSI.sub("", stderr)
     steps = list(re.finditer(r"^Step (\d+/\d+) : (.*)$", stdout, re.MULTILINE))
     code = re.search(r"returned a non-zero code: (\d+)", stderr)
     if not steps:

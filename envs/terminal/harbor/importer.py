@@ -147,7 +147,7 @@ def import_harbor_task(
             shutil.rmtree(destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
         folder.rename(destination)
-    docker_only = lost if harbor is not None else []
+    docker_only = [f"bwrap: {reason}" for reason in lost] if harbor is not None else []
     return HarborImport(
         destination,
         f"terminal/{slug}",

@@ -8,7 +8,7 @@ from skillgym.envs.terminal import TerminalEnv
 
 TASK_ROOT = Path(__file__).parent / "task_root"
 # Task folders written for these tests: their tests/ run only inside sandboxes.
-collect_ignore_glob = ["task_root/*"]
+collect_ignore_glob = ["task_root/*", "harbor_dataset/*"]
 
 
 @pytest.fixture(params=["bwrap", "docker"])

@@ -1,4 +1,4 @@
-"""The Harbor importer: Terminal-Bench 2 task folders in, SkillGym terminal tasks out.
+"""The Harbor importer's converted form: Terminal-Bench 2 task folders in, SkillGym tasks out.
 
 The task folders under ``harbor_tasks/`` are written in the Harbor layout (a Dockerfile on
 an image that cannot be pulled here, test.sh installing pytest with uv from the network);
@@ -17,7 +17,8 @@ from skillgym.envs.core.episode import make_policy, run_episode
 from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.terminal import TerminalEnv
 from skillgym.envs.terminal.env import ScriptPolicy
-from skillgym.envs.terminal.harbor import HarborImport, import_harbor_task
+from skillgym.envs.terminal.harbor import HarborImport
+from skillgym.envs.terminal.harbor import import_harbor_task as import_as_harbor
 from skillgym.envs.terminal.harbor.commands import classify_command, split_commands
 from skillgym.envs.terminal.harbor.config import read_config
 from skillgym.envs.terminal.harbor.dockerfile import dockerfile_instructions
@@ -25,6 +26,11 @@ from skillgym.envs.terminal.harbor.script_test import rewrite_test_script
 from skillgym.envs.terminal.harbor.task_yaml import title_of
 from skillgym.envs.terminal.task_files import load_terminal_task
 from skillgym.errors import TaskFormatError
+
+
+def import_harbor_task(source, tasks_root, **options) -> HarborImport:
+    """The converted form (``semantics="converted"``), which this file specifies."""
+    return import_as_harbor(source, tasks_root, semantics="converted", **options)
 
 HARBOR_TASKS = Path(__file__).parent / "harbor_tasks"
 NAMES = ["count-error-lines", "fix-backup-script", "csv-to-json"]
