@@ -60,11 +60,12 @@ def add_import_commands(app: typer.Typer) -> None:
             table,
             validate_row,
         )
+        from skillgym.envs.terminal.harbor.importer import Semantics
 
         folders = harbor_task_folders(sources)
         if name is not None and len(folders) > 1:
             raise typer.BadParameter(f"--name needs exactly one task; found {len(folders)}.")
-        semantics = "converted" if converted else "harbor"
+        semantics: Semantics = "converted" if converted else "harbor"
         rows: list[ImportRow] = []
         if name is not None:
             rows.append(import_one(folders[0], tasks_dir, name=name, version=version,

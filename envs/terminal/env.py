@@ -139,8 +139,8 @@ class TerminalEnv(SkillGymEnv):
         if harbor:  # the task's own image, built on first use (see harbor/episode.py)
             from skillgym.envs.terminal.harbor.episode import harbor_image
 
-            spec = task.sandbox.model_copy(update={"image": harbor_image(task)})
-            sandbox = sandbox_class(kind)(spec)
+            built = task.sandbox.model_copy(update={"image": harbor_image(task)})
+            sandbox = sandbox_class(kind)(built)
         else:
             sandbox = sandbox_class(kind)(task.sandbox)
         sandbox.start()

@@ -16,3 +16,8 @@ def test_quick_terminal_benchmark_measures_every_figure_in_both_sandboxes(
         ):
             assert row[key] > 0, (row["sandbox"], key)
     assert "ready shell p50" in result.stdout
+    harbor = report["harbor"]
+    assert harbor["task"] == "terminal/stock-report"
+    for key in ("cold_build_s", "cached_build_s", "start_p50_ms", "builtin_start_p50_ms"):
+        assert harbor[key] > 0, key
+    assert "imported terminal/stock-report" in result.stdout

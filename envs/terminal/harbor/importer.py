@@ -126,14 +126,12 @@ def import_harbor_task(
                 raise
             task, lost = None, [str(exc)]
         if harbor is not None:
-            if lost:  # the conversion loses something: Harbor's semantics only, in docker
+            if lost or task is None:  # the conversion loses something: docker only
                 task = _harbor_only(
                     folder, instruction, slug, version, config, workdir, harbor_notes
                 )
             else:
-                task["sandbox"] = {**task["sandbox"], "sandboxes": ["bwrap", "docker"],
-                                   "harbor": harbor}  # fmt: skip
-            assert task is not None
+                task["sandbox"] = {**task["sandbox"], "sandboxes": ["bwrap", "docker"]}
             task["sandbox"]["harbor"] = harbor
             for part in ("environment", "solution", "tests"):
                 if (source / part).is_dir():
