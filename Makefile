@@ -26,6 +26,10 @@ system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
 	@sh envs/spreadsheet/install-engine.sh
+	@# Ubuntu's archive keyring, for the stand-ins of ubuntu:* images (docs/harbor.md): Debian 12
+	@# has it in bookworm-backports, which the spreadsheet engine's install has enabled.
+	@dpkg -s ubuntu-keyring >/dev/null 2>&1 || apt-get install -y -qq ubuntu-keyring \
+	  || apt-get install -y -qq -t bookworm-backports ubuntu-keyring
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SkillGym needs Python 3.11+"' \
 	  || { echo "Python 3.11+ is required (found $$($(PYTHON) --version))"; exit 1; }
 

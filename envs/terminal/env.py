@@ -346,8 +346,11 @@ class TerminalEnv(SkillGymEnv):
         script = f"(\n{exports(generated.variables)}\n{task.setup_script}\n)"
         result = sandbox.shell.run(script, timeout=task.sandbox.verifier_timeout, cap=OUTPUT_CAP)
         if result.exit_code != 0:
+            lines = (result.stderr or result.stdout).strip().splitlines()
+            start = "\n".join(lines[:15])[:1500] or "(no output)"
             raise SandboxError(
-                f"{task.spec.ref}: setup.sh failed (exit {result.exit_code}): {result.stderr[-1000:]}"
+                f"{task.spec.ref}: setup.sh failed with exit code {result.exit_code}; "
+                f"its error begins:\n{start}"
             )
 
     def _shell_call(self, sandbox: Sandbox, call: Any) -> Any:

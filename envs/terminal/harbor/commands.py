@@ -137,7 +137,8 @@ def classify_compound(script: str, workdir: str) -> tuple[str, Any]:
 
 def _paths_verdict(command: str, program: str, workdir: str) -> tuple[str, Any]:
     """Keep ``command`` unless an absolute path in it (not its program) is out of reach."""
-    paths = [match[1] for match in ABSOLUTE_PATH.finditer(command)]
+    # `/app${PYTHONPATH:+...}` is /app followed by an expansion: the path is what precedes it
+    paths = [match[1].split("$")[0].rstrip("/") or "/" for match in ABSOLUTE_PATH.finditer(command)]
     outside = [
         path
         for path in paths

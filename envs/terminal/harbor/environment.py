@@ -36,6 +36,10 @@ from skillgym.envs.terminal.sandbox import SANDBOX_PATH, VERIFIER_ENV, SandboxSp
 KNOWN_BASES = ("ubuntu", "debian", "python", "buildpack-deps")
 IGNORED_KEYWORDS = frozenset({"USER", "EXPOSE", "LABEL", "SHELL", "STOPSIGNAL", "HEALTHCHECK",
                               "VOLUME", "MAINTAINER", "ONBUILD"})  # fmt: skip
+PINNED = re.compile(r"(?<![\S=])([a-z0-9][a-z0-9.+-]*)=(\S+)")
+"""``name=version`` words of an apt-get install."""
+SANDBOX_PYTHON = "3.11"
+"""The python3 of the terminal sandbox (Debian 12's)."""
 SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SANDBOX_ENV = frozenset({*VERIFIER_ENV, "USER", "LOGNAME", "SHELL", "TERM", "LC_ALL", "LANGUAGE"})
 """Variables the sandbox sets itself (its PATH, the agent's HOME, C.UTF-8, the verifier's
@@ -122,6 +126,12 @@ def _apply(
     keyword, arguments, where = instruction.keyword, instruction.arguments, instruction.where
     if keyword == "FROM":
         plan.base = next((word for word in arguments.split() if not word.startswith("--")), None)
+        version = re.match(r"python:(3\.\d+)", (plan.base or "").split("/")[-1])
+        if base_image is None and version and version[1] != SANDBOX_PYTHON:
+            notes.append(
+                f"{where}: FROM {plan.base}: the sandbox's python3 is Debian 12's "
+                f"{SANDBOX_PYTHON}, not {version[1]}."
+            )
         if (
             base_image is None
             and plan.base is not None
@@ -241,6 +251,11 @@ def _run(instruction: Instruction, cwd: str, plan: EnvironmentPlan, notes: list[
     for segment, (verdict, detail) in verdicts:
         if verdict == "apt":
             _apt_packages(detail, where, plan, notes)
+            for name, pinned in PINNED.findall(segment.split("install", 1)[-1]):
+                notes.append(
+                    f"{where}: apt package {name}={pinned}: the sandbox has the Debian 12 "
+                    f"version of {name}, not {pinned}."
+                )
         elif verdict == "keep":
             kept.append(as_python3(segment))
             if kept[-1] != segment:

@@ -690,3 +690,30 @@ def test_test_sh_rewrite_neutralises_installers_and_uses_the_system_pytest():
     assert lines[2] == "python3 -I -m pytest -p no:cacheprovider /verifier/tests/check.py -rA"
     assert lines[3] == "python3 /verifier/tests/helper.py"
     assert len(removed) == 2
+
+
+def test_a_pinned_apt_version_and_another_python_are_warnings(tmp_path):
+    source = write_harbor_task(
+        tmp_path / "pinned",
+        dockerfile=(
+            "FROM python:3.13-slim-bookworm\nWORKDIR /app\n"
+            "RUN apt-get update && apt-get install -y jq=1.6-2.1 make\n"
+        ),
+    )
+    result = import_harbor_task(source, tmp_path / "tasks")
+    assert warnings_about(result, "line 3: apt package jq=1.6-2.1", "not 1.6-2.1")
+    assert warnings_about(result, "FROM python:3.13-slim-bookworm", "python3 is Debian 12's 3.11")
+
+
+def test_a_step_writing_outside_the_workdir_names_that_path(tmp_path):
+    source = write_harbor_task(
+        tmp_path / "wrapper",
+        dockerfile=(
+            "FROM debian:12\nWORKDIR /app\n"
+            "RUN echo \"PYTHONPATH=/app${PYTHONPATH:+:$PYTHONPATH} exec python3 -m tool\" "
+            "> /usr/local/bin/tool\n"
+        ),
+    )
+    result = import_harbor_task(source, tmp_path / "tasks")
+    assert warnings_about(result, "line 3", "it uses /usr/local/bin/tool")
+    assert not warnings_about(result, "it uses /app")
