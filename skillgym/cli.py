@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from enum import StrEnum
@@ -398,6 +399,12 @@ def main() -> None:
         raise SystemExit(2)
     from skillgym.envs.core.errors import SkillGymError
 
+    # Long steps say what they are doing (a Harbor task's first image build takes minutes).
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(logging.Formatter("  %(message)s"))
+    harbor_log = logging.getLogger("skillgym.envs.terminal.harbor")
+    harbor_log.addHandler(progress)
+    harbor_log.setLevel(logging.INFO)
     try:
         build_app()()
     except SkillGymError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -82,7 +81,6 @@ def add_import_commands(app: typer.Typer) -> None:
                 for reason in row.result.docker_only[1:]:
                     typer.echo(f"  docker-only: {reason}")
         if validate:
-            logging.basicConfig(level=logging.INFO, format="  %(message)s")
             player = _player(tasks_dir)
             for row in rows:
                 if row.result is not None:

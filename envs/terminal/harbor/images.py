@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillgym.envs.core.errors import SandboxError
+from skillgym.envs.terminal.docker_sandbox import docker
 from skillgym.envs.terminal.harbor.dockerfile import dockerfile_instructions
 from skillgym.envs.terminal.harbor.stand_ins import PYTHON_SOURCES, StandIn, stand_in
 
@@ -211,8 +212,11 @@ def os_image(distro: str, suite: str, progress: Progress | None = None) -> str:
         raise SandboxError(
             "Harbor tasks' stand-in images are built from a source checkout (containers/harbor/)."
         )
+    tag = f"skillgym/harbor-os:{suite}-{hashlib.sha256(script.read_bytes()).hexdigest()[:12]}"
+    if image_exists(tag):  # the script's own tag: the same name, the same hash
+        return tag
     if progress:
-        progress(f"stand-in {distro} {suite}")
+        progress(f"bootstrapping {distro} {suite} (once, about a minute)")
     done = subprocess.run(
         ["sh", str(script), distro, suite], capture_output=True, text=True, check=False,
         env={**os.environ, "SKILLGYM_CACHE": str(cache_dir().parent)},
@@ -391,6 +395,7 @@ def task_image(
         SandboxError: If a build fails (the step, its exit code and error).
     """
     start = time.perf_counter()
+    docker("version", "--format", "{{.Server.Version}}")  # a clear error if the engine is down
     dockerfile = (environment / "Dockerfile").read_text(encoding="utf-8")
     bases, uv_images = {}, {}
     stages: set[str] = set()
