@@ -133,6 +133,13 @@ class SandboxSpec(BaseModel):
         default_factory=list,
         description="Workspace paths the task's result lives in (what a separate verifier receives).",
     )
+    reward: Literal["share", "all"] = Field(
+        default="share",
+        description=(
+            "'share': the share of tests passed, gated on the essential ones; 'all': 1 only "
+            "when every test passes, else 0 (Harbor's rule, kept by imported Harbor tasks)."
+        ),
+    )
     harbor: HarborSpec | None = Field(
         default=None,
         description="Run in docker as Harbor runs the task (imported Harbor tasks; see HarborSpec).",

@@ -97,7 +97,10 @@ def _run(sandbox: Sandbox, bundle: bytes, task: TerminalTask) -> Verification:
                 )
             ]
         )
-    return verification_from_report(report)
+    verification = verification_from_report(report)
+    if task.sandbox.reward == "all":
+        return Verification.gated(1.0 if verification.success else 0.0, verification.checks)
+    return verification
 
 
 def verification_from_report(report: dict[str, Any]) -> Verification:

@@ -131,7 +131,8 @@ def import_harbor_task(
                     folder, instruction, slug, version, config, workdir, harbor_notes
                 )
             else:
-                task["sandbox"] = {**task["sandbox"], "sandboxes": ["bwrap", "docker"]}
+                task["sandbox"] = {**task["sandbox"], "sandboxes": ["bwrap", "docker"],
+                                   "reward": "all"}  # fmt: skip
             task["sandbox"]["harbor"] = harbor
             for part in ("environment", "solution", "tests"):
                 if (source / part).is_dir():

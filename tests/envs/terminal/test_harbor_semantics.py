@@ -362,3 +362,18 @@ def test_the_tasks_image_is_built_once_and_then_cached(stock_env, catalog):
     folder = catalog.resolve("terminal/stock-report").folder / "harbor" / "environment"
     built = task_image(folder, "stock-report", Harness())
     assert built.cached and built.tag.startswith("skillgym/harbor-task:stock-report-")
+
+
+def test_the_converted_form_keeps_harbors_rule_one_only_when_every_test_passes(catalog):
+    task = load_terminal_task(catalog.resolve("terminal/word-count"))
+    assert task.sandbox.reward == "all"
+    env = TerminalEnv(catalog=catalog, sandbox="bwrap")
+    try:
+        env.reset(seed=0, options={"task": "terminal/word-count"})
+        env.step(json.dumps({"tool": "run", "args": {"command": "echo 4 > /app/count.txt"}}))
+        *_, info = env.step(json.dumps({"tool": "submit", "args": {}}))
+        verification = info["verification"]
+        assert [c.passed for c in verification.checks] == [True, False]  # one of two passed
+        assert verification.score == 0.0
+    finally:
+        env.close()
