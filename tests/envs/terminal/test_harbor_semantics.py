@@ -377,3 +377,13 @@ def test_the_converted_form_keeps_harbors_rule_one_only_when_every_test_passes(c
         assert verification.score == 0.0
     finally:
         env.close()
+
+
+def test_the_import_command_validates_what_it_imported(docker_engine, tmp_path):
+    result = CliRunner().invoke(build_app(), [
+        "import", "harbor", str(DATASET), "--tasks-dir", str(tmp_path), "--validate",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.output[result.output.index("task "):].splitlines()
+    assert "oracle 1.00, no-op 0.00" in table[2] and "oracle 1.00, no-op 0.00" in table[3]
+    assert "1 imported, 1 docker-only, 1 refused; validated 2 of 2 played" in table[4]
