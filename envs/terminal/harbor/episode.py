@@ -103,10 +103,10 @@ class HarborSolutionPolicy:
         packed = base64.b64encode(gzip.compress(folder_tar(task.folder / HARBOR_DIR / "solution")))
         self.commands = [
             (
-                "rm -rf /solution && mkdir -p /solution && base64 -d <<'SKILLGYM_SOLUTION' "
+                "rm -rf /solution && mkdir -p /solution && base64 -d <<'END_OF_SOLUTION' "
                 "| tar -xz -C /solution --no-same-owner\n"
                 + "\n".join(textwrap.wrap(packed.decode(), 76))
-                + "\nSKILLGYM_SOLUTION",
+                + "\nEND_OF_SOLUTION",
                 120.0,
             ),
             (

@@ -32,6 +32,7 @@ def import_harbor_task(source, tasks_root, **options) -> HarborImport:
     """The converted form (``semantics="converted"``), which this file specifies."""
     return import_as_harbor(source, tasks_root, semantics="converted", **options)
 
+
 HARBOR_TASKS = Path(__file__).parent / "harbor_tasks"
 NAMES = ["count-error-lines", "fix-backup-script", "csv-to-json"]
 
@@ -710,7 +711,7 @@ def test_a_step_writing_outside_the_workdir_names_that_path(tmp_path):
         tmp_path / "wrapper",
         dockerfile=(
             "FROM debian:12\nWORKDIR /app\n"
-            "RUN echo \"PYTHONPATH=/app${PYTHONPATH:+:$PYTHONPATH} exec python3 -m tool\" "
+            'RUN echo "PYTHONPATH=/app${PYTHONPATH:+:$PYTHONPATH} exec python3 -m tool" '
             "> /usr/local/bin/tool\n"
         ),
     )

@@ -180,7 +180,9 @@ def test_the_import_keeps_harbors_files_and_runs_in_docker_only_saying_why(tmp_p
                  "solution/files/report.py", "tests/test.sh", "tests/lib/checks.py", "task.toml"):  # fmt: skip
         assert (result.folder / "harbor" / kept).is_file(), kept
     assert not (result.folder / "solution.sh").exists()
-    sandbox = load_terminal_task(TaskCatalog.load(tmp_path).resolve("terminal/stock-report")).sandbox
+    sandbox = load_terminal_task(
+        TaskCatalog.load(tmp_path).resolve("terminal/stock-report")
+    ).sandbox
     assert sandbox.harbor is not None and sandbox.harbor.agent_timeout == 300.0
     assert (sandbox.workdir, sandbox.user, sandbox.memory_mb) == ("/app", "root", 1024)
 
@@ -203,7 +205,7 @@ def test_a_task_the_conversion_carries_whole_runs_in_both_sandboxes(tmp_path):
 
 
 def test_a_from_image_without_a_stand_in_is_refused_naming_the_line(tmp_path):
-    with pytest.raises(TaskFormatError, match="Dockerfile line 1: FROM alpine:3.19: no local"):
+    with pytest.raises(TaskFormatError, match=r"Dockerfile line 1: FROM alpine:3\.19: no local"):
         import_harbor_task(DATASET / "alpine-task", tmp_path)
     assert not (tmp_path / "terminal").exists()
 
@@ -211,7 +213,7 @@ def test_a_from_image_without_a_stand_in_is_refused_naming_the_line(tmp_path):
 def test_copying_from_another_image_is_refused_but_uv_is_built_from_pypi(tmp_path):
     other = harbor_task(tmp_path, {"environment/Dockerfile":
         "FROM debian:12\nWORKDIR /app\nCOPY --from=example/tools:1 /bin/x /bin/x\n"})  # fmt: skip
-    with pytest.raises(TaskFormatError, match="line 3: COPY --from=example/tools:1"):
+    with pytest.raises(TaskFormatError, match=r"line 3: COPY --from=example/tools:1"):
         import_harbor_task(other, tmp_path / "out")
     uv = harbor_task(tmp_path, {"environment/Dockerfile":
         "FROM debian:12\nWORKDIR /app\nCOPY --from=ghcr.io/astral-sh/uv:0.8.14 /uv /bin/\n"}, "uv")  # fmt: skip
@@ -221,7 +223,7 @@ def test_copying_from_another_image_is_refused_but_uv_is_built_from_pypi(tmp_pat
 
 def test_a_task_without_a_workdir_of_its_own_is_refused(tmp_path):
     source = harbor_task(tmp_path, {"environment/Dockerfile": "FROM debian:12\n"})
-    with pytest.raises(TaskFormatError, match="the agent's directory is / .*expects"):
+    with pytest.raises(TaskFormatError, match=r"the agent's directory is / .*expects"):
         import_harbor_task(source, tmp_path / "out")
 
 
@@ -245,7 +247,7 @@ def test_the_import_command_takes_a_dataset_and_prints_a_table(tmp_path):
         build_app(), ["import", "harbor", str(DATASET), "--tasks-dir", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    table = result.output[result.output.index("task "):]
+    table = result.output[result.output.index("task ") :]
     lines = table.splitlines()
     assert lines[1].split()[:3] == ["alpine-task", "refused", "-"]
     assert lines[2].split()[:3] == ["stock-report", "docker-only", "-"]
@@ -307,7 +309,9 @@ def test_a_noop_scores_zero_and_the_check_shows_how_the_tests_ended(stock_env, c
 
 def test_the_agent_is_root_in_the_workdir_with_the_images_environment(stock_env):
     stock_env.reset(seed=0, options={"task": "terminal/stock-report"})
-    command = "id -u; pwd; echo $STOCK_STATE; stock-tool threshold; ls /solution /tests 2>&1 | head -2"
+    command = (
+        "id -u; pwd; echo $STOCK_STATE; stock-tool threshold; ls /solution /tests 2>&1 | head -2"
+    )
     observation, *_ = stock_env.step(json.dumps({"tool": "run", "args": {"command": command}}))
     lines = observation["stdout"].splitlines()
     assert lines[:4] == ["0", "/app", "/var/lib/stock", "3"]
@@ -384,6 +388,6 @@ def test_the_import_command_validates_what_it_imported(docker_engine, tmp_path):
         "import", "harbor", str(DATASET), "--tasks-dir", str(tmp_path), "--validate",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
-    table = result.output[result.output.index("task "):].splitlines()
+    table = result.output[result.output.index("task ") :].splitlines()
     assert "oracle 1.00, no-op 0.00" in table[2] and "oracle 1.00, no-op 0.00" in table[3]
     assert "1 imported, 1 docker-only, 1 refused; validated 2 of 2 played" in table[4]
