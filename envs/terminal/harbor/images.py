@@ -103,7 +103,15 @@ def docker_build(
         file.write(dockerfile)
     try:
         done = subprocess.run(
-            ["docker", "build", "--network", "host", "-t", tag, "-f", file.name, str(context)],
+            [
+                "docker",
+                "build",
+                "--force-rm",
+                "--network",
+                "host",
+                *("-t", tag, "-f", file.name),
+                str(context),
+            ],
             capture_output=True,
             text=True,
             errors="replace",
