@@ -21,8 +21,10 @@ class ImportRow:
         reason: Why it is docker-only or refused (empty when imported).
         result: The import, unless refused.
         validated: The oracle's and the no-op's scores once played, e.g.
-            ``oracle 1.00, no-op 0.00``; empty when not played.
+            ``oracle 1.00, no-op 0.00`` (``-`` for an episode that did not finish); empty
+            when not played.
         valid: Whether the oracle scored 1 and the no-op below 0.5 (None when not played).
+        problem: What stopped an episode while validating (a failed build, say).
     """
 
     source: Path
@@ -31,6 +33,7 @@ class ImportRow:
     result: HarborImport | None = None
     validated: str = ""
     valid: bool | None = None
+    problem: str = ""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -103,31 +106,42 @@ def validate_row(row: ImportRow, play: Player) -> None:
         return
     oracle, noop, problem = play(row.result.task_id)
     shown = lambda score: "-" if score is None else f"{score:.2f}"  # noqa: E731
-    row.validated = f"oracle {shown(oracle)}, no-op {shown(noop)}" + (
-        f" ({problem})" if problem else ""
-    )
+    row.validated = f"oracle {shown(oracle)}, no-op {shown(noop)}"
+    row.problem = problem
     row.valid = oracle == 1.0 and noop is not None and noop < 0.5 and not problem
 
 
+def one_line(text: str, width: int) -> str:
+    r"""``text``'s first line, cut to ``width`` characters.
+
+    Example:
+        >>> one_line("step 4/9 failed\nmore", 10)
+        'step 4/9 failed'
+    """
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= width else first[: width - 3] + "..."
+
+
 def table(rows: list[ImportRow]) -> str:
-    """The rows as a fixed-width table: task, status, validated, reason."""
+    """The rows as a fixed-width table (task, status, validated, reason), then the counts.
+
+    Each cell is one line; a problem met while validating is shown in full below the table.
+    """
     header = ("task", "status", "validated", "reason")
-    lines = [(r.source.name, r.status, r.validated or "-", r.reason or "-") for r in rows]
-    widths = [
-        max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
-        for i, h in enumerate(header[:3])
+    lines = [
+        (r.source.name, r.status, r.validated or "-", one_line(r.reason, 120) or "-") for r in rows
     ]
-    out = [
-        "  ".join(h.ljust(w) for h, w in zip(header[:3], widths, strict=True)) + "  " + header[3]
-    ]
-    for line in lines:
-        reason = line[3] if len(line[3]) <= 160 else line[3][:157] + "..."
-        out.append(
-            "  ".join(c.ljust(w) for c, w in zip(line[:3], widths, strict=True)) + "  " + reason
-        )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+           for line in [header, *lines]]  # fmt: skip
     counts = {s: sum(r.status == s for r in rows) for s in ("imported", "docker-only", "refused")}
     played = [r for r in rows if r.valid is not None]
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
     if played:
         summary += f"; validated {sum(bool(r.valid) for r in played)} of {len(played)} played"
-    return "\n".join([*out, summary])
+    out.append(summary)
+    for row in rows:
+        if row.problem:
+            detail = "\n".join(row.problem.strip().splitlines()[:12])
+            out.append(f"\n{row.source.name}: {detail}")
+    return "\n".join(out)
