@@ -115,7 +115,7 @@ def one_line(text: str, width: int) -> str:
     r"""``text``'s first line, cut to ``width`` characters.
 
     Example:
-        >>> one_line("step 4/9 failed\nmore", 10)
+        >>> one_line("step 4/9 failed\nmore", 20)
         'step 4/9 failed'
     """
     first = text.strip().splitlines()[0] if text.strip() else ""
