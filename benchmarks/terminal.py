@@ -134,7 +134,8 @@ def measure_harbor(source: Path, quick: bool) -> dict[str, Any]:
     from skillgym.envs.core.tasks import TaskCatalog
     from skillgym.envs.terminal.harbor import import_harbor_task
     from skillgym.envs.terminal.harbor.episode import HARBOR_DIR, harbor_spec
-    from skillgym.envs.terminal.harbor.images import Harness, task_image
+    from skillgym.envs.terminal.harbor.harness import Harness
+    from skillgym.envs.terminal.harbor.images import task_image
     from skillgym.envs.terminal.task_files import load_terminal_task
 
     with tempfile.TemporaryDirectory(prefix="skillgym-bench-") as folder:

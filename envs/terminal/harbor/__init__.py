@@ -12,30 +12,36 @@ A Harbor task folder::
                                 tests/test_*.py, writes /logs/verifier/reward.txt
         tests/test_*.py
 
-becomes ``<tasks_root>/terminal/<name>/`` (see ``task_files.py``):
+becomes ``<tasks_root>/terminal/<name>/``, run **as Harbor runs it** in the docker sandbox
+(``sandbox.harbor``; ``docs/harbor.md``):
 
-- ``task.yaml``: the instruction (braces doubled: it is a ``str.format`` template), a title,
-  difficulty, tags, limits from ``[agent] timeout_sec``, and ``sandbox:`` with the
-  Dockerfile's last ``WORKDIR`` (Harbor tasks live in ``/app``), its apt packages that every
-  SkillGym sandbox has, its ``ENV`` variables (``env``), and the resources and verifier
-  timeout of ``task.toml``.
-- ``fixtures/``: the files the Dockerfile COPYs or ADDs into the workdir.
-- ``setup.sh``: the Dockerfile's ``RUN`` steps that are plain shell commands needing neither
-  root nor the network, replayed as the agent in the workdir.
-- ``solution.sh``: ``solution/solve.sh``.
-- ``tests/``: the test files, with ``/tests/...`` paths pointing at ``/verifier/tests/...``;
-  when there is no ``test_*.py``, a generated ``test_harbor_script.py`` runs ``test.sh``.
+- ``harbor/``: Harbor's ``environment/``, ``solution/``, ``tests/`` and ``task.toml``, as
+  they are. The image is built from ``environment/Dockerfile`` on local stand-ins for its
+  ``FROM`` images; the agent is root in its ``WORKDIR``; the oracle runs
+  ``/solution/solve.sh``; after submit ``/tests/test.sh`` runs as written and the reward
+  is the file it writes.
+- ``task.yaml``: the instruction (braces doubled: it is a ``str.format`` template), title,
+  difficulty, tags, limits, and ``sandbox`` with the workdir, resources and ``harbor``.
 
-The Dockerfile is read, never built: whatever cannot be carried over (other apt packages,
-``pip install``, files copied outside the workdir, root-only steps, services, variables the
-sandbox sets itself) is named in the returned warnings, for a person to review before the
-task is used.
+The converted form (``semantics="converted"``, and beside ``harbor/`` when it loses
+nothing, for the bwrap sandbox) reads the Dockerfile without building it: ``fixtures/``
+(files copied into the workdir), ``setup.sh`` (plain ``RUN`` steps), ``solution.sh`` and
+``tests/`` (paths pointing at ``/verifier/tests``; a ``test_harbor_script.py`` running
+``test.sh`` when there is no ``test_*.py``). What it cannot carry over is a warning, and
+makes the task docker-only.
 
-Modules: ``importer`` (the entry point), ``config`` (task.toml), ``dockerfile`` (reading the
-Dockerfile), ``environment`` (its last stage as a plan, setup.sh), ``copies`` (COPY/ADD into
-fixtures/), ``commands`` and ``scripts`` (shell commands and scripts), ``paths``,
-``tests_conversion`` (tests/), ``script_test`` (test.sh run as one test), ``solution``
-and ``task_yaml``.
+Modules:
+
+- Harbor's semantics: ``importer`` (the entry point), ``harbor_form`` (what running as
+  Harbor needs, and the differences that remain), ``stand_ins`` (``FROM`` images and their
+  local stand-ins), ``images`` (the image's layers), ``builds`` (docker builds, downloads,
+  the cache), ``harness`` (uv and the CPythons the tests ask for), ``episode`` (the oracle
+  and the verifier), ``dataset`` (whole datasets and the import table).
+- The converted form: ``config`` (task.toml), ``dockerfile`` (reading the Dockerfile),
+  ``environment`` (its last stage as a plan, setup.sh), ``copies`` (COPY/ADD into
+  fixtures/), ``commands`` and ``scripts`` (shell commands and scripts), ``paths``,
+  ``tests_conversion`` (tests/), ``script_test`` (test.sh run as one test), ``solution``
+  and ``task_yaml``.
 """
 
 from skillgym.envs.terminal.harbor.importer import HarborImport, import_harbor_task

@@ -28,7 +28,8 @@ from typing import Any
 from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.core.verification import Check, Verification
 from skillgym.envs.terminal.docker_sandbox import DockerSandbox
-from skillgym.envs.terminal.harbor.images import Harness, task_image
+from skillgym.envs.terminal.harbor.harness import Harness
+from skillgym.envs.terminal.harbor.images import task_image
 from skillgym.envs.terminal.sandbox import HarborSpec
 from skillgym.envs.terminal.task_files import TerminalTask
 

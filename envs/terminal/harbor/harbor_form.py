@@ -17,7 +17,8 @@ from typing import Any
 from skillgym.envs.core.errors import TaskFormatError
 from skillgym.envs.terminal.harbor.config import HarborConfig
 from skillgym.envs.terminal.harbor.dockerfile import dockerfile_instructions, expand
-from skillgym.envs.terminal.harbor.images import UV_IMAGE, describe, harness_for
+from skillgym.envs.terminal.harbor.harness import describe, harness_for
+from skillgym.envs.terminal.harbor.images import UV_IMAGE
 from skillgym.envs.terminal.harbor.stand_ins import stand_in
 from skillgym.envs.terminal.sandbox import SandboxSpec
 

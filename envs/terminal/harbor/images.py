@@ -1,4 +1,4 @@
-"""Building an imported Harbor task's image: stand-in bases, uv, CPython, the task's Dockerfile.
+"""An imported Harbor task's image, layer by layer: the stand-ins and the task's Dockerfile.
 
 Every image's tag carries a hash of what it is built from, so a second build of the same
 task is one ``docker image inspect``. The layers, bottom up:
@@ -14,56 +14,44 @@ task is one ``docker image inspect``. The layers, bottom up:
 4. the task's own ``environment/Dockerfile`` with its ``FROM`` images (and
    ``COPY --from=ghcr.io/astral-sh/uv:V``) replaced by the local ones, built with the
    host's network (``docker build --network host``): ``skillgym/harbor-task:NAME-HASH``.
+
+``builds.py`` runs the builds and downloads; ``harness.py`` says what the tests need.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
-import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from skillgym.envs.core.errors import SandboxError
 from skillgym.envs.terminal.docker_sandbox import docker
+from skillgym.envs.terminal.harbor.builds import (
+    cache_dir,
+    digest,
+    docker_build,
+    download,
+    image_exists,
+)
 from skillgym.envs.terminal.harbor.dockerfile import dockerfile_instructions
+from skillgym.envs.terminal.harbor.harness import (
+    UV_ENV_FILE,
+    Harness,
+    managed_python_dir,
+    uv_binaries,
+)
 from skillgym.envs.terminal.harbor.stand_ins import PYTHON_SOURCES, StandIn, stand_in
 
 CONTAINERS_DIR = Path(__file__).resolve().parents[3] / "containers" / "harbor"
 UV_IMAGE = re.compile(r"^(?:ghcr\.io/)?astral-sh/uv:(\d+\.\d+\.\d+)$")
-DEFAULT_UV = "0.9.5"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-BUILD_TIMEOUT = 3600.0
 Progress = Callable[[str], None]
-
-
-def cache_dir() -> Path:
-    """``$SKILLGYM_CACHE/harbor``, else ``$XDG_CACHE_HOME/skillgym/harbor`` or ``~/.cache/...``."""
-    root = os.environ.get("SKILLGYM_CACHE") or Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "skillgym"
-    )
-    return Path(root) / "harbor"
-
-
-@dataclass(frozen=True)
-class Harness:
-    """What Harbor's scripts fetch at run time, provided in the image instead.
-
-    Attributes:
-        uv: The uv version astral's installer would install (``astral.sh/uv/V/install.sh``).
-        pythons: The CPython versions the scripts ask uv for (``uvx -p 3.13``).
-    """
-
-    uv: str = DEFAULT_UV
-    pythons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,141 +61,6 @@ class BuiltImage:
     tag: str
     seconds: float
     cached: bool
-
-
-def _digest(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()[:12]
-
-
-def image_exists(tag: str) -> bool:
-    """Whether the engine has ``tag``."""
-    done = subprocess.run(
-        ["docker", "image", "inspect", tag], capture_output=True, check=False, timeout=60
-    )
-    return done.returncode == 0
-
-
-def docker_build(
-    tag: str, dockerfile: str, context: Path, *, timeout: float = BUILD_TIMEOUT, what: str
-) -> None:
-    """``docker build --network host`` of ``dockerfile`` in ``context``, tagged ``tag``.
-
-    Raises:
-        SandboxError: Naming the step that failed, its exit code and the start of its error.
-    """
-    with tempfile.NamedTemporaryFile("w", suffix=".Dockerfile", delete=False) as file:
-        file.write(dockerfile)
-    try:
-        done = subprocess.run(
-            [
-                "docker",
-                "build",
-                "--force-rm",
-                "--network",
-                "host",
-                *("-t", tag, "-f", file.name),
-                str(context),
-            ],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-            env={**os.environ, "DOCKER_BUILDKIT": "0"},
-        )
-    except subprocess.TimeoutExpired:
-        raise SandboxError(f"Building {what} did not finish within {timeout:g} s.") from None
-    except FileNotFoundError:
-        raise SandboxError("The docker CLI is missing: apt-get install docker.io.") from None
-    finally:
-        os.unlink(file.name)
-    if done.returncode != 0:
-        raise SandboxError(f"Building {what} failed: {build_failure(done.stdout, done.stderr)}")
-
-
-def build_failure(stdout: str, stderr: str) -> str:
-    r"""The failed step of a classic ``docker build``, its exit code and the start of its error.
-
-    Example:
-        >>> out = "Step 2/3 : RUN apt-get install -y nope\n ---> Running in 1\nE: Unable to locate package nope\n"
-        >>> err = "The command '/bin/sh -c apt-get install -y nope' returned a non-zero code: 100"
-        >>> build_failure(out, err)
-        'step 2/3 `RUN apt-get install -y nope` exited with code 100: E: Unable to locate package nope'
-    """
-    stdout, stderr = ANSI.sub("", stdout), ANSI.sub("", stderr)
-    steps = list(re.finditer(r"^Step (\d+/\d+) : (.*)$", stdout, re.MULTILINE))
-    code = re.search(r"returned a non-zero code: (\d+)", stderr)
-    if not steps:
-        return stderr.strip()[:1500] or "docker build failed with no output"
-    step = steps[-1]
-    output = stdout[step.end() :].splitlines()
-    lines = [line for line in output if line.strip() and not line.startswith(" ---> ")]
-    errors = [
-        i for i, line in enumerate(lines) if re.search(r"(?i)\b(error|e:|fatal|not found)", line)
-    ]
-    start = errors[0] if errors else max(0, len(lines) - 12)
-    excerpt = "\n".join(lines[start : start + 12])[:1500]
-    ending = f"exited with code {code[1]}" if code else stderr.strip()[:300]
-    return f"step {step[1]} `{step[2]}` {ending}: {excerpt}"
-
-
-# ---- downloads ----------------------------------------------------------------------------
-
-
-def download(url: str, sha256: str | None, target: Path) -> Path:
-    """``url`` into ``target`` once (checked against ``sha256`` when given)."""
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            data = response.read()
-    except OSError as exc:
-        raise SandboxError(f"Downloading {url} failed: {exc}") from None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise SandboxError(f"{url}: expects sha256 {sha256}, the download differs")
-    partial = target.with_suffix(target.suffix + ".part")
-    partial.write_bytes(data)
-    partial.rename(target)
-    return target
-
-
-def uv_binaries(version: str) -> Path:
-    """A folder with ``uv`` and ``uvx`` of ``version``, from its PyPI wheel (cached)."""
-    folder = cache_dir() / f"uv-{version}"
-    if (folder / "uvx").exists():
-        return folder
-    request = urllib.request.Request(
-        "https://pypi.org/simple/uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            files = json.load(response)["files"]
-    except OSError as exc:
-        raise SandboxError(f"Looking up uv {version} on PyPI failed: {exc}") from None
-    wheel = next(
-        (
-            f
-            for f in files
-            if f["filename"].startswith(f"uv-{version}-")
-            and re.search(r"manylinux_2_17_x86_64.*\.whl$", f["filename"])
-        ),
-        None,
-    )
-    if wheel is None:
-        raise SandboxError(f"PyPI has no manylinux x86_64 wheel of uv {version}")
-    path = download(wheel["url"], wheel["hashes"]["sha256"], cache_dir() / wheel["filename"])
-    staging = Path(tempfile.mkdtemp(dir=cache_dir()))
-    with zipfile.ZipFile(path) as archive:
-        for name in ("uv", "uvx"):
-            (staging / name).write_bytes(archive.read(f"uv-{version}.data/scripts/{name}"))
-            (staging / name).chmod(0o755)
-    staging.rename(folder)
-    return folder
 
 
 # ---- layers -------------------------------------------------------------------------------
@@ -264,7 +117,7 @@ def cpython_image(version: str, distro: str, suite: str, progress: Progress | No
     source = PYTHON_SOURCES[version]
     base = os_image(distro, suite, progress)
     dockerfile = CPYTHON_BUILD.format(os=base, minor=version)
-    tag = f"skillgym/harbor-cpython:{version}-{suite}-{_digest(base, dockerfile, source.sha256)}"
+    tag = f"skillgym/harbor-cpython:{version}-{suite}-{digest(base, dockerfile, source.sha256)}"
     if image_exists(tag):
         return tag
     if progress:
@@ -274,12 +127,6 @@ def cpython_image(version: str, distro: str, suite: str, progress: Progress | No
         os.link(tarball, Path(context) / "source.tar")
         docker_build(tag, dockerfile, Path(context), what=f"CPython {source.version} on {suite}")
     return tag
-
-
-def managed_python_dir(version: str) -> str:
-    """Where uv keeps a downloaded CPython ``version`` for root."""
-    full = PYTHON_SOURCES[version].version
-    return f"/root/.local/share/uv/python/cpython-{full}-linux-x86_64-gnu"
 
 
 HOST_AUTHORITIES = Path("/usr/local/share/ca-certificates")
@@ -298,16 +145,6 @@ def host_authorities() -> list[Path]:
     if not HOST_AUTHORITIES.is_dir():
         return []
     return sorted(p for p in HOST_AUTHORITIES.rglob("*.crt") if p.is_file())
-
-
-UV_ENV_FILE = """\
-#!/bin/sh
-# add binaries to PATH if they aren't added yet (as astral's uv installer writes it)
-case ":${PATH}:" in
-    *:"$HOME/.local/bin":*) ;;
-    *) export PATH="$HOME/.local/bin:$PATH" ;;
-esac
-"""
 
 
 def base_image(standin: StandIn, harness: Harness, progress: Progress | None = None) -> str:
@@ -340,7 +177,7 @@ def base_image(standin: StandIn, harness: Harness, progress: Progress | None = N
     lines.append('CMD ["/bin/bash"]')
     dockerfile = "\n".join(lines) + "\n"
     certificates = [path.read_bytes() for path in authorities]
-    tag = f"skillgym/harbor-base:{standin.slug}-{_digest(dockerfile, harness.uv, *certificates)}"
+    tag = f"skillgym/harbor-base:{standin.slug}-{digest(dockerfile, harness.uv, *certificates)}"
     if image_exists(tag):
         return tag
     with tempfile.TemporaryDirectory(dir=cache_dir()) as context:
@@ -433,29 +270,3 @@ def task_image(
         progress(f"building {name} from environment/Dockerfile")
     docker_build(tag, text, environment, what=f"{name}'s environment/Dockerfile")
     return BuiltImage(tag, time.perf_counter() - start, cached=False)
-
-
-def harness_for(*scripts: str) -> Harness:
-    r"""The uv version and the uv-managed Pythons ``scripts`` ask for.
-
-    Example:
-        >>> harness_for("curl -LsSf https://astral.sh/uv/0.9.5/install.sh | sh\nuvx -p 3.13 pytest")
-        Harness(uv='0.9.5', pythons=('3.13',))
-    """
-    text = "\n".join(scripts).replace("\\\n", " ")
-    versions = re.findall(r"astral\.sh/uv/(\d+\.\d+\.\d+)/install\.sh", text)
-    pythons = re.findall(
-        r"\buv[x]?\b[^\n]*?(?:-p|--python)[ =](?:python|cpython-)?(3\.\d+)\b", text
-    )
-    wanted = tuple(sorted({p for p in pythons if p in PYTHON_SOURCES}, key=lambda v: int(v[2:])))
-    return Harness(versions[-1] if versions else DEFAULT_UV, wanted)
-
-
-def describe(harness: Harness) -> str:
-    """One line for the import's notes."""
-    pythons = ", ".join(harness.pythons)
-    extra = f" and CPython {pythons} where uv keeps the Pythons it downloads" if pythons else ""
-    return (
-        f"the image has uv {harness.uv} in /root/.local/bin (astral.sh is unreachable, so "
-        f"`curl ... astral.sh/uv/... | sh` installs nothing){extra}."
-    )

@@ -20,15 +20,11 @@ from skillgym.envs.core.tasks import TaskCatalog
 from skillgym.envs.terminal import TerminalEnv
 from skillgym.envs.terminal.env import ScriptPolicy
 from skillgym.envs.terminal.harbor import import_harbor_task
+from skillgym.envs.terminal.harbor.builds import build_failure
 from skillgym.envs.terminal.harbor.dataset import harbor_task_folders
 from skillgym.envs.terminal.harbor.episode import HarborSolutionPolicy, _reward, _test_checks
-from skillgym.envs.terminal.harbor.images import (
-    Harness,
-    build_failure,
-    harness_for,
-    rewritten_dockerfile,
-    task_image,
-)
+from skillgym.envs.terminal.harbor.harness import Harness, harness_for
+from skillgym.envs.terminal.harbor.images import rewritten_dockerfile, task_image
 from skillgym.envs.terminal.harbor.stand_ins import stand_in
 from skillgym.envs.terminal.task_files import load_terminal_task
 from skillgym.errors import TaskFormatError
