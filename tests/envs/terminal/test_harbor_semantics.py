@@ -27,7 +27,7 @@ from skillgym.envs.terminal.harbor.harness import Harness, harness_for
 from skillgym.envs.terminal.harbor.images import rewritten_dockerfile, task_image
 from skillgym.envs.terminal.harbor.stand_ins import stand_in
 from skillgym.envs.terminal.task_files import load_terminal_task
-from skillgym.errors import TaskFormatError
+from skillgym.errors import RequestError, TaskFormatError
 
 DATASET = Path(__file__).parent / "harbor_dataset"
 
@@ -387,3 +387,12 @@ def test_the_import_command_validates_what_it_imported(docker_engine, tmp_path):
     table = result.output[result.output.index("task ") :].splitlines()
     assert "oracle 1.00, no-op 0.00" in table[2] and "oracle 1.00, no-op 0.00" in table[3]
     assert "1 imported, 1 docker-only, 1 refused; validated 2 of 2 played" in table[4]
+
+
+def test_a_docker_only_task_asked_for_in_bwrap_is_refused_naming_its_sandboxes(catalog):
+    env = TerminalEnv(catalog=catalog, sandbox="bwrap")
+    try:
+        with pytest.raises(RequestError, match=r"runs in \['docker'\], not in the bwrap sandbox"):
+            env.reset(seed=0, options={"task": "terminal/stock-report"})
+    finally:
+        env.close()
