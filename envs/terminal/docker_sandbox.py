@@ -130,7 +130,10 @@ class DockerSandbox(Sandbox):
         self.container = docker(
             "run",
             "-d",
-            "--init",
+            # Harbor's container runs `sleep infinity` as its first process, which no kill
+            # from inside can end; behind an init, the agent's `kill -9 -1` would end the
+            # container. Others get an init that reaps their orphans.
+            *([] if harbor else ["--init"]),
             "--name",
             self.name,
             "--hostname",
@@ -183,12 +186,27 @@ class DockerSandbox(Sandbox):
         that watches for the shell to end must not get a moment to touch the outputs.
         """
         if self.container is not None:
-            if self.spec.user == "root":
+            if self.user == "0":  # kill -1 as root would end the container's `sleep` too
                 docker("restart", "-t", "0", self.container)
             else:  # as the agent, kill -1 reaches exactly the agent's processes
                 with contextlib.suppress(SandboxError):  # "no process killed" is not an error
                     docker("exec", "-u", self.user, self.container, "kill", "-KILL", "-1")
         self._stop_server()
+
+    def restart_shell(self) -> None:
+        """Start a new shell server after the old one died; the files stay.
+
+        A Harbor task's other processes stay too, as they do under Harbor, whose every
+        command is a ``docker exec`` of its own: only a stopped container is started again.
+        """
+        if self.spec.harbor is None:
+            super().restart_shell()
+            return
+        assert self.container is not None
+        self._stop_server()
+        if docker("inspect", "-f", "{{.State.Running}}", self.container) != "true":
+            docker("start", self.container)
+        self._start_server()
 
     def run_verifier(self, bundle: bytes, stdin: bytes, timeout: float) -> VerifierRun:
         """Unpack ``bundle`` at /verifier (the runner's, which deletes the tests once collected) and run it."""
