@@ -400,25 +400,25 @@ def test_a_docker_only_task_asked_for_in_bwrap_is_refused_naming_its_sandboxes(c
 
 def test_a_new_shell_after_the_old_one_died_leaves_the_agents_services_running(stock_env):
     stock_env.reset(seed=0, options={"task": "terminal/stock-report"})
-    run = lambda command: stock_env.step(  # noqa: E731
-        json.dumps({"tool": "run", "args": {"command": command}})
-    )[0]
-    run("nohup sleep 300 > /dev/null 2>&1 & echo $! > /app/service.pid")
-    died = run(
+    run_command(stock_env, "nohup sleep 300 > /dev/null 2>&1 & echo $! > /app/service.pid")
+    died = run_command(
+        stock_env,
         "python3 -c \"import os; [os.kill(int(p), 9) for p in os.listdir('/proc') if p.isdigit() "
-        "and b'shell_server' in open(f'/proc/{p}/cmdline', 'rb').read()]\""
+        "and b'shell_server' in open(f'/proc/{p}/cmdline', 'rb').read()]\"",
     )
     assert "a new shell was started" in died["last_action_error"]
-    observation = run("kill -0 $(cat /app/service.pid) && echo alive")
+    observation = run_command(stock_env, "kill -0 $(cat /app/service.pid) && echo alive")
     assert observation["stdout"].strip() == "alive"
     stock_env.step(json.dumps({"tool": "submit", "args": {}}))
 
 
 def test_killing_every_process_as_root_leaves_a_working_shell(stock_env):
     stock_env.reset(seed=0, options={"task": "terminal/stock-report"})
-    run = lambda command: stock_env.step(  # noqa: E731
-        json.dumps({"tool": "run", "args": {"command": command}})
-    )[0]
-    run("kill -9 -1")
-    assert run("echo still here")["stdout"].strip() == "still here"
+    run_command(stock_env, "kill -9 -1")
+    assert run_command(stock_env, "echo still here")["stdout"].strip() == "still here"
     stock_env.step(json.dumps({"tool": "submit", "args": {}}))
+
+
+def run_command(env: TerminalEnv, command: str) -> dict[str, str]:
+    """One ``run`` step; its observation."""
+    return env.step(json.dumps({"tool": "run", "args": {"command": command}}))[0]
